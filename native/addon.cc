@@ -1,0 +1,284 @@
+// Node-API glue: the native boundary of DESIGN.md, small on purpose.
+//
+//   generate(spec) -> Promise<NativeKey>   (libuv threadpool; inputs copied here)
+//   NativeKey: exportBlob(kind), destroy(), destroyed
+//   randomBytes(n) -> Buffer
+//   capabilities() -> { provider, providerVersion, algorithms }
+//
+// Platform-neutral: it talks to whichever backend the build linked in through
+// native/backend.h.
+#include <napi.h>
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <unordered_set>
+#include <utility>
+
+#include "backend.h"
+
+namespace {
+
+class NativeKey;
+
+// Live keys of one env (main thread or a worker), so the env cleanup hook can
+// release every handle the GC has not reached yet. Shared by the keys and the
+// hook, so their teardown order does not matter.
+struct Registry {
+  std::unordered_set<NativeKey*> live;
+};
+
+struct AddonData {
+  Napi::FunctionReference keyCtor;
+  std::shared_ptr<Registry> registry = std::make_shared<Registry>();
+};
+
+// Tags the External through which a finished generation hands its key to the
+// NativeKey constructor, so nothing else can be passed off as one.
+constexpr napi_type_tag kPendingKeyTag = {0x6b9e2f14c3a85d70ULL, 0x92d1e4b7a0c35f68ULL};
+
+struct PendingKey {
+  std::unique_ptr<pk::Key> key;
+  bool extractable = false;
+};
+
+Napi::Error MakeError(Napi::Env env, const pk::Status& s) {
+  Napi::Error e = Napi::Error::New(env, s.message);
+  e.Set("code", Napi::String::New(env, s.code));
+  if (s.hasStatus) e.Set("status", Napi::Number::New(env, s.status));
+  if (s.hasOpensslCode) e.Set("opensslCode", Napi::Number::New(env, static_cast<double>(s.opensslCode)));
+  if (!s.reason.empty()) e.Set("reason", Napi::String::New(env, s.reason));
+  return e;
+}
+
+Napi::Error CodedError(Napi::Env env, const char* code, const std::string& message) {
+  return MakeError(env, pk::Status::Fail(code, message));
+}
+
+class NativeKey : public Napi::ObjectWrap<NativeKey> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "NativeKey",
+                       {InstanceMethod<&NativeKey::ExportBlob>("exportBlob"),
+                        InstanceMethod<&NativeKey::Destroy>("destroy"),
+                        InstanceAccessor<&NativeKey::Destroyed>("destroyed")});
+  }
+
+  explicit NativeKey(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeKey>(info) {
+    Napi::Env env = info.Env();
+    bool tagged = false;
+    if (info.Length() == 1 && info[0].IsExternal()) {
+      napi_check_object_type_tag(env, info[0], &kPendingKeyTag, &tagged);
+    }
+    PendingKey* pending = tagged ? info[0].As<Napi::External<PendingKey>>().Data() : nullptr;
+    if (pending == nullptr || !pending->key) {
+      throw CodedError(env, "ERR_INVALID_REQUEST", "NativeKey objects come from generate(); they cannot be constructed");
+    }
+    key_ = std::move(pending->key);
+    extractable_ = pending->extractable;
+    registry_ = env.GetInstanceData<AddonData>()->registry;
+    registry_->live.insert(this);
+  }
+
+  ~NativeKey() override {
+    Release();
+    if (registry_) registry_->live.erase(this);
+  }
+
+  // The one release path: destroy(), the finalizer and the env cleanup hook
+  // all come here; the backend's destructor frees the handle exactly once.
+  void Release() { key_.reset(); }
+
+ private:
+  Napi::Value ExportBlob(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!key_) throw CodedError(env, "ERR_KEY_DESTROYED", "the key was destroyed");
+    std::string kind = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+    pk::BlobKind k;
+    if (kind == "public") {
+      k = pk::BlobKind::kPublic;
+    } else if (kind == "private") {
+      k = pk::BlobKind::kPrivate;
+    } else if (kind == "seed") {
+      k = pk::BlobKind::kSeed;
+    } else {
+      throw CodedError(env, "ERR_INVALID_REQUEST", "exportBlob kind must be 'public', 'private' or 'seed'");
+    }
+    if (k != pk::BlobKind::kPublic && !extractable_) {
+      throw CodedError(env, "ERR_NOT_EXTRACTABLE", "the key was generated with extractable: false");
+    }
+    pk::SecureBytes out;
+    pk::Status s = key_->Export(k, &out);
+    if (!s.ok) throw MakeError(env, s);
+    // The JS copy is the caller's to wipe; the native one is cleansed as
+    // `out` goes out of scope.
+    return Napi::Buffer<uint8_t>::Copy(env, out.data(), out.size());
+  }
+
+  Napi::Value Destroy(const Napi::CallbackInfo& info) {
+    Release();
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Destroyed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !key_); }
+
+  std::unique_ptr<pk::Key> key_;
+  bool extractable_ = false;
+  std::shared_ptr<Registry> registry_;
+};
+
+// --- reading the spec (on the JS thread, before the work is queued) ---------
+
+std::string StringProp(Napi::Env env, Napi::Object o, const char* name, bool required) {
+  Napi::Value v = o.Get(name);
+  if (v.IsUndefined() && !required) return "";
+  if (!v.IsString()) throw CodedError(env, "ERR_INVALID_REQUEST", std::string("spec.") + name + " must be a string");
+  std::string s = v.As<Napi::String>().Utf8Value();
+  if (s.size() > 64) throw CodedError(env, "ERR_INVALID_REQUEST", std::string("spec.") + name + " is too long");
+  return s;
+}
+
+bool BoolProp(Napi::Env env, Napi::Object o, const char* name, bool fallback) {
+  Napi::Value v = o.Get(name);
+  if (v.IsUndefined()) return fallback;
+  if (!v.IsBoolean()) throw CodedError(env, "ERR_INVALID_REQUEST", std::string("spec.") + name + " must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+pk::KeySpec ReadSpec(Napi::Env env, Napi::Value value) {
+  if (!value.IsObject()) throw CodedError(env, "ERR_INVALID_REQUEST", "spec must be an object");
+  Napi::Object o = value.As<Napi::Object>();
+  pk::KeySpec spec;
+  spec.algorithm = StringProp(env, o, "algorithm", true);
+  spec.parameterSet = StringProp(env, o, "parameterSet", false);
+  spec.curve = StringProp(env, o, "curve", false);
+  Napi::Value length = o.Get("length");
+  if (!length.IsUndefined()) {
+    double d = length.IsNumber() ? length.As<Napi::Number>().DoubleValue() : -1;
+    if (!(d >= 0 && d <= 16384 && std::floor(d) == d)) {
+      throw CodedError(env, "ERR_KEY_LENGTH", "spec.length must be an integer from 0 to 16384");
+    }
+    spec.length = static_cast<uint32_t>(d);
+  }
+  Napi::Value seed = o.Get("seed");
+  if (!seed.IsUndefined()) {
+    if (!seed.IsTypedArray() || seed.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+      throw CodedError(env, "ERR_INVALID_REQUEST", "spec.seed must be a Uint8Array");
+    }
+    Napi::Uint8Array bytes = seed.As<Napi::Uint8Array>();
+    if (bytes.ByteLength() == 0 || bytes.ByteLength() > 64) {
+      throw CodedError(env, "ERR_INVALID_REQUEST", "spec.seed must be 1 to 64 bytes");
+    }
+    spec.seed = pk::SecureBytes(bytes.Data(), bytes.ByteLength());  // copied: Execute never reads JS memory
+  }
+  spec.noKeyValidation = BoolProp(env, o, "noKeyValidation", false);
+  spec.extractable = BoolProp(env, o, "extractable", true);
+  return spec;
+}
+
+class GenerateWorker : public Napi::AsyncWorker {
+ public:
+  GenerateWorker(Napi::Env env, pk::KeySpec spec)
+      : Napi::AsyncWorker(env, "platform-keygen:generate"), spec_(std::move(spec)), deferred_(env) {}
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override { status_ = pk::Generate(spec_, &key_); }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    if (!status_.ok) {
+      deferred_.Reject(MakeError(env, status_).Value());
+      return;
+    }
+    try {
+      PendingKey pending{std::move(key_), spec_.extractable};
+      Napi::External<PendingKey> ext = Napi::External<PendingKey>::New(env, &pending);
+      napi_status st = napi_type_tag_object(env, ext, &kPendingKeyTag);
+      if (st != napi_ok) throw CodedError(env, "ERR_PROVIDER", "cannot tag the pending key");
+      Napi::Object obj = env.GetInstanceData<AddonData>()->keyCtor.New({ext});
+      deferred_.Resolve(obj);
+      // If construction failed, `pending` still owns the key and frees it here.
+    } catch (const Napi::Error& e) {
+      deferred_.Reject(e.Value());
+    }
+  }
+
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  pk::KeySpec spec_;  // its seed is cleansed when the worker is deleted
+  Napi::Promise::Deferred deferred_;
+  pk::Status status_;
+  std::unique_ptr<pk::Key> key_;  // freed here if never handed to JS
+};
+
+Napi::Value Generate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  pk::KeySpec spec = ReadSpec(env, info[0]);
+  GenerateWorker* worker = new GenerateWorker(env, std::move(spec));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+constexpr size_t kMaxRandomBytes = 1 << 20;
+
+Napi::Value RandomBytes(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  double d = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+  if (!(d >= 0 && d <= kMaxRandomBytes && std::floor(d) == d)) {
+    throw CodedError(env, "ERR_INVALID_REQUEST", "randomBytes takes an integer from 0 to 1048576");
+  }
+  size_t n = static_cast<size_t>(d);
+  Napi::Buffer<uint8_t> buf = Napi::Buffer<uint8_t>::New(env, n);
+  pk::Status s = pk::RandomBytes(buf.Data(), n);
+  if (!s.ok) throw MakeError(env, s);
+  return buf;
+}
+
+Napi::Value Capabilities(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  pk::Capabilities caps = pk::GetCapabilities();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("provider", caps.provider);
+  out.Set("providerVersion", caps.providerVersion);
+  Napi::Object algorithms = Napi::Object::New(env);
+  for (const pk::AlgorithmCapability& a : caps.algorithms) {
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("supported", a.supported);
+    auto list = [&env](const std::vector<std::string>& items) {
+      Napi::Array arr = Napi::Array::New(env, items.size());
+      for (size_t i = 0; i < items.size(); ++i) arr.Set(static_cast<uint32_t>(i), items[i]);
+      return arr;
+    };
+    if (!a.parameterSets.empty() || a.id == "ML-DSA" || a.id == "ML-KEM") o.Set("parameterSets", list(a.parameterSets));
+    if (!a.curves.empty()) o.Set("curves", list(a.curves));
+    if (!a.note.empty()) o.Set("note", a.note);
+    algorithms.Set(a.id, o);
+  }
+  out.Set("algorithms", algorithms);
+  return out;
+}
+
+void CleanupHook(void* arg) {
+  auto* registry = static_cast<std::shared_ptr<Registry>*>(arg);
+  for (NativeKey* key : (*registry)->live) key->Release();
+  delete registry;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  data->keyCtor = Napi::Persistent(NativeKey::Define(env));
+  env.SetInstanceData<AddonData>(data);
+  napi_add_env_cleanup_hook(env, CleanupHook, new std::shared_ptr<Registry>(data->registry));
+  exports.Set("generate", Napi::Function::New<Generate>(env, "generate"));
+  exports.Set("randomBytes", Napi::Function::New<RandomBytes>(env, "randomBytes"));
+  exports.Set("capabilities", Napi::Function::New<Capabilities>(env, "capabilities"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(platform_keygen, Init)

@@ -1,0 +1,142 @@
+// The one interface every platform backend implements.
+//
+// Exactly one backend source file is compiled into the addon, chosen by the
+// build (binding.gyp conditions / CMake if(WIN32)): native/openssl/ on Linux
+// and macOS, native/cng/ on Windows. Nothing in shared code tests the platform.
+//
+// Threading: Generate() runs on libuv threadpool threads, concurrently with
+// itself. Key::Export(), RandomBytes() and GetCapabilities() run on the JS
+// thread. A Key is never used from two threads at once.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pk {
+
+// Wipes memory with the platform primitive the compiler may not elide
+// (OPENSSL_cleanse / SecureZeroMemory).
+void Cleanse(void* p, size_t n);
+
+// An owned byte buffer for key material. Fixed size once allocated; wiped
+// with Cleanse() before its memory is released. Move-only.
+class SecureBytes {
+ public:
+  SecureBytes() = default;
+  explicit SecureBytes(size_t n) : data_(n ? new uint8_t[n]() : nullptr), size_(n) {}
+  SecureBytes(const uint8_t* p, size_t n) : SecureBytes(n) {
+    for (size_t i = 0; i < n; ++i) data_[i] = p[i];
+  }
+  ~SecureBytes() { Reset(); }
+  SecureBytes(const SecureBytes&) = delete;
+  SecureBytes& operator=(const SecureBytes&) = delete;
+  SecureBytes(SecureBytes&& o) noexcept : data_(o.data_), size_(o.size_) {
+    o.data_ = nullptr;
+    o.size_ = 0;
+  }
+  SecureBytes& operator=(SecureBytes&& o) noexcept {
+    if (this != &o) {
+      Reset();
+      data_ = o.data_;
+      size_ = o.size_;
+      o.data_ = nullptr;
+      o.size_ = 0;
+    }
+    return *this;
+  }
+  void Reset() {
+    if (data_ != nullptr) {
+      Cleanse(data_, size_);
+      delete[] data_;
+    }
+    data_ = nullptr;
+    size_ = 0;
+  }
+  uint8_t* data() { return data_; }
+  const uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+ private:
+  uint8_t* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+// What to generate. Identifiers are CNG's (see DESIGN.md "The native boundary"):
+//   algorithm: RSA DSA DH ECDSA_P256 ECDSA_P384 ECDSA_P521 ECDH_P256 ECDH_P384
+//              ECDH_P521 ECDSA ECDH EdDSA ML-DSA ML-KEM
+//   curve (ECDSA / ECDH / EdDSA only): secP256k1 curve25519 | extensions CNG
+//              lacks: curve448 (X448), Ed25519, Ed448
+//   parameterSet: 44 65 87 (ML-DSA) | 512 768 1024 (ML-KEM)
+// The TypeScript layer has validated all of it against the key-length table;
+// backends still refuse what would be unsafe to pass on.
+struct KeySpec {
+  std::string algorithm;
+  uint32_t length = 0;
+  std::string parameterSet;
+  std::string curve;
+  SecureBytes seed;  // empty: random; ML-DSA 32 bytes, ML-KEM 64 bytes (d||z)
+  bool noKeyValidation = false;
+  bool extractable = true;
+};
+
+enum class BlobKind { kPublic, kPrivate, kSeed };
+
+// An error as the provider reported it. code is one of the project's error
+// codes (DESIGN.md "Errors"); status / opensslCode keep the provider's number.
+struct Status {
+  bool ok = true;
+  std::string code;
+  std::string message;
+  bool hasStatus = false;  // NTSTATUS (CNG)
+  uint32_t status = 0;
+  bool hasOpensslCode = false;  // ERR_get_error() value (OpenSSL)
+  unsigned long opensslCode = 0;
+  std::string reason;  // provider's reason text, when it has one
+
+  static Status Ok() { return Status(); }
+  static Status Fail(std::string code, std::string message) {
+    Status s;
+    s.ok = false;
+    s.code = std::move(code);
+    s.message = std::move(message);
+    return s;
+  }
+};
+
+// A generated key. The destructor releases the platform handle (EVP_PKEY_free
+// / BCryptDestroyKey) exactly once.
+class Key {
+ public:
+  virtual ~Key() = default;
+  // Writes the key in the CNG blob layout of DESIGN.md ("Blob layouts").
+  // kPrivate is the full private blob (RSAFULLPRIVATEBLOB for RSA).
+  // kSeed exists for ML-DSA / ML-KEM only.
+  virtual Status Export(BlobKind kind, SecureBytes* out) const = 0;
+};
+
+Status Generate(const KeySpec& spec, std::unique_ptr<Key>* out);
+
+Status RandomBytes(uint8_t* out, size_t n);
+
+struct AlgorithmCapability {
+  std::string id;  // a KeySpec algorithm identifier
+  bool supported = false;
+  std::vector<std::string> parameterSets;  // ML-DSA / ML-KEM: the sets this runtime has
+  std::vector<std::string> curves;         // ECDSA / ECDH / EdDSA: the named curves it has
+  std::string note;                        // why not, when not supported
+};
+
+struct Capabilities {
+  std::string provider;         // "openssl" | "cng"
+  std::string providerVersion;  // e.g. "3.5.8" or "10.0.26100"
+  std::vector<AlgorithmCapability> algorithms;
+};
+
+// Probed at run time (fetch by name, open the provider), never by header version.
+Capabilities GetCapabilities();
+
+}  // namespace pk

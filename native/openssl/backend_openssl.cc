@@ -1,0 +1,745 @@
+// The OpenSSL EVP backend (Linux, macOS).
+//
+// Links against no libcrypto of its own: every EVP symbol resolves to the
+// OpenSSL that the running node binary exports (the build links with
+// -z now, so a node without those symbols fails at load time, not mid-call).
+// Headers are OpenSSL 3.0's; everything newer (ML-DSA, ML-KEM) is reached by
+// name through EVP_PKEY_CTX_new_from_name and OSSL_PARAM, and probed at run
+// time, so one binary serves Node 20 (OpenSSL 3.0) and Node 24 (OpenSSL 3.5).
+//
+// Every key is exported in the CNG blob layout (native/blob.h).
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/param_build.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+
+#include <climits>
+#include <cstring>
+#include <string>
+
+#include "../backend.h"
+#include "../blob.h"
+#include "../dh_groups.h"
+
+namespace pk {
+
+void Cleanse(void* p, size_t n) { OPENSSL_cleanse(p, n); }
+
+namespace {
+
+struct CtxDeleter {
+  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
+};
+struct PkeyDeleter {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+struct BnDeleter {
+  void operator()(BIGNUM* b) const { BN_clear_free(b); }
+};
+struct ParamBldDeleter {
+  void operator()(OSSL_PARAM_BLD* b) const { OSSL_PARAM_BLD_free(b); }
+};
+struct ParamDeleter {
+  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
+};
+using CtxPtr = std::unique_ptr<EVP_PKEY_CTX, CtxDeleter>;
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
+using BnPtr = std::unique_ptr<BIGNUM, BnDeleter>;
+using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, ParamBldDeleter>;
+using ParamPtr = std::unique_ptr<OSSL_PARAM, ParamDeleter>;
+
+std::string RuntimeVersion() {
+  return std::to_string(OPENSSL_version_major()) + "." + std::to_string(OPENSSL_version_minor()) +
+         "." + std::to_string(OPENSSL_version_patch());
+}
+
+// Turns the thread's OpenSSL error queue into ERR_PROVIDER and clears it.
+Status ProviderError(const std::string& what) {
+  unsigned long e = ERR_peek_last_error();
+  Status s = Status::Fail("ERR_PROVIDER", what);
+  if (e != 0) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    s.message += ": ";
+    s.message += buf;
+    s.hasOpensslCode = true;
+    s.opensslCode = e;
+    const char* reason = ERR_reason_error_string(e);
+    if (reason != nullptr) s.reason = reason;
+  } else {
+    s.message += " (OpenSSL reported no error)";
+  }
+  ERR_clear_error();
+  return s;
+}
+
+Status NotSupported(const std::string& name, const char* needs) {
+  return Status::Fail("ERR_NOT_SUPPORTED_ON_PLATFORM", "OpenSSL " + RuntimeVersion() + " has no " +
+                                                           name + " (" + needs + ")");
+}
+
+enum class Family { kRsa, kDsa, kDh, kEc, kOkp, kMlDsa, kMlKem };
+
+// What a KeySpec maps to in OpenSSL, and how its blobs are written.
+struct Plan {
+  Family family;
+  std::string keytype;  // EVP key type name: RSA, EC, X25519, ML-KEM-768, ...
+  const char* group = nullptr;  // EC group name
+  uint32_t pubMagic = 0;
+  uint32_t privMagic = 0;
+  uint32_t seedMagic = 0;
+  uint32_t cbKey = 0;  // EC / OKP coordinate size in bytes
+  const char* parameterSet = nullptr;  // ML-DSA / ML-KEM: "44", "768", ...
+};
+
+struct EcRow {
+  const char* id;
+  const char* group;
+  uint32_t pub, priv, cb;
+};
+constexpr EcRow kFixedEc[] = {
+    {"ECDSA_P256", "prime256v1", blob::kEcdsaP256Public, blob::kEcdsaP256Private, 32},
+    {"ECDSA_P384", "secp384r1", blob::kEcdsaP384Public, blob::kEcdsaP384Private, 48},
+    {"ECDSA_P521", "secp521r1", blob::kEcdsaP521Public, blob::kEcdsaP521Private, 66},
+    {"ECDH_P256", "prime256v1", blob::kEcdhP256Public, blob::kEcdhP256Private, 32},
+    {"ECDH_P384", "secp384r1", blob::kEcdhP384Public, blob::kEcdhP384Private, 48},
+    {"ECDH_P521", "secp521r1", blob::kEcdhP521Public, blob::kEcdhP521Private, 66},
+};
+
+struct CurveRow {
+  const char* algorithm;  // ECDSA | ECDH | EdDSA
+  const char* curve;      // CNG curve name or extension id
+  Family family;
+  const char* keytype;
+  const char* group;
+  uint32_t cb;
+};
+// OKP keys (X25519, X448, Ed25519, Ed448) are written in the ECC layout with
+// the Y coordinate left out: X (public u / A), then d — each cbKey bytes.
+constexpr CurveRow kNamedCurves[] = {
+    {"ECDSA", "secP256k1", Family::kEc, "EC", "secp256k1", 32},
+    {"ECDH", "secP256k1", Family::kEc, "EC", "secp256k1", 32},
+    {"ECDH", "curve25519", Family::kOkp, "X25519", nullptr, 32},
+    {"ECDH", "curve448", Family::kOkp, "X448", nullptr, 56},
+    {"EdDSA", "Ed25519", Family::kOkp, "ED25519", nullptr, 32},
+    {"EdDSA", "Ed448", Family::kOkp, "ED448", nullptr, 57},
+};
+
+constexpr const char* kMlDsaSets[] = {"44", "65", "87"};
+constexpr const char* kMlKemSets[] = {"512", "768", "1024"};
+
+bool OneOf(const std::string& v, const char* const* list, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (v == list[i]) return true;
+  }
+  return false;
+}
+
+Status MakePlan(const KeySpec& spec, Plan* plan) {
+  const std::string& a = spec.algorithm;
+  if (a == "RSA") {
+    *plan = Plan{Family::kRsa, "RSA"};
+    plan->pubMagic = blob::kRsaPublic;
+    plan->privMagic = blob::kRsaFullPrivate;
+    return Status::Ok();
+  }
+  if (a == "DSA") {
+    *plan = Plan{Family::kDsa, "DSA"};
+    bool v2 = spec.length > 1024;
+    plan->pubMagic = v2 ? blob::kDsaPublicV2 : blob::kDsaPublic;
+    plan->privMagic = v2 ? blob::kDsaPrivateV2 : blob::kDsaPrivate;
+    return Status::Ok();
+  }
+  if (a == "DH") {
+    *plan = Plan{Family::kDh, "DH"};
+    plan->pubMagic = blob::kDhPublic;
+    plan->privMagic = blob::kDhPrivate;
+    return Status::Ok();
+  }
+  for (const EcRow& r : kFixedEc) {
+    if (a == r.id) {
+      *plan = Plan{Family::kEc, "EC", r.group, r.pub, r.priv, 0, r.cb};
+      return Status::Ok();
+    }
+  }
+  for (const CurveRow& r : kNamedCurves) {
+    if (a == r.algorithm && spec.curve == r.curve) {
+      bool ecdh = a == "ECDH";
+      *plan = Plan{r.family, r.keytype, r.group};
+      plan->pubMagic = ecdh ? blob::kEcdhPublicGeneric : blob::kEcdsaPublicGeneric;
+      plan->privMagic = ecdh ? blob::kEcdhPrivateGeneric : blob::kEcdsaPrivateGeneric;
+      plan->cbKey = r.cb;
+      return Status::Ok();
+    }
+  }
+  if (a == "ML-DSA" && OneOf(spec.parameterSet, kMlDsaSets, 3)) {
+    *plan = Plan{Family::kMlDsa, "ML-DSA-" + spec.parameterSet};
+    plan->pubMagic = blob::kMlDsaPublic;
+    plan->privMagic = blob::kMlDsaPrivate;
+    plan->seedMagic = blob::kMlDsaPrivateSeed;
+    for (const char* s : kMlDsaSets) {
+      if (spec.parameterSet == s) plan->parameterSet = s;
+    }
+    return Status::Ok();
+  }
+  if (a == "ML-KEM" && OneOf(spec.parameterSet, kMlKemSets, 3)) {
+    *plan = Plan{Family::kMlKem, "ML-KEM-" + spec.parameterSet};
+    plan->pubMagic = blob::kMlKemPublic;
+    plan->privMagic = blob::kMlKemPrivate;
+    plan->seedMagic = blob::kMlKemPrivateSeed;
+    for (const char* s : kMlKemSets) {
+      if (spec.parameterSet == s) plan->parameterSet = s;
+    }
+    return Status::Ok();
+  }
+  return Status::Fail("ERR_UNSUPPORTED_ALGORITHM",
+                      "no such algorithm for the OpenSSL backend: " + a +
+                          (spec.curve.empty() ? "" : " / " + spec.curve) +
+                          (spec.parameterSet.empty() ? "" : " / " + spec.parameterSet));
+}
+
+// --- reading key components -------------------------------------------------
+
+BnPtr GetBn(const EVP_PKEY* k, const char* name) {
+  BIGNUM* b = nullptr;
+  if (EVP_PKEY_get_bn_param(k, name, &b) != 1) return nullptr;
+  return BnPtr(b);
+}
+
+bool GetOctets(const EVP_PKEY* k, const char* name, SecureBytes* out) {
+  size_t len = 0;
+  if (EVP_PKEY_get_octet_string_param(k, name, nullptr, 0, &len) != 1) return false;
+  SecureBytes buf(len);
+  if (EVP_PKEY_get_octet_string_param(k, name, buf.data(), buf.size(), &len) != 1 ||
+      len != buf.size()) {
+    return false;
+  }
+  *out = std::move(buf);
+  return true;
+}
+
+// Writes bn big-endian, left-padded to width; fails if it does not fit.
+bool PutBn(blob::Writer& w, const BIGNUM* bn, size_t width) {
+  if (bn == nullptr || static_cast<size_t>(BN_num_bytes(bn)) > width || width > INT_MAX) {
+    return false;
+  }
+  uint8_t* p = w.Take(width);
+  return p != nullptr && BN_bn2binpad(bn, p, static_cast<int>(width)) == static_cast<int>(width);
+}
+
+Status Missing(const char* what) { return ProviderError(std::string("cannot read ") + what); }
+
+class OpenSslKey final : public Key {
+ public:
+  OpenSslKey(PkeyPtr pkey, Plan plan, uint32_t length)
+      : pkey_(std::move(pkey)), plan_(std::move(plan)), length_(length) {}
+  ~OpenSslKey() override = default;  // EVP_PKEY_free, once, via PkeyPtr
+
+  Status Export(BlobKind kind, SecureBytes* out) const override {
+    ERR_clear_error();
+    if (kind == BlobKind::kSeed && plan_.seedMagic == 0) {
+      return Status::Fail("ERR_INVALID_REQUEST", "only ML-DSA and ML-KEM keys have a seed blob");
+    }
+    bool priv = kind != BlobKind::kPublic;
+    switch (plan_.family) {
+      case Family::kRsa:
+        return ExportRsa(priv, out);
+      case Family::kDsa:
+        return ExportDsa(priv, out);
+      case Family::kDh:
+        return ExportDh(priv, out);
+      case Family::kEc:
+        return ExportEc(priv, out);
+      case Family::kOkp:
+        return ExportOkp(priv, out);
+      case Family::kMlDsa:
+      case Family::kMlKem:
+        return ExportPq(kind, out);
+    }
+    return Status::Fail("ERR_PROVIDER", "unknown key family");
+  }
+
+ private:
+  static Status Finish(const blob::Writer& w, SecureBytes* b, SecureBytes* out, const char* what) {
+    if (!w.ok()) return Status::Fail("ERR_PROVIDER", std::string("internal: ") + what + " blob size mismatch");
+    *out = std::move(*b);
+    return Status::Ok();
+  }
+
+  // BCRYPT_RSAKEY_BLOB: {Magic, BitLength, cbPublicExp, cbModulus, cbPrime1,
+  // cbPrime2}; e, n, [p, q, dp, dq, qi, d].
+  Status ExportRsa(bool priv, SecureBytes* out) const {
+    BnPtr n = GetBn(pkey_.get(), OSSL_PKEY_PARAM_RSA_N);
+    BnPtr e = GetBn(pkey_.get(), OSSL_PKEY_PARAM_RSA_E);
+    if (!n || !e) return Missing("the RSA public key");
+    uint32_t bits = static_cast<uint32_t>(BN_num_bits(n.get()));
+    size_t cbE = static_cast<size_t>(BN_num_bytes(e.get()));
+    size_t cbN = (bits + 7) / 8;
+    size_t cbP = (bits + 15) / 16;
+    BnPtr p, q, dp, dq, qi, d;
+    if (priv) {
+      p = GetBn(pkey_.get(), OSSL_PKEY_PARAM_RSA_FACTOR1);
+      q = GetBn(pkey_.get(), OSSL_PKEY_PARAM_RSA_FACTOR2);
+      dp = GetBn(pkey_.get(), OSSL_PKEY_PARAM_RSA_EXPONENT1);
+      dq = GetBn(pkey_.get(), OSSL_PKEY_PARAM_RSA_EXPONENT2);
+      qi = GetBn(pkey_.get(), OSSL_PKEY_PARAM_RSA_COEFFICIENT1);
+      d = GetBn(pkey_.get(), OSSL_PKEY_PARAM_RSA_D);
+      if (!p || !q || !dp || !dq || !qi || !d) return Missing("the RSA private key");
+    }
+    // private body: p, q, dp, dq, qi (cbP bytes each), d (cbN bytes)
+    SecureBytes b(24 + cbE + cbN + (priv ? 5 * cbP + cbN : 0));
+    blob::Writer w(&b);
+    w.U32le(priv ? plan_.privMagic : plan_.pubMagic);
+    w.U32le(bits);
+    w.U32le(static_cast<uint32_t>(cbE));
+    w.U32le(static_cast<uint32_t>(cbN));
+    w.U32le(priv ? static_cast<uint32_t>(cbP) : 0);
+    w.U32le(priv ? static_cast<uint32_t>(cbP) : 0);
+    bool ok = PutBn(w, e.get(), cbE) && PutBn(w, n.get(), cbN);
+    if (priv) {
+      ok = ok && PutBn(w, p.get(), cbP) && PutBn(w, q.get(), cbP) && PutBn(w, dp.get(), cbP) &&
+           PutBn(w, dq.get(), cbP) && PutBn(w, qi.get(), cbP) && PutBn(w, d.get(), cbN);
+    }
+    if (!ok) return Status::Fail("ERR_PROVIDER", "RSA component does not fit its blob field");
+    return Finish(w, &b, out, "RSA");
+  }
+
+  // BCRYPT_ECCKEY_BLOB: {dwMagic, cbKey}; X, Y, [d].
+  Status ExportEc(bool priv, SecureBytes* out) const {
+    BnPtr x = GetBn(pkey_.get(), OSSL_PKEY_PARAM_EC_PUB_X);
+    BnPtr y = GetBn(pkey_.get(), OSSL_PKEY_PARAM_EC_PUB_Y);
+    if (!x || !y) return Missing("the EC public point");
+    BnPtr d;
+    if (priv) {
+      d = GetBn(pkey_.get(), OSSL_PKEY_PARAM_PRIV_KEY);
+      if (!d) return Missing("the EC private scalar");
+    }
+    size_t cb = plan_.cbKey;
+    SecureBytes b(8 + cb * (priv ? 3 : 2));
+    blob::Writer w(&b);
+    w.U32le(priv ? plan_.privMagic : plan_.pubMagic);
+    w.U32le(static_cast<uint32_t>(cb));
+    bool ok = PutBn(w, x.get(), cb) && PutBn(w, y.get(), cb) && (!priv || PutBn(w, d.get(), cb));
+    if (!ok) return Status::Fail("ERR_PROVIDER", "EC component does not fit its blob field");
+    return Finish(w, &b, out, "ECC");
+  }
+
+  // ECC layout with Y left out: {dwMagic, cbKey}; X, [d].
+  Status ExportOkp(bool priv, SecureBytes* out) const {
+    SecureBytes pub, sec;
+    if (!GetOctets(pkey_.get(), OSSL_PKEY_PARAM_PUB_KEY, &pub)) return Missing("the public key");
+    if (priv && !GetOctets(pkey_.get(), OSSL_PKEY_PARAM_PRIV_KEY, &sec)) {
+      return Missing("the private key");
+    }
+    size_t cb = plan_.cbKey;
+    if (pub.size() != cb || (priv && sec.size() != cb)) {
+      return Status::Fail("ERR_PROVIDER", "unexpected OKP key size");
+    }
+    SecureBytes b(8 + cb * (priv ? 2 : 1));
+    blob::Writer w(&b);
+    w.U32le(priv ? plan_.privMagic : plan_.pubMagic);
+    w.U32le(static_cast<uint32_t>(cb));
+    w.Bytes(pub.data(), cb);
+    if (priv) w.Bytes(sec.data(), cb);
+    return Finish(w, &b, out, "OKP");
+  }
+
+  // v1 (L <= 1024): {Magic, cbKey, Count[4], Seed[20], q[20]}; P, G, Y, [X(20)]
+  // v2: {Magic, cbKey, hashAlgorithm, standardVersion, cbSeedLength,
+  //      cbGroupSize, Count[4]}; Seed, q, P, G, Y, [X(cbGroupSize)]
+  // Count is big-endian. Without the generation seed (never the case for keys
+  // generated here), Count and Seed are all 0xFF, as CNG expects.
+  Status ExportDsa(bool priv, SecureBytes* out) const {
+    BnPtr p = GetBn(pkey_.get(), OSSL_PKEY_PARAM_FFC_P);
+    BnPtr q = GetBn(pkey_.get(), OSSL_PKEY_PARAM_FFC_Q);
+    BnPtr g = GetBn(pkey_.get(), OSSL_PKEY_PARAM_FFC_G);
+    BnPtr y = GetBn(pkey_.get(), OSSL_PKEY_PARAM_PUB_KEY);
+    if (!p || !q || !g || !y) return Missing("the DSA public key");
+    BnPtr x;
+    if (priv) {
+      x = GetBn(pkey_.get(), OSSL_PKEY_PARAM_PRIV_KEY);
+      if (!x) return Missing("the DSA private key");
+    }
+    size_t cbKey = static_cast<size_t>(BN_num_bytes(p.get()));
+    size_t cbGroup = static_cast<size_t>(BN_num_bytes(q.get()));
+    bool v2 = plan_.pubMagic == blob::kDsaPublicV2;
+    if (!v2 && cbGroup > 20) return Status::Fail("ERR_PROVIDER", "DSA v1 blob needs a 160-bit q");
+    if (!v2) cbGroup = 20;
+    SecureBytes seed;
+    int counter = -1;
+    bool haveSeed = GetOctets(pkey_.get(), OSSL_PKEY_PARAM_FFC_SEED, &seed) &&
+                    EVP_PKEY_get_int_param(pkey_.get(), OSSL_PKEY_PARAM_FFC_PCOUNTER, &counter) == 1 &&
+                    counter >= 0 && seed.size() == (v2 ? seed.size() : 20);
+    ERR_clear_error();
+    size_t cbSeed = v2 ? (haveSeed ? seed.size() : cbGroup) : 20;
+    size_t header = v2 ? 28 : 52;
+    size_t body = (v2 ? cbSeed + cbGroup : 0) + 3 * cbKey + (priv ? cbGroup : 0);
+    SecureBytes b(header + body);
+    blob::Writer w(&b);
+    w.U32le(priv ? plan_.privMagic : plan_.pubMagic);
+    w.U32le(static_cast<uint32_t>(cbKey));
+    bool ok = true;
+    if (v2) {
+      w.U32le(cbGroup >= 32 ? blob::kDsaHashSha256 : blob::kDsaHashSha1);
+      w.U32le(blob::kDsaFips186_3);
+      w.U32le(static_cast<uint32_t>(cbSeed));
+      w.U32le(static_cast<uint32_t>(cbGroup));
+      if (haveSeed) {
+        w.U32be(static_cast<uint32_t>(counter));
+        w.Bytes(seed.data(), cbSeed);
+      } else {
+        w.Fill(0xFF, 4 + cbSeed);
+      }
+      ok = PutBn(w, q.get(), cbGroup);
+    } else {
+      if (haveSeed) {
+        w.U32be(static_cast<uint32_t>(counter));
+        w.Bytes(seed.data(), 20);
+      } else {
+        w.Fill(0xFF, 24);
+      }
+      ok = PutBn(w, q.get(), 20);
+    }
+    ok = ok && PutBn(w, p.get(), cbKey) && PutBn(w, g.get(), cbKey) && PutBn(w, y.get(), cbKey) &&
+         (!priv || PutBn(w, x.get(), cbGroup));
+    if (!ok) return Status::Fail("ERR_PROVIDER", "DSA component does not fit its blob field");
+    return Finish(w, &b, out, "DSA");
+  }
+
+  // BCRYPT_DH_KEY_BLOB: {dwMagic, cbKey}; p, g, public, [private].
+  Status ExportDh(bool priv, SecureBytes* out) const {
+    BnPtr p = GetBn(pkey_.get(), OSSL_PKEY_PARAM_FFC_P);
+    BnPtr g = GetBn(pkey_.get(), OSSL_PKEY_PARAM_FFC_G);
+    BnPtr y = GetBn(pkey_.get(), OSSL_PKEY_PARAM_PUB_KEY);
+    if (!p || !g || !y) return Missing("the DH public key");
+    BnPtr x;
+    if (priv) {
+      x = GetBn(pkey_.get(), OSSL_PKEY_PARAM_PRIV_KEY);
+      if (!x) return Missing("the DH private key");
+    }
+    size_t cb = static_cast<size_t>(BN_num_bytes(p.get()));
+    SecureBytes b(8 + cb * (priv ? 4 : 3));
+    blob::Writer w(&b);
+    w.U32le(priv ? plan_.privMagic : plan_.pubMagic);
+    w.U32le(static_cast<uint32_t>(cb));
+    bool ok = PutBn(w, p.get(), cb) && PutBn(w, g.get(), cb) && PutBn(w, y.get(), cb) &&
+              (!priv || PutBn(w, x.get(), cb));
+    if (!ok) return Status::Fail("ERR_PROVIDER", "DH component does not fit its blob field");
+    return Finish(w, &b, out, "DH");
+  }
+
+  // BCRYPT_PQDSA_KEY_BLOB / BCRYPT_MLKEM_KEY_BLOB: {dwMagic, cbParameterSet,
+  // cbKey}; parameter set (UTF-16LE, NUL-terminated); key.
+  Status ExportPq(BlobKind kind, SecureBytes* out) const {
+    const char* param = kind == BlobKind::kPublic    ? OSSL_PKEY_PARAM_PUB_KEY
+                        : kind == BlobKind::kPrivate ? OSSL_PKEY_PARAM_PRIV_KEY
+                                                     : "seed";
+    uint32_t magic = kind == BlobKind::kPublic    ? plan_.pubMagic
+                     : kind == BlobKind::kPrivate ? plan_.privMagic
+                                                  : plan_.seedMagic;
+    SecureBytes key;
+    if (!GetOctets(pkey_.get(), param, &key)) return Missing(param);
+    size_t cbSet = blob::Utf16zSize(plan_.parameterSet);
+    SecureBytes b(12 + cbSet + key.size());
+    blob::Writer w(&b);
+    w.U32le(magic);
+    w.U32le(static_cast<uint32_t>(cbSet));
+    w.U32le(static_cast<uint32_t>(key.size()));
+    w.Utf16z(plan_.parameterSet);
+    w.Bytes(key.data(), key.size());
+    return Finish(w, &b, out, "PQ");
+  }
+
+  PkeyPtr pkey_;
+  Plan plan_;
+  uint32_t length_;
+};
+
+// --- generation -------------------------------------------------------------
+
+Status KeygenFrom(EVP_PKEY_CTX* ctx, PkeyPtr* out, const char* what) {
+  EVP_PKEY* k = nullptr;
+  if (EVP_PKEY_generate(ctx, &k) != 1 || k == nullptr) {
+    EVP_PKEY_free(k);
+    return ProviderError(std::string(what) + " key generation failed");
+  }
+  out->reset(k);
+  return Status::Ok();
+}
+
+Status KeygenFromParams(EVP_PKEY* params, PkeyPtr* out, const char* what) {
+  CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, params, nullptr));
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1) {
+    return ProviderError(std::string("cannot set up ") + what + " key generation");
+  }
+  return KeygenFrom(ctx.get(), out, what);
+}
+
+Status NewKeygenCtx(const std::string& keytype, CtxPtr* ctx) {
+  ctx->reset(EVP_PKEY_CTX_new_from_name(nullptr, keytype.c_str(), nullptr));
+  if (!*ctx) {
+    ERR_clear_error();
+    const char* needs = (keytype.rfind("ML-", 0) == 0) ? "ML-DSA and ML-KEM need OpenSSL 3.5 or later"
+                                                       : "not built into this OpenSSL";
+    return NotSupported(keytype, needs);
+  }
+  if (EVP_PKEY_keygen_init(ctx->get()) != 1) return ProviderError("cannot set up " + keytype + " key generation");
+  return Status::Ok();
+}
+
+Status GenerateRsa(uint32_t bits, PkeyPtr* out) {
+  CtxPtr ctx;
+  Status s = NewKeygenCtx("RSA", &ctx);
+  if (!s.ok) return s;
+  size_t nbits = bits;
+  unsigned long e = 65537;
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_size_t(OSSL_PKEY_PARAM_RSA_BITS, &nbits),
+                         OSSL_PARAM_construct_ulong(OSSL_PKEY_PARAM_RSA_E, &e), OSSL_PARAM_construct_end()};
+  if (EVP_PKEY_CTX_set_params(ctx.get(), params) != 1) return ProviderError("cannot set the RSA size");
+  return KeygenFrom(ctx.get(), out, "RSA");
+}
+
+// L <= 1024: FIPS 186-2 (q 160 bits, SHA-1); above: FIPS 186-3/4 (q 256 bits,
+// SHA-256) — the same split CNG makes.
+Status GenerateDsa(uint32_t bits, PkeyPtr* out) {
+  CtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "DSA", nullptr));
+  if (!ctx) return NotSupported("DSA", "not built into this OpenSSL");
+  if (EVP_PKEY_paramgen_init(ctx.get()) != 1) return ProviderError("cannot set up DSA parameter generation");
+  bool v2 = bits > 1024;
+  size_t pbits = bits;
+  size_t qbits = v2 ? 256 : 160;
+  char type186_2[] = "fips186_2";
+  char type186_4[] = "fips186_4";
+  char sha1[] = "SHA1";
+  char sha256[] = "SHA256";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_size_t(OSSL_PKEY_PARAM_FFC_PBITS, &pbits),
+      OSSL_PARAM_construct_size_t(OSSL_PKEY_PARAM_FFC_QBITS, &qbits),
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_FFC_TYPE, v2 ? type186_4 : type186_2, 0),
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_FFC_DIGEST, v2 ? sha256 : sha1, 0),
+      OSSL_PARAM_construct_end()};
+  if (EVP_PKEY_CTX_set_params(ctx.get(), params) != 1) return ProviderError("cannot set the DSA sizes");
+  EVP_PKEY* raw = nullptr;
+  if (EVP_PKEY_generate(ctx.get(), &raw) != 1 || raw == nullptr) {
+    EVP_PKEY_free(raw);
+    return ProviderError("DSA parameter generation failed");
+  }
+  PkeyPtr dsaParams(raw);
+  return KeygenFromParams(dsaParams.get(), out, "DSA");
+}
+
+// A well-known group (native/dh_groups.h) where the size has one; otherwise
+// fresh safe-prime parameters with g = 2.
+Status GenerateDh(uint32_t bits, PkeyPtr* out) {
+  PkeyPtr dhParams;
+  if (const DhGroup* group = FindDhGroup(bits)) {
+    BnPtr p(BN_bin2bn(group->p, static_cast<int>(group->bits / 8), nullptr));
+    BnPtr g(BN_new());
+    ParamBldPtr bld(OSSL_PARAM_BLD_new());
+    if (!p || !g || !bld || BN_set_word(g.get(), group->g) != 1 ||
+        OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_P, p.get()) != 1 ||
+        OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_FFC_G, g.get()) != 1) {
+      return ProviderError("cannot build the DH group");
+    }
+    ParamPtr params(OSSL_PARAM_BLD_to_param(bld.get()));
+    CtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr));
+    if (!ctx) return NotSupported("DH", "not built into this OpenSSL");
+    EVP_PKEY* raw = nullptr;
+    if (!params || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+        EVP_PKEY_fromdata(ctx.get(), &raw, EVP_PKEY_KEY_PARAMETERS, params.get()) != 1) {
+      EVP_PKEY_free(raw);
+      return ProviderError("cannot load the DH group");
+    }
+    dhParams.reset(raw);
+  } else {
+    CtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "DH", nullptr));
+    if (!ctx) return NotSupported("DH", "not built into this OpenSSL");
+    if (EVP_PKEY_paramgen_init(ctx.get()) != 1) return ProviderError("cannot set up DH parameter generation");
+    size_t pbits = bits;
+    int generator = 2;
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_size_t(OSSL_PKEY_PARAM_FFC_PBITS, &pbits),
+                           OSSL_PARAM_construct_int(OSSL_PKEY_PARAM_DH_GENERATOR, &generator),
+                           OSSL_PARAM_construct_end()};
+    if (EVP_PKEY_CTX_set_params(ctx.get(), params) != 1) return ProviderError("cannot set the DH size");
+    EVP_PKEY* raw = nullptr;
+    if (EVP_PKEY_generate(ctx.get(), &raw) != 1 || raw == nullptr) {
+      EVP_PKEY_free(raw);
+      return ProviderError("DH parameter generation failed");
+    }
+    dhParams.reset(raw);
+  }
+  return KeygenFromParams(dhParams.get(), out, "DH");
+}
+
+Status GenerateEc(const char* group, PkeyPtr* out) {
+  CtxPtr ctx;
+  Status s = NewKeygenCtx("EC", &ctx);
+  if (!s.ok) return s;
+  char name[32];
+  std::strncpy(name, group, sizeof name - 1);
+  name[sizeof name - 1] = '\0';
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, name, 0),
+                         OSSL_PARAM_construct_end()};
+  if (EVP_PKEY_CTX_set_params(ctx.get(), params) != 1) {
+    ERR_clear_error();
+    return NotSupported(std::string("the EC curve ") + group, "not built into this OpenSSL");
+  }
+  return KeygenFrom(ctx.get(), out, "EC");
+}
+
+Status GenerateByName(const std::string& keytype, const SecureBytes& seed, PkeyPtr* out) {
+  CtxPtr ctx;
+  Status s = NewKeygenCtx(keytype, &ctx);
+  if (!s.ok) return s;
+  if (!seed.empty()) {
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_octet_string("seed", const_cast<uint8_t*>(seed.data()), seed.size()),
+        OSSL_PARAM_construct_end()};
+    if (EVP_PKEY_CTX_set_params(ctx.get(), params) != 1) return ProviderError("cannot set the " + keytype + " seed");
+  }
+  return KeygenFrom(ctx.get(), out, keytype.c_str());
+}
+
+bool Fetchable(const char* keytype) {
+  EVP_KEYMGMT* km = EVP_KEYMGMT_fetch(nullptr, keytype, nullptr);
+  EVP_KEYMGMT_free(km);
+  ERR_clear_error();
+  return km != nullptr;
+}
+
+bool HasCurve(const char* sn) {
+  int nid = OBJ_sn2nid(sn);
+  if (nid == NID_undef) return false;
+  EC_GROUP* g = EC_GROUP_new_by_curve_name(nid);
+  EC_GROUP_free(g);
+  ERR_clear_error();
+  return g != nullptr;
+}
+
+Capabilities Probe() {
+  Capabilities c;
+  c.provider = "openssl";
+  c.providerVersion = RuntimeVersion();
+  auto add = [&c](const char* id, bool supported, const char* note) {
+    AlgorithmCapability a;
+    a.id = id;
+    a.supported = supported;
+    if (!supported) a.note = note;
+    c.algorithms.push_back(a);
+    return &c.algorithms.back();
+  };
+  bool rsa = Fetchable("RSA");
+  add("RSA", rsa, "no RSA key manager");
+  add("DSA", Fetchable("DSA"), "no DSA key manager");
+  add("DH", Fetchable("DH"), "no DH key manager");
+  bool ec = Fetchable("EC");
+  bool p256 = ec && HasCurve("prime256v1");
+  bool p384 = ec && HasCurve("secp384r1");
+  bool p521 = ec && HasCurve("secp521r1");
+  add("ECDSA_P256", p256, "no P-256");
+  add("ECDSA_P384", p384, "no P-384");
+  add("ECDSA_P521", p521, "no P-521");
+  add("ECDH_P256", p256, "no P-256");
+  add("ECDH_P384", p384, "no P-384");
+  add("ECDH_P521", p521, "no P-521");
+  bool k1 = ec && HasCurve("secp256k1");
+  bool x25519 = Fetchable("X25519");
+  bool x448 = Fetchable("X448");
+  bool ed25519 = Fetchable("ED25519");
+  bool ed448 = Fetchable("ED448");
+  AlgorithmCapability* ecdsa = add("ECDSA", k1, "no secp256k1");
+  if (k1) ecdsa->curves.push_back("secP256k1");
+  AlgorithmCapability* ecdh = add("ECDH", k1 || x25519 || x448, "no named curves");
+  if (k1) ecdh->curves.push_back("secP256k1");
+  if (x25519) ecdh->curves.push_back("curve25519");
+  if (x448) ecdh->curves.push_back("curve448");
+  AlgorithmCapability* eddsa = add("EdDSA", ed25519 || ed448, "no Ed25519 or Ed448");
+  if (ed25519) eddsa->curves.push_back("Ed25519");
+  if (ed448) eddsa->curves.push_back("Ed448");
+  const std::string pqNote = "OpenSSL " + c.providerVersion + " has none; needs OpenSSL 3.5 or later (Node.js 24+)";
+  AlgorithmCapability* mldsa = add("ML-DSA", false, "");
+  for (const char* set : kMlDsaSets) {
+    if (Fetchable((std::string("ML-DSA-") + set).c_str())) mldsa->parameterSets.push_back(set);
+  }
+  mldsa->supported = !mldsa->parameterSets.empty();
+  if (!mldsa->supported) mldsa->note = pqNote;
+  AlgorithmCapability* mlkem = add("ML-KEM", false, "");
+  for (const char* set : kMlKemSets) {
+    if (Fetchable((std::string("ML-KEM-") + set).c_str())) mlkem->parameterSets.push_back(set);
+  }
+  mlkem->supported = !mlkem->parameterSets.empty();
+  if (!mlkem->supported) mlkem->note = pqNote;
+  return c;
+}
+
+}  // namespace
+
+Status Generate(const KeySpec& spec, std::unique_ptr<Key>* out) {
+  ERR_clear_error();
+  Plan plan;
+  Status s = MakePlan(spec, &plan);
+  if (!s.ok) return s;
+  // Re-checks of what would be unsafe or absurd to pass on (the TypeScript
+  // key-length table has already said yes).
+  bool seedAllowed = plan.family == Family::kMlDsa || plan.family == Family::kMlKem;
+  size_t seedLen = plan.family == Family::kMlDsa ? 32 : 64;
+  if (!spec.seed.empty() && (!seedAllowed || spec.seed.size() != seedLen)) {
+    return Status::Fail("ERR_INVALID_REQUEST", "seed not valid for " + plan.keytype);
+  }
+  PkeyPtr pkey;
+  switch (plan.family) {
+    case Family::kRsa:
+      if (spec.length < 512 || spec.length > 16384 || spec.length % 64 != 0) {
+        return Status::Fail("ERR_KEY_LENGTH", "RSA length out of range");
+      }
+      s = GenerateRsa(spec.length, &pkey);
+      break;
+    case Family::kDsa:
+      if (spec.length < 512 || spec.length > 3072 || spec.length % 64 != 0) {
+        return Status::Fail("ERR_KEY_LENGTH", "DSA length out of range");
+      }
+      s = GenerateDsa(spec.length, &pkey);
+      break;
+    case Family::kDh:
+      if (spec.length < 512 || spec.length > 4096 || spec.length % 64 != 0) {
+        return Status::Fail("ERR_KEY_LENGTH", "DH length out of range");
+      }
+      s = GenerateDh(spec.length, &pkey);
+      break;
+    case Family::kEc:
+      s = GenerateEc(plan.group, &pkey);
+      break;
+    case Family::kOkp:
+      s = GenerateByName(plan.keytype, SecureBytes(), &pkey);
+      break;
+    case Family::kMlDsa:
+    case Family::kMlKem:
+      // BCRYPT_NO_KEY_VALIDATION has no OpenSSL counterpart: OpenSSL does not
+      // re-validate keys it generates itself, so noKeyValidation changes nothing.
+      s = GenerateByName(plan.keytype, spec.seed, &pkey);
+      break;
+  }
+  if (!s.ok) return s;
+  out->reset(new OpenSslKey(std::move(pkey), std::move(plan), spec.length));
+  return Status::Ok();
+}
+
+Status RandomBytes(uint8_t* out, size_t n) {
+  if (n > INT_MAX) return Status::Fail("ERR_INVALID_REQUEST", "too many random bytes requested");
+  ERR_clear_error();
+  if (n != 0 && RAND_priv_bytes(out, static_cast<int>(n)) != 1) return ProviderError("RAND_priv_bytes failed");
+  return Status::Ok();
+}
+
+Capabilities GetCapabilities() {
+  static const Capabilities probed = Probe();  // thread-safe, once per process
+  return probed;
+}
+
+}  // namespace pk
