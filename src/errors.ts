@@ -1,0 +1,128 @@
+/**
+ * The one error module. Every error the package throws on purpose is a
+ * PlatformKeygenError with a stable string `code`; subclasses by kind
+ * (jose style). Native errors arrive as plain objects with a `code` and are
+ * turned into these by {@link fromNative}.
+ */
+
+export type ErrorCode =
+  | 'ERR_KEY_LENGTH'
+  | 'ERR_UNSUPPORTED_ALGORITHM'
+  | 'ERR_NOT_SUPPORTED_ON_PLATFORM'
+  | 'ERR_PROVIDER'
+  | 'ERR_KEY_DESTROYED'
+  | 'ERR_NOT_EXTRACTABLE'
+  | 'ERR_INVALID_BLOB'
+  | 'ERR_INVALID_REQUEST'
+  | 'ERR_UNSUPPORTED_FORMAT'
+
+export class PlatformKeygenError extends Error {
+  /** The code of this class of error. */
+  static code: ErrorCode | 'ERR_PLATFORM_KEYGEN' = 'ERR_PLATFORM_KEYGEN'
+  /** A stable string to branch on. */
+  readonly code: string
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = (new.target as typeof PlatformKeygenError).code
+  }
+}
+
+/** A length the key-length table refuses (a RangeError kind). */
+export class KeyLengthError extends PlatformKeygenError {
+  static override code = 'ERR_KEY_LENGTH' as const
+}
+
+/** An algorithm, curve or parameter set this package does not know. */
+export class UnsupportedAlgorithmError extends PlatformKeygenError {
+  static override code = 'ERR_UNSUPPORTED_ALGORITHM' as const
+}
+
+/** Known, but this runtime's provider cannot do it (the message says what would). */
+export class NotSupportedOnPlatformError extends PlatformKeygenError {
+  static override code = 'ERR_NOT_SUPPORTED_ON_PLATFORM' as const
+}
+
+/** The platform provider failed; keeps its own error number. */
+export class ProviderError extends PlatformKeygenError {
+  static override code = 'ERR_PROVIDER' as const
+  /** NTSTATUS (Windows CNG). */
+  readonly status?: number
+  /** ERR_get_error() value (OpenSSL). */
+  readonly opensslCode?: number
+  /** The provider's reason text, where it has one. */
+  readonly reason?: string
+
+  constructor(
+    message: string,
+    details: { status?: number; opensslCode?: number; reason?: string } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+    if (details.status !== undefined) this.status = details.status
+    if (details.opensslCode !== undefined) this.opensslCode = details.opensslCode
+    if (details.reason !== undefined) this.reason = details.reason
+  }
+}
+
+/** The key was destroyed; its handle is gone. */
+export class KeyDestroyedError extends PlatformKeygenError {
+  static override code = 'ERR_KEY_DESTROYED' as const
+}
+
+/** Private material was asked of a key generated with `extractable: false`. */
+export class NotExtractableError extends PlatformKeygenError {
+  static override code = 'ERR_NOT_EXTRACTABLE' as const
+}
+
+/** Bytes that are not a well-formed blob of a known layout. */
+export class InvalidBlobError extends PlatformKeygenError {
+  static override code = 'ERR_INVALID_BLOB' as const
+}
+
+/** A malformed request: wrong types, unknown options, bad combinations. */
+export class InvalidRequestError extends PlatformKeygenError {
+  static override code = 'ERR_INVALID_REQUEST' as const
+}
+
+/** A format the key type has no representation in (JWK for DSA, SEC1 for RSA, ...). */
+export class UnsupportedFormatError extends PlatformKeygenError {
+  static override code = 'ERR_UNSUPPORTED_FORMAT' as const
+}
+
+const byCode: Record<string, new (message: string, options?: { cause?: unknown }) => PlatformKeygenError> = {
+  ERR_KEY_LENGTH: KeyLengthError,
+  ERR_UNSUPPORTED_ALGORITHM: UnsupportedAlgorithmError,
+  ERR_NOT_SUPPORTED_ON_PLATFORM: NotSupportedOnPlatformError,
+  ERR_KEY_DESTROYED: KeyDestroyedError,
+  ERR_NOT_EXTRACTABLE: NotExtractableError,
+  ERR_INVALID_BLOB: InvalidBlobError,
+  ERR_INVALID_REQUEST: InvalidRequestError,
+  ERR_UNSUPPORTED_FORMAT: UnsupportedFormatError,
+}
+
+interface NativeErrorShape {
+  code?: unknown
+  message?: unknown
+  status?: unknown
+  opensslCode?: unknown
+  reason?: unknown
+}
+
+/** Turns an error thrown by the native addon into the matching typed error. */
+export function fromNative(err: unknown): PlatformKeygenError {
+  if (err instanceof PlatformKeygenError) return err
+  const e = (typeof err === 'object' && err !== null ? err : {}) as NativeErrorShape
+  const message = typeof e.message === 'string' ? e.message : String(err)
+  const code = typeof e.code === 'string' ? e.code : 'ERR_PROVIDER'
+  if (code === 'ERR_PROVIDER' || !(code in byCode)) {
+    const details: { status?: number; opensslCode?: number; reason?: string } = {}
+    if (typeof e.status === 'number') details.status = e.status
+    if (typeof e.opensslCode === 'number') details.opensslCode = e.opensslCode
+    if (typeof e.reason === 'string') details.reason = e.reason
+    return new ProviderError(message, details, { cause: err })
+  }
+  const Ctor = byCode[code] as new (message: string, options?: { cause?: unknown }) => PlatformKeygenError
+  return new Ctor(message, { cause: err })
+}

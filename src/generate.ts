@@ -1,0 +1,192 @@
+/** generateKey(spec), capabilities() and randomBytes(): the typed front of the native layer. */
+import { InvalidRequestError, NotSupportedOnPlatformError, UnsupportedAlgorithmError, fromNative } from './errors.js'
+import { KeyPair, type KeyInfo, type Provider } from './keypair.js'
+import { call, type NativeAlgorithmCapability, type NativeCapabilities, type NativeSpec, native } from './native.js'
+import {
+  type Algorithm,
+  type Curve,
+  checkKeyLength,
+  isAlgorithm,
+  keyLengthTable,
+  NATIVE_CURVE,
+  resolveCurve,
+} from './table.js'
+
+export interface KeySpec {
+  /** A CNG algorithm id (RSA, DSA, DH, ECDSA_P256, …, ECDSA, ECDH, EdDSA, ML-DSA, ML-KEM). */
+  algorithm: Algorithm | string
+  /** Bits; may be omitted where the algorithm or curve fixes it. */
+  length?: number
+  /** ECDSA / ECDH / EdDSA: P-256, P-384, P-521, secp256k1, X25519, X448, Ed25519, Ed448 (CNG spellings too). */
+  curve?: Curve | string
+  /** ML-DSA: 44, 65, 87; ML-KEM: 512, 768, 1024 (or 'ML-KEM-768'). */
+  parameterSet?: string | number
+  /** Deterministic generation: 32 bytes (ML-DSA ξ) or 64 bytes (ML-KEM d‖z). */
+  seed?: Uint8Array
+  /** ML-KEM only: BCRYPT_NO_KEY_VALIDATION on CNG (no effect with OpenSSL). */
+  noKeyValidation?: boolean
+  /** false: private material never leaves the native layer. Default true. */
+  extractable?: boolean
+}
+
+const SPEC_KEYS = ['algorithm', 'length', 'curve', 'parameterSet', 'seed', 'noKeyValidation', 'extractable']
+
+export interface ResolvedSpec extends Omit<KeyInfo, 'provider'> {
+  readonly native: NativeSpec
+  readonly extractable: boolean
+}
+
+/** Validates a spec against the key-length table; throws typed errors. */
+export function resolveSpec(spec: KeySpec): ResolvedSpec {
+  if (typeof spec !== 'object' || spec === null) throw new InvalidRequestError('the key spec must be an object')
+  for (const k of Object.keys(spec)) {
+    if (!SPEC_KEYS.includes(k)) throw new InvalidRequestError(`unknown key spec option "${k}"`)
+  }
+  if (!isAlgorithm(spec.algorithm)) {
+    throw new UnsupportedAlgorithmError(
+      `unknown algorithm ${JSON.stringify(spec.algorithm)}: one of ${Object.keys(keyLengthTable).join(', ')}`,
+    )
+  }
+  const { algorithm, curve } = resolveCurve(spec.algorithm, spec.curve)
+  const length = checkKeyLength(algorithm, spec.length, curve === undefined ? {} : { curve })
+  const row = keyLengthTable[algorithm]
+
+  let parameterSet: string | undefined
+  if (row.parameterSets) {
+    if (spec.parameterSet === undefined) {
+      throw new InvalidRequestError(`${algorithm} needs a parameterSet: ${row.parameterSets.join(', ')}`)
+    }
+    if (typeof spec.parameterSet !== 'string' && typeof spec.parameterSet !== 'number') {
+      throw new InvalidRequestError('parameterSet must be a string or a number')
+    }
+    const set = String(spec.parameterSet).replace(new RegExp(`^${algorithm}-`), '')
+    if (!row.parameterSets.includes(set)) {
+      throw new UnsupportedAlgorithmError(
+        `unknown ${algorithm} parameter set ${JSON.stringify(spec.parameterSet)}: ${row.parameterSets.join(', ')}`,
+      )
+    }
+    parameterSet = set
+  } else if (spec.parameterSet !== undefined) {
+    throw new InvalidRequestError(`${algorithm} takes no parameterSet`)
+  }
+
+  if (spec.extractable !== undefined && typeof spec.extractable !== 'boolean') {
+    throw new InvalidRequestError('extractable must be a boolean')
+  }
+  if (spec.noKeyValidation !== undefined && typeof spec.noKeyValidation !== 'boolean') {
+    throw new InvalidRequestError('noKeyValidation must be a boolean')
+  }
+  if (spec.noKeyValidation && !row.noKeyValidation) {
+    throw new InvalidRequestError('noKeyValidation (BCRYPT_NO_KEY_VALIDATION) is only for ML-KEM')
+  }
+  let seed: Uint8Array | undefined
+  if (spec.seed !== undefined) {
+    if (algorithm !== 'ML-DSA' && algorithm !== 'ML-KEM') {
+      throw new InvalidRequestError('a seed is only for ML-DSA (32 bytes) and ML-KEM (64 bytes)')
+    }
+    const want = algorithm === 'ML-DSA' ? 32 : 64
+    if (!(spec.seed instanceof Uint8Array) || spec.seed.length !== want) {
+      throw new InvalidRequestError(`the ${algorithm} seed must be a Uint8Array of ${want} bytes`)
+    }
+    seed = spec.seed
+  }
+
+  const extractable = spec.extractable ?? true
+  const nativeSpec: NativeSpec = { algorithm, length, extractable }
+  if (curve !== undefined && keyLengthTable[algorithm].rule.kind === 'curve') nativeSpec.curve = NATIVE_CURVE[curve]
+  if (parameterSet !== undefined) nativeSpec.parameterSet = parameterSet
+  if (seed !== undefined) nativeSpec.seed = seed
+  if (spec.noKeyValidation) nativeSpec.noKeyValidation = true
+  const resolved: ResolvedSpec = { algorithm, length, native: nativeSpec, extractable }
+  if (curve !== undefined) Object.assign(resolved, { curve })
+  if (parameterSet !== undefined) Object.assign(resolved, { parameterSet })
+  return resolved
+}
+
+export interface Capabilities {
+  provider: Provider
+  providerVersion: string
+  runtime: { node: string; platform: string; arch: string; openssl?: string }
+  algorithms: Record<string, NativeAlgorithmCapability>
+}
+
+let cached: NativeCapabilities | undefined
+
+function nativeCapabilities(): NativeCapabilities {
+  if (!cached) {
+    const binding = native()
+    cached = call(() => binding.capabilities())
+  }
+  return cached
+}
+
+/** What this runtime's provider really has (probed at run time, not assumed). */
+export function capabilities(): Capabilities {
+  const c = nativeCapabilities()
+  const runtime: Capabilities['runtime'] = { node: process.version, platform: process.platform, arch: process.arch }
+  if (process.versions.openssl) runtime.openssl = process.versions.openssl
+  return {
+    provider: c.provider,
+    providerVersion: c.providerVersion,
+    runtime,
+    algorithms: structuredClone(c.algorithms),
+  }
+}
+
+function advice(provider: Provider, algorithm: Algorithm, curve?: Curve): string {
+  if (algorithm === 'ML-DSA' || algorithm === 'ML-KEM') {
+    return provider === 'openssl'
+      ? 'ML-DSA and ML-KEM need OpenSSL 3.5 or later: run on Node.js 24 or later'
+      : 'ML-DSA and ML-KEM need a Windows build whose CNG has them (Windows 11 24H2 / Windows Server 2025 or later)'
+  }
+  if (provider === 'cng' && (curve === 'Ed25519' || curve === 'Ed448' || curve === 'X448')) {
+    return `Windows CNG has no ${curve}; the OpenSSL backend (Linux, macOS) has it`
+  }
+  return 'this provider was built without it'
+}
+
+function requireCapability(r: ResolvedSpec): void {
+  const c = nativeCapabilities()
+  const a = c.algorithms[r.algorithm]
+  const what = r.parameterSet ? `${r.algorithm}-${r.parameterSet}` : r.curve ? `${r.algorithm} ${r.curve}` : r.algorithm
+  const missing =
+    !a?.supported ||
+    (r.parameterSet !== undefined && !a.parameterSets?.includes(r.parameterSet)) ||
+    (r.native.curve !== undefined && !a.curves?.includes(r.native.curve))
+  if (missing) {
+    const runtime = `Node.js ${process.version} with ${c.provider === 'openssl' ? 'OpenSSL' : 'CNG'} ${c.providerVersion}`
+    throw new NotSupportedOnPlatformError(
+      `${what} is not available in this runtime (${runtime})${a?.note ? `: ${a.note}` : ''}. ${advice(c.provider, r.algorithm, r.curve)}.`,
+    )
+  }
+}
+
+/**
+ * Generates a key pair with the platform's crypto on the libuv threadpool.
+ * Rejects with typed errors (ERR_KEY_LENGTH, ERR_UNSUPPORTED_ALGORITHM,
+ * ERR_NOT_SUPPORTED_ON_PLATFORM, ERR_INVALID_REQUEST, ERR_PROVIDER).
+ */
+export async function generateKey(spec: KeySpec): Promise<KeyPair> {
+  const r = resolveSpec(spec)
+  requireCapability(r)
+  const binding = native()
+  let handle: Awaited<ReturnType<typeof binding.generate>>
+  try {
+    handle = await binding.generate(r.native)
+  } catch (err) {
+    throw fromNative(err)
+  }
+  const info: KeyInfo = { algorithm: r.algorithm, length: r.length, provider: nativeCapabilities().provider }
+  if (r.curve) Object.assign(info, { curve: r.curve })
+  if (r.parameterSet) Object.assign(info, { parameterSet: r.parameterSet })
+  return new KeyPair(handle, info, r.extractable)
+}
+
+/** n bytes from the platform RNG (BCryptGenRandom / RAND_priv_bytes); n ≤ 1 MiB. */
+export function randomBytes(n: number): Buffer {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 1 << 20) {
+    throw new InvalidRequestError('randomBytes takes an integer from 0 to 1048576')
+  }
+  const binding = native()
+  return call(() => binding.randomBytes(n))
+}

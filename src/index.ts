@@ -1,0 +1,40 @@
+/**
+ * platform-keygen: OS-backed key generation for Node.js — Windows CNG or
+ * OpenSSL EVP underneath, JWK / PEM / DER / OpenSSH on top.
+ */
+export {
+  type ErrorCode,
+  InvalidBlobError,
+  InvalidRequestError,
+  KeyDestroyedError,
+  KeyLengthError,
+  NotExtractableError,
+  NotSupportedOnPlatformError,
+  PlatformKeygenError,
+  ProviderError,
+  UnsupportedAlgorithmError,
+  UnsupportedFormatError,
+} from './errors.js'
+export { type BlobHint, type BlobKind, type ParsedBlob, parseBlob, writeBlob } from './formats/blob.js'
+export { type Jwk, jwkToMaterial, materialToJwk, publicJwk } from './formats/jwk.js'
+export type { EcCurve, KeyMaterial, MlDsaSet, MlKemSet, OkpCurve } from './formats/material.js'
+export { toOpenSsh } from './formats/openssh.js'
+export { type PrivateType, type PublicType, privateKeyDer, publicKeyDer, toPem } from './formats/pkcs.js'
+export { jwkThumbprint, type ThumbprintDigest } from './formats/thumbprint.js'
+export { type Capabilities, capabilities, generateKey, type KeySpec, randomBytes } from './generate.js'
+export {
+  type KeyInfo,
+  KeyPair,
+  type PrivateExportOptions,
+  type Provider,
+  PublicKey,
+  type PublicExportOptions,
+} from './keypair.js'
+export {
+  type Algorithm,
+  checkKeyLength,
+  type Curve,
+  type KeyLengthRow,
+  keyLengthTable,
+  type LengthRule,
+} from './table.js'

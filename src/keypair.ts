@@ -1,0 +1,270 @@
+/**
+ * KeyPair (a native handle) and PublicKey (plain bytes). Everything the user
+ * exports is converted here from the handle's CNG blobs by the one converter
+ * in src/formats/. Private blobs and their DER are wiped once converted
+ * (best effort: JS strings such as PEM and JWK members cannot be wiped).
+ */
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
+import { inspect } from 'node:util'
+import { InvalidRequestError, KeyDestroyedError, UnsupportedFormatError } from './errors.js'
+import { type BlobHint, parseBlob } from './formats/blob.js'
+import { wipe } from './formats/bytes.js'
+import { type Jwk, materialToJwk } from './formats/jwk.js'
+import { type KeyMaterial, wipeMaterial } from './formats/material.js'
+import { toOpenSsh } from './formats/openssh.js'
+import { pemLabel, privateKeyDer, publicKeyDer, type PrivateType, type PublicType, toPem } from './formats/pkcs.js'
+import { jwkThumbprint, type ThumbprintDigest } from './formats/thumbprint.js'
+import { call, type NativeKey } from './native.js'
+import type { Algorithm, Curve } from './table.js'
+
+export type Provider = 'openssl' | 'cng'
+
+export interface PrivateExportOptions {
+  format: 'jwk' | 'pem' | 'der' | 'blob'
+  /** pem/der: 'pkcs8' (default), 'pkcs1' (RSA), 'sec1' (EC). blob: 'private' (default) or 'seed' (ML-DSA/ML-KEM). */
+  type?: PrivateType | 'private' | 'seed'
+}
+
+export interface PublicExportOptions {
+  format: 'jwk' | 'pem' | 'der' | 'blob' | 'openssh'
+  /** pem/der: 'spki' (default) or 'pkcs1' (RSA). */
+  type?: PublicType
+  /** openssh: the comment after the key. */
+  comment?: string
+}
+
+/** What a key is, without any key material. */
+export interface KeyInfo {
+  readonly algorithm: Algorithm
+  readonly length: number
+  readonly curve?: Curve
+  readonly parameterSet?: string
+  readonly provider: Provider
+}
+
+function blobHint(info: KeyInfo): BlobHint {
+  return info.curve ? { curve: info.curve } : {}
+}
+
+const FORMATS_PRIVATE = ['jwk', 'pem', 'der', 'blob'] as const
+const FORMATS_PUBLIC = ['jwk', 'pem', 'der', 'blob', 'openssh'] as const
+
+function checkOptions(options: unknown, formats: readonly string[], allowed: readonly string[]): Record<string, unknown> {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidRequestError(`export options must be an object with a format: ${formats.join(', ')}`)
+  }
+  const o = options as Record<string, unknown>
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) throw new InvalidRequestError(`unknown export option "${k}"`)
+  }
+  if (typeof o.format !== 'string' || !formats.includes(o.format)) {
+    throw new InvalidRequestError(`export format must be one of ${formats.join(', ')}`)
+  }
+  if (o.type !== undefined && typeof o.type !== 'string') throw new InvalidRequestError('export type must be a string')
+  return o
+}
+
+function metadata(info: KeyInfo): Record<string, unknown> {
+  const out: Record<string, unknown> = { algorithm: info.algorithm, length: info.length }
+  if (info.curve) out.curve = info.curve
+  if (info.parameterSet) out.parameterSet = info.parameterSet
+  out.provider = info.provider
+  return out
+}
+
+/** A public key: plain bytes, usable after its KeyPair is destroyed. */
+export class PublicKey implements KeyInfo {
+  readonly algorithm: Algorithm
+  readonly length: number
+  readonly curve?: Curve
+  readonly parameterSet?: string
+  readonly provider: Provider
+  readonly #blob: Uint8Array
+  readonly #material: KeyMaterial
+
+  /** @internal */
+  constructor(info: KeyInfo, blob: Uint8Array) {
+    this.algorithm = info.algorithm
+    this.length = info.length
+    if (info.curve) this.curve = info.curve
+    if (info.parameterSet) this.parameterSet = info.parameterSet
+    this.provider = info.provider
+    this.#blob = blob
+    this.#material = parseBlob(blob, blobHint(info)).material
+  }
+
+  export(options: { format: 'jwk' }): Jwk
+  export(options: { format: 'pem' | 'openssh'; type?: PublicType; comment?: string }): string
+  export(options: { format: 'der' | 'blob'; type?: PublicType }): Buffer
+  export(options: PublicExportOptions): Jwk | string | Buffer
+  export(options: PublicExportOptions): Jwk | string | Buffer {
+    const o = checkOptions(options, FORMATS_PUBLIC, ['format', 'type', 'comment'])
+    const type = (o.type ?? 'spki') as PublicType
+    if (o.type !== undefined && o.format !== 'pem' && o.format !== 'der') {
+      throw new InvalidRequestError(`"type" applies to pem and der, not ${String(o.format)}`)
+    }
+    if (o.comment !== undefined && (o.format !== 'openssh' || typeof o.comment !== 'string')) {
+      throw new InvalidRequestError('"comment" is a string, for the openssh format only')
+    }
+    switch (o.format) {
+      case 'jwk':
+        return materialToJwk(this.#material, false)
+      case 'pem':
+        return toPem(publicKeyDer(this.#material, type), pemLabel('public', type))
+      case 'der':
+        return Buffer.from(publicKeyDer(this.#material, type))
+      case 'blob':
+        return Buffer.from(this.#blob)
+      default:
+        return toOpenSsh(this.#material, o.comment as string | undefined)
+    }
+  }
+
+  /** RFC 7638 thumbprint of the public JWK. */
+  thumbprint(digest: ThumbprintDigest = 'sha256'): string {
+    return jwkThumbprint(materialToJwk(this.#material, false), digest)
+  }
+
+  toKeyObject(): KeyObject {
+    return createPublicKey({ key: Buffer.from(publicKeyDer(this.#material)), format: 'der', type: 'spki' })
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { type: 'public', ...metadata(this) }
+  }
+
+  [inspect.custom](): string {
+    return `PublicKey ${inspect(metadata(this))}`
+  }
+}
+
+/** A generated key pair, holding the platform's key handle until destroy(). */
+export class KeyPair implements KeyInfo {
+  readonly algorithm: Algorithm
+  readonly length: number
+  readonly curve?: Curve
+  readonly parameterSet?: string
+  readonly provider: Provider
+  /** Whether private material may leave the native layer. */
+  readonly extractable: boolean
+  #handle: NativeKey | undefined
+  #publicKey: PublicKey | undefined
+
+  /** @internal */
+  constructor(handle: NativeKey, info: KeyInfo, extractable: boolean) {
+    this.algorithm = info.algorithm
+    this.length = info.length
+    if (info.curve) this.curve = info.curve
+    if (info.parameterSet) this.parameterSet = info.parameterSet
+    this.provider = info.provider
+    this.extractable = extractable
+    this.#handle = handle
+  }
+
+  #native(): NativeKey {
+    if (!this.#handle || this.#handle.destroyed) throw new KeyDestroyedError('the key was destroyed')
+    return this.#handle
+  }
+
+  /** The public key (exported from the handle once, then plain bytes). */
+  get publicKey(): PublicKey {
+    if (!this.#publicKey) {
+      const handle = this.#native()
+      this.#publicKey = new PublicKey(this, call(() => handle.exportBlob('public')))
+    }
+    return this.#publicKey
+  }
+
+  get destroyed(): boolean {
+    return !this.#handle || this.#handle.destroyed
+  }
+
+  /** The private key as components; the caller wipes them (wipeMaterial). */
+  #privateMaterial(): KeyMaterial {
+    const handle = this.#native()
+    const blob = call(() => handle.exportBlob('private'))
+    const material = parseBlob(blob, blobHint(this)).material
+    if (material.type === 'ML-DSA' || material.type === 'ML-KEM') {
+      const seed = parseBlob(
+        call(() => handle.exportBlob('seed')),
+        {},
+      ).material
+      const pub = parseBlob(
+        call(() => handle.exportBlob('public')),
+        {},
+      ).material
+      if (seed.type === material.type && pub.type === material.type) {
+        material.seed = seed.seed as Uint8Array
+        material.pub = pub.pub as Uint8Array
+      }
+    }
+    return material
+  }
+
+  export(options: { format: 'jwk' }): Jwk
+  export(options: { format: 'pem'; type?: PrivateType }): string
+  export(options: { format: 'der'; type?: PrivateType }): Buffer
+  export(options: { format: 'blob'; type?: 'private' | 'seed' }): Buffer
+  export(options: PrivateExportOptions): Jwk | string | Buffer
+  export(options: PrivateExportOptions): Jwk | string | Buffer {
+    const o = checkOptions(options, FORMATS_PRIVATE, ['format', 'type'])
+    const handle = this.#native()
+    if (o.format === 'blob') {
+      if (o.type !== undefined && o.type !== 'private' && o.type !== 'seed') {
+        throw new InvalidRequestError(`blob type must be 'private' or 'seed'`)
+      }
+      if (o.type === 'seed' && this.algorithm !== 'ML-DSA' && this.algorithm !== 'ML-KEM') {
+        throw new UnsupportedFormatError('only ML-DSA and ML-KEM keys have a seed blob')
+      }
+      return call(() => handle.exportBlob(o.type === 'seed' ? 'seed' : 'private'))
+    }
+    if (o.type !== undefined && (o.format === 'jwk' || !['pkcs8', 'pkcs1', 'sec1'].includes(o.type as string))) {
+      throw new InvalidRequestError(
+        o.format === 'jwk' ? '"type" does not apply to jwk' : `private ${String(o.format)} type must be pkcs8, pkcs1 or sec1`,
+      )
+    }
+    const material = this.#privateMaterial()
+    try {
+      if (o.format === 'jwk') return materialToJwk(material, true)
+      const type = (o.type ?? 'pkcs8') as PrivateType
+      const der = privateKeyDer(material, type)
+      if (o.format === 'der') return Buffer.from(der.buffer, der.byteOffset, der.byteLength)
+      try {
+        return toPem(der, pemLabel('private', type))
+      } finally {
+        wipe(der)
+      }
+    } finally {
+      wipeMaterial(material)
+    }
+  }
+
+  /** The private key as a node:crypto KeyObject. */
+  toKeyObject(): KeyObject {
+    const der = this.export({ format: 'der' })
+    try {
+      return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })
+    } finally {
+      wipe(der)
+    }
+  }
+
+  /** Releases the native handle now (idempotent). Later use throws ERR_KEY_DESTROYED. */
+  destroy(): void {
+    this.#handle?.destroy()
+    this.#handle = undefined
+  }
+
+  /** `using key = await generateKey(...)` destroys the key at the end of the scope. */
+  [Symbol.dispose](): void {
+    this.destroy()
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { type: 'keypair', ...metadata(this), extractable: this.extractable, destroyed: this.destroyed }
+  }
+
+  [inspect.custom](): string {
+    return `KeyPair ${inspect({ ...metadata(this), extractable: this.extractable, destroyed: this.destroyed })}`
+  }
+}

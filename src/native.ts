@@ -1,0 +1,92 @@
+/**
+ * The typed binding to the native addon: loaded lazily (importing the
+ * package never fails; the first call that needs native code does, with
+ * advice), through node-gyp-build (build/Release, then prebuilds/).
+ * PLATFORM_KEYGEN_NATIVE=/path/to/addon.node loads a specific build instead
+ * (sanitizer builds, the cmake-js build).
+ */
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
+import { fromNative, NotSupportedOnPlatformError } from './errors.js'
+import { packageRoot } from './root.js'
+
+export type BlobKind = 'public' | 'private' | 'seed'
+
+export interface NativeKey {
+  exportBlob(kind: BlobKind): Buffer
+  destroy(): void
+  readonly destroyed: boolean
+}
+
+export interface NativeSpec {
+  algorithm: string
+  length: number
+  parameterSet?: string
+  curve?: string
+  seed?: Uint8Array
+  noKeyValidation?: boolean
+  extractable: boolean
+}
+
+export interface NativeAlgorithmCapability {
+  supported: boolean
+  parameterSets?: string[]
+  curves?: string[]
+  note?: string
+}
+
+export interface NativeCapabilities {
+  provider: 'openssl' | 'cng'
+  providerVersion: string
+  algorithms: Record<string, NativeAlgorithmCapability>
+}
+
+interface Binding {
+  generate(spec: NativeSpec): Promise<NativeKey>
+  randomBytes(n: number): Buffer
+  capabilities(): NativeCapabilities
+}
+
+let binding: Binding | undefined
+
+function loadError(err: unknown): NotSupportedOnPlatformError {
+  const message = err instanceof Error ? err.message : String(err)
+  const where = `${process.platform}-${process.arch}, Node.js ${process.version}`
+  let advice: string
+  if (/No native build was found/i.test(message)) {
+    advice =
+      'no prebuilt binary matches this platform and none was built. Prebuilt: linux-x64 (glibc), win32-x64. ' +
+      'Elsewhere, install a C++ toolchain (python3, make, a C++17 compiler) and run `npm rebuild platform-keygen`.'
+  } else if (/undefined symbol|symbol not found|Symbol not found/i.test(message)) {
+    advice =
+      'the addon uses the OpenSSL that the node binary exports, and this runtime does not export it ' +
+      '(Electron and some distro builds of Node.js with a different OpenSSL). Use an official Node.js build.'
+  } else {
+    advice = 'the native addon failed to load. Reinstall the package (`npm rebuild platform-keygen`).'
+  }
+  return new NotSupportedOnPlatformError(`platform-keygen (${where}): ${advice} Loader said: ${message}`, {
+    cause: err,
+  })
+}
+
+export function native(): Binding {
+  if (binding) return binding
+  const require = createRequire(join(packageRoot, 'package.json'))
+  try {
+    const override = process.env.PLATFORM_KEYGEN_NATIVE
+    const loaded = override ? require(override) : require('node-gyp-build')(packageRoot)
+    binding = loaded as Binding
+  } catch (err) {
+    throw loadError(err)
+  }
+  return binding
+}
+
+/** Runs a synchronous native call, turning its errors into typed ones. */
+export function call<T>(fn: () => T): T {
+  try {
+    return fn()
+  } catch (err) {
+    throw fromNative(err)
+  }
+}
