@@ -1,6 +1,6 @@
 /** generateKey(spec), capabilities() and randomBytes(): the typed front of the native layer. */
-import { InvalidRequestError, NotSupportedOnPlatformError, UnsupportedAlgorithmError, fromNative } from './errors.js'
-import { KeyPair, type KeyInfo, type Provider } from './keypair.js'
+import { fromNative, InvalidRequestError, NotSupportedOnPlatformError, UnsupportedAlgorithmError } from './errors.js'
+import { type KeyInfo, KeyPair, type Provider } from './keypair.js'
 import { call, type NativeAlgorithmCapability, type NativeCapabilities, type NativeSpec, native } from './native.js'
 import {
   type Algorithm,

@@ -27,13 +27,13 @@ export {
   KeyPair,
   type PrivateExportOptions,
   type Provider,
-  PublicKey,
   type PublicExportOptions,
+  PublicKey,
 } from './keypair.js'
 export {
   type Algorithm,
-  checkKeyLength,
   type Curve,
+  checkKeyLength,
   type KeyLengthRow,
   keyLengthTable,
   type LengthRule,

@@ -12,7 +12,7 @@ import { wipe } from './formats/bytes.js'
 import { type Jwk, materialToJwk } from './formats/jwk.js'
 import { type KeyMaterial, wipeMaterial } from './formats/material.js'
 import { toOpenSsh } from './formats/openssh.js'
-import { pemLabel, privateKeyDer, publicKeyDer, type PrivateType, type PublicType, toPem } from './formats/pkcs.js'
+import { type PrivateType, type PublicType, pemLabel, privateKeyDer, publicKeyDer, toPem } from './formats/pkcs.js'
 import { jwkThumbprint, type ThumbprintDigest } from './formats/thumbprint.js'
 import { call, type NativeKey } from './native.js'
 import type { Algorithm, Curve } from './table.js'
@@ -49,7 +49,11 @@ function blobHint(info: KeyInfo): BlobHint {
 const FORMATS_PRIVATE = ['jwk', 'pem', 'der', 'blob'] as const
 const FORMATS_PUBLIC = ['jwk', 'pem', 'der', 'blob', 'openssh'] as const
 
-function checkOptions(options: unknown, formats: readonly string[], allowed: readonly string[]): Record<string, unknown> {
+function checkOptions(
+  options: unknown,
+  formats: readonly string[],
+  allowed: readonly string[],
+): Record<string, unknown> {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidRequestError(`export options must be an object with a format: ${formats.join(', ')}`)
   }
@@ -170,7 +174,10 @@ export class KeyPair implements KeyInfo {
   get publicKey(): PublicKey {
     if (!this.#publicKey) {
       const handle = this.#native()
-      this.#publicKey = new PublicKey(this, call(() => handle.exportBlob('public')))
+      this.#publicKey = new PublicKey(
+        this,
+        call(() => handle.exportBlob('public')),
+      )
     }
     return this.#publicKey
   }
@@ -220,7 +227,9 @@ export class KeyPair implements KeyInfo {
     }
     if (o.type !== undefined && (o.format === 'jwk' || !['pkcs8', 'pkcs1', 'sec1'].includes(o.type as string))) {
       throw new InvalidRequestError(
-        o.format === 'jwk' ? '"type" does not apply to jwk' : `private ${String(o.format)} type must be pkcs8, pkcs1 or sec1`,
+        o.format === 'jwk'
+          ? '"type" does not apply to jwk'
+          : `private ${String(o.format)} type must be pkcs8, pkcs1 or sec1`,
       )
     }
     const material = this.#privateMaterial()

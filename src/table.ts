@@ -215,7 +215,9 @@ export function resolveCurve(algorithm: Algorithm, curve: unknown): { algorithm:
   }
   if (r.rule.kind !== 'curve') throw new InvalidRequestError(`${algorithm} takes no curve`)
   if (!(c in r.rule.lengths)) {
-    throw new UnsupportedAlgorithmError(`${c} is not a curve for ${algorithm} (${Object.keys(r.rule.lengths).join(', ')})`)
+    throw new UnsupportedAlgorithmError(
+      `${c} is not a curve for ${algorithm} (${Object.keys(r.rule.lengths).join(', ')})`,
+    )
   }
   const fixed = FIXED_CURVE_ALGORITHM[`${algorithm}:${c}`]
   return fixed ? { algorithm: fixed, curve: c } : { algorithm, curve: c }
@@ -253,7 +255,9 @@ export function checkKeyLength(algorithm: string, length?: unknown, options: { c
     throw new KeyLengthError(`${algorithm} needs a length: ${describe(rule)}`)
   }
   if (typeof length !== 'number' || !Number.isInteger(length)) {
-    throw new KeyLengthError(`${algorithm} length must be an integer number of bits, got ${JSON.stringify(length) ?? String(length)}`)
+    throw new KeyLengthError(
+      `${algorithm} length must be an integer number of bits, got ${JSON.stringify(length) ?? String(length)}`,
+    )
   }
   if (expected !== undefined) {
     if (length !== expected) throw new KeyLengthError(`${resolved.algorithm} length must be ${expected}, got ${length}`)

@@ -194,7 +194,8 @@ function parseRsa(r: Reader, m: number): ParsedBlob {
   if (cbE < 1 || cbE > cbN) throw new InvalidBlobError(`RSA blob: bad cbPublicExp ${cbE}`)
   const priv = m !== MAGIC.RSA1
   if (priv && (cbP < 1 || cbQ < 1 || cbP > cbN || cbQ > cbN)) throw new InvalidBlobError('RSA blob: bad prime sizes')
-  const body = m === MAGIC.RSA1 ? cbE + cbN : m === MAGIC.RSA2 ? cbE + cbN + cbP + cbQ : cbE + 2 * cbN + 3 * cbP + 2 * cbQ
+  const body =
+    m === MAGIC.RSA1 ? cbE + cbN : m === MAGIC.RSA2 ? cbE + cbN + cbP + cbQ : cbE + 2 * cbN + 3 * cbP + 2 * cbQ
   expectSize(r, 24 + body, 'RSA')
   const e = r.take(cbE)
   const n = r.take(cbN)
@@ -380,7 +381,8 @@ function parsePq(r: Reader, m: number): ParsedBlob {
   const key = r.take(cbKey)
   r.end()
   const dsa = m === MAGIC.DSPK || m === MAGIC.DSSK || m === MAGIC.DSSS
-  const kind: BlobKind = m === MAGIC.DSPK || m === MAGIC.MLKP ? 'public' : m === MAGIC.DSSS || m === MAGIC.MLKS ? 'seed' : 'private'
+  const kind: BlobKind =
+    m === MAGIC.DSPK || m === MAGIC.MLKP ? 'public' : m === MAGIC.DSSS || m === MAGIC.MLKS ? 'seed' : 'private'
   if (dsa) {
     const sizes = ML_DSA_SIZES[set as MlDsaSet]
     if (!sizes) throw new InvalidBlobError(`ML-DSA blob: unknown parameter set '${set}'`)

@@ -131,7 +131,8 @@ export function jwkToMaterial(jwk: unknown, usage: 'ECDSA' | 'ECDH' = 'ECDSA'): 
     }
     case 'EC': {
       const crv = j.crv as EcCurve
-      if (typeof j.crv !== 'string' || !(crv in EC_SIZES)) throw new InvalidRequestError('invalid JWK: unsupported "crv"')
+      if (typeof j.crv !== 'string' || !(crv in EC_SIZES))
+        throw new InvalidRequestError('invalid JWK: unsupported "crv"')
       const cb = EC_SIZES[crv]
       const m: KeyMaterial = {
         type: 'EC',
@@ -146,7 +147,8 @@ export function jwkToMaterial(jwk: unknown, usage: 'ECDSA' | 'ECDH' = 'ECDSA'): 
     }
     case 'OKP': {
       const crv = j.crv as OkpCurve
-      if (typeof j.crv !== 'string' || !(crv in OKP_SIZES)) throw new InvalidRequestError('invalid JWK: unsupported "crv"')
+      if (typeof j.crv !== 'string' || !(crv in OKP_SIZES))
+        throw new InvalidRequestError('invalid JWK: unsupported "crv"')
       const cb = OKP_SIZES[crv]
       const m: KeyMaterial = { type: 'OKP', curve: crv, x: exactly(member(j, 'x', true), cb, 'x') as Uint8Array }
       const d = exactly(member(j, 'd', false), cb, 'd')

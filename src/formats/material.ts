@@ -83,7 +83,14 @@ export interface MlKemMaterial {
   seed?: Uint8Array
 }
 
-export type KeyMaterial = RsaMaterial | EcMaterial | OkpMaterial | DsaMaterial | DhMaterial | MlDsaMaterial | MlKemMaterial
+export type KeyMaterial =
+  | RsaMaterial
+  | EcMaterial
+  | OkpMaterial
+  | DsaMaterial
+  | DhMaterial
+  | MlDsaMaterial
+  | MlKemMaterial
 
 export const EC_SIZES: Record<EcCurve, number> = { 'P-256': 32, 'P-384': 48, 'P-521': 66, secp256k1: 32 }
 export const OKP_SIZES: Record<OkpCurve, number> = { Ed25519: 32, Ed448: 57, X25519: 32, X448: 56 }

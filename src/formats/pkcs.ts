@@ -9,12 +9,12 @@ import {
   bitString,
   explicit,
   implicitPrimitive,
+  unsignedInteger as int,
   nullValue,
   octetString,
   oid,
   sequence,
   smallInteger,
-  unsignedInteger as int,
 } from './der.js'
 import { EC_SIZES, type EcCurve, type KeyMaterial, type OkpCurve } from './material.js'
 

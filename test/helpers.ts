@@ -1,0 +1,53 @@
+/** Shared test helpers. */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { expect } from 'vitest'
+import { capabilities } from '../src/index.js'
+
+export const NODE_MAJOR = Number(process.versions.node.split('.')[0])
+
+/** Whether this runtime's provider has ML-DSA / ML-KEM (Node 24: OpenSSL 3.5). */
+export function hasPostQuantum(): boolean {
+  const a = capabilities().algorithms
+  return Boolean(a['ML-DSA']?.supported && a['ML-KEM']?.supported)
+}
+
+/** Asserts that fn throws (or the promise rejects) with the given error code. */
+export async function expectCode(fn: (() => unknown) | Promise<unknown>, code: string): Promise<Error> {
+  let caught: unknown
+  try {
+    if (typeof fn === 'function') await fn()
+    else await fn
+  } catch (err) {
+    caught = err
+  }
+  expect(caught, `expected an error with code ${code}`).toBeInstanceOf(Error)
+  expect((caught as { code?: unknown }).code).toBe(code)
+  return caught as Error
+}
+
+/** `openssl pkey -check` (private) or `-pubcheck` (public) with the system OpenSSL; returns its output. */
+export function opensslCheck(pem: string, kind: 'private' | 'public'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pk-openssl-'))
+  try {
+    const file = join(dir, 'key.pem')
+    writeFileSync(file, pem, { mode: 0o600 })
+    const args =
+      kind === 'private'
+        ? ['pkey', '-in', file, '-check', '-noout']
+        : ['pkey', '-pubin', '-in', file, '-pubcheck', '-noout']
+    return execFileSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+/** Loads a Wycheproof vector file from ../shared/vectors/wycheproof/. */
+export function wycheproofPath(name: string): string {
+  const dir =
+    process.env.PLATFORM_KEYGEN_VECTORS ?? fileURLToPath(new URL('../../shared/vectors/wycheproof/', import.meta.url))
+  return join(dir, name)
+}
