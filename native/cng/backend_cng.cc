@@ -23,6 +23,7 @@
 #include <climits>
 #include <cstdio>
 #include <cstring>
+#include <cwchar>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -815,10 +816,10 @@ Capabilities Probe() {
   bool k1 = Has(kProvEcdsaSecp256k1, &why);
   AlgorithmCapability* ecdsa = add("ECDSA", k1, why);
   if (k1) ecdsa->curves.push_back("secP256k1");
-  why.clear();
-  bool ecdhK1 = Has(kProvEcdhSecp256k1, &why);
-  bool x25519 = Has(kProvEcdhCurve25519, &why);
-  AlgorithmCapability* ecdh = add("ECDH", ecdhK1 || x25519, why);
+  std::string whyK1, why25519;
+  bool ecdhK1 = Has(kProvEcdhSecp256k1, &whyK1);
+  bool x25519 = Has(kProvEcdhCurve25519, &why25519);
+  AlgorithmCapability* ecdh = add("ECDH", ecdhK1 || x25519, whyK1 + "; " + why25519);
   if (ecdhK1) ecdh->curves.push_back("secP256k1");
   if (x25519) ecdh->curves.push_back("curve25519");
   add("EdDSA", false, "Windows CNG has no EdDSA (Ed25519, Ed448); the OpenSSL backend (Linux, macOS) has it");

