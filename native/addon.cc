@@ -262,6 +262,16 @@ Napi::Value Capabilities(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// Diagnostics for the lifecycle tests: native keys alive in the process, and
+// NativeKey objects alive in this env.
+Napi::Value LiveHandles(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("process", Napi::Number::New(env, static_cast<double>(pk::Key::LiveCount().load())));
+  out.Set("env", Napi::Number::New(env, static_cast<double>(env.GetInstanceData<AddonData>()->registry->live.size())));
+  return out;
+}
+
 void CleanupHook(void* arg) {
   auto* registry = static_cast<std::shared_ptr<Registry>*>(arg);
   for (NativeKey* key : (*registry)->live) key->Release();
@@ -276,6 +286,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("generate", Napi::Function::New<Generate>(env, "generate"));
   exports.Set("randomBytes", Napi::Function::New<RandomBytes>(env, "randomBytes"));
   exports.Set("capabilities", Napi::Function::New<Capabilities>(env, "capabilities"));
+  exports.Set("liveHandles", Napi::Function::New<LiveHandles>(env, "liveHandles"));
   return exports;
 }
 

@@ -9,6 +9,7 @@
 // thread. A Key is never used from two threads at once.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -111,7 +112,17 @@ struct Status {
 // / BCryptDestroyKey) exactly once.
 class Key {
  public:
-  virtual ~Key() = default;
+  Key() { LiveCount().fetch_add(1, std::memory_order_relaxed); }
+  virtual ~Key() { LiveCount().fetch_sub(1, std::memory_order_relaxed); }
+  Key(const Key&) = delete;
+  Key& operator=(const Key&) = delete;
+  // Keys alive in this process, every env included: what the tests use to
+  // prove that destroy(), the finalizer and the env cleanup hook release
+  // each handle exactly once.
+  static std::atomic<int64_t>& LiveCount() {
+    static std::atomic<int64_t> count{0};
+    return count;
+  }
   // Writes the key in the CNG blob layout of DESIGN.md ("Blob layouts").
   // kPrivate is the full private blob (RSAFULLPRIVATEBLOB for RSA).
   // kSeed exists for ML-DSA / ML-KEM only.

@@ -45,6 +45,8 @@ interface Binding {
   generate(spec: NativeSpec): Promise<NativeKey>
   randomBytes(n: number): Buffer
   capabilities(): NativeCapabilities
+  /** Diagnostics: native keys alive in the process / NativeKey objects alive in this env. */
+  liveHandles(): { process: number; env: number }
 }
 
 let binding: Binding | undefined

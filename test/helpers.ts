@@ -51,3 +51,18 @@ export function wycheproofPath(name: string): string {
     process.env.PLATFORM_KEYGEN_VECTORS ?? fileURLToPath(new URL('../../shared/vectors/wycheproof/', import.meta.url))
   return join(dir, name)
 }
+
+/** `ssh-keygen -l -f` on an OpenSSH public key line; returns its one-line fingerprint. */
+export function sshKeygenFingerprint(line: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pk-ssh-'))
+  try {
+    const file = join(dir, 'key.pub')
+    writeFileSync(file, `${line}\n`)
+    return execFileSync('ssh-keygen', ['-l', '-f', file], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }).trim()
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}

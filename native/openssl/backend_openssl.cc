@@ -704,6 +704,11 @@ Status Generate(const KeySpec& spec, std::unique_ptr<Key>* out) {
       if (spec.length < 512 || spec.length > 3072 || spec.length % 64 != 0) {
         return Status::Fail("ERR_KEY_LENGTH", "DSA length out of range");
       }
+      if (spec.length < 1024) {
+        // OpenSSL 3 refuses DSA below L = 1024 (ffc_validate_LN); CNG has 512…960.
+        return NotSupported("DSA-" + std::to_string(spec.length),
+                            "OpenSSL 3 generates DSA keys of 1024 bits and more; 512…960 are CNG-only");
+      }
       s = GenerateDsa(spec.length, &pkey);
       break;
     case Family::kDh:

@@ -27,7 +27,7 @@ export function toOpenSsh(m: KeyMaterial, comment?: string): string {
   if (m.type === 'RSA') {
     type = 'ssh-rsa'
     body = concat([sshString(text(type)), mpint(m.e), mpint(m.n)])
-  } else if (m.type === 'EC' && m.curve !== 'secp256k1') {
+  } else if (m.type === 'EC' && m.usage === 'ECDSA' && m.curve !== 'secp256k1') {
     const name = SSH_CURVES[m.curve]
     type = `ecdsa-sha2-${name}`
     const cb = EC_SIZES[m.curve]
@@ -37,7 +37,7 @@ export function toOpenSsh(m: KeyMaterial, comment?: string): string {
     type = 'ssh-ed25519'
     body = concat([sshString(text(type)), sshString(m.x)])
   } else {
-    const what = m.type === 'EC' || m.type === 'OKP' ? m.curve : m.type
+    const what = m.type === 'EC' ? `${m.usage} ${m.curve}` : m.type === 'OKP' ? m.curve : m.type
     throw new UnsupportedFormatError(`OpenSSH has no public key format for ${what} (RSA, ECDSA P-256/384/521, Ed25519)`)
   }
   if (comment !== undefined && /[\r\n]/.test(comment)) {
