@@ -266,7 +266,12 @@ function signVerify(c: Case, priv: KeyObject, pub: KeyObject): void {
 function peerFor(c: Case, k: KeyPair): { privateKey: KeyObject; publicKey: KeyObject } {
   if (c.nodeType === 'dh') {
     const { p, g } = dhGroup(k)
-    return generateKeyPairSync('dh', { prime: Buffer.from(p), generator: g })
+    // @types/node has no 'dh' overload, node:crypto has the key type
+    const generateDh = generateKeyPairSync as unknown as (
+      type: 'dh',
+      o: object,
+    ) => { privateKey: KeyObject; publicKey: KeyObject }
+    return generateDh('dh', { prime: Buffer.from(p), generator: g })
   }
   if (c.nodeType === 'ec') {
     const named = { 'P-256': 'prime256v1', 'P-384': 'secp384r1', 'P-521': 'secp521r1', secp256k1: 'secp256k1' }
