@@ -28,8 +28,11 @@ pk_wine64() {
 pk_wine_check() {
   local missing=()
   pk_wine64 >/dev/null || missing+=("wine64 (apt-get install wine64)")
-  command -v x86_64-w64-mingw32-g++-posix >/dev/null || missing+=("x86_64-w64-mingw32-g++-posix (apt-get install g++-mingw-w64-x86-64)")
-  command -v x86_64-w64-mingw32-dlltool >/dev/null || missing+=("x86_64-w64-mingw32-dlltool (apt-get install mingw-w64-tools)")
+  command -v x86_64-w64-mingw32-g++-posix >/dev/null ||
+    missing+=("x86_64-w64-mingw32-g++-posix (apt-get install g++-mingw-w64-x86-64)")
+  command -v x86_64-w64-mingw32-dlltool >/dev/null ||
+    missing+=("x86_64-w64-mingw32-dlltool (apt-get install mingw-w64-tools)")
+  command -v cmake >/dev/null || missing+=("cmake (apt-get install cmake)")
   if [[ ${#missing[@]} -gt 0 ]]; then
     printf 'wine test bed: missing %s\n' "${missing[@]}" >&2
     return 1
@@ -43,7 +46,8 @@ pk_wine_prefix() {
   if [[ ! -f "$WINEPREFIX/.pk-win10" ]]; then
     mkdir -p "$WINEPREFIX"
     "$wine" wineboot --init </dev/null >"$WINEPREFIX/../wineboot.log" 2>&1 || true
-    "$wine" reg add 'HKCU\Software\Wine' /v Version /t REG_SZ /d win10 /f </dev/null >>"$WINEPREFIX/../wineboot.log" 2>&1
+    "$wine" reg add 'HKCU\Software\Wine' /v Version /t REG_SZ /d win10 /f </dev/null \
+      >>"$WINEPREFIX/../wineboot.log" 2>&1
     "$(dirname "$wine")/wineserver64" -w 2>/dev/null || wineserver -w 2>/dev/null || true
     touch "$WINEPREFIX/.pk-win10"
   fi

@@ -496,7 +496,9 @@ Status ExportRaw(BCRYPT_KEY_HANDLE h, const wchar_t* type, const std::string& wh
   ULONG cb = 0;
   NTSTATUS st = BCryptExportKey(h, nullptr, type, nullptr, 0, &cb, 0);
   if (!Ok(st)) return ProviderError("BCryptExportKey cannot export the " + what, st);
-  if (cb == 0) return ProviderError("BCryptExportKey returned an empty " + what, static_cast<NTSTATUS>(kStatusUnsuccessful));
+  if (cb == 0) {
+    return ProviderError("BCryptExportKey returned an empty " + what, static_cast<NTSTATUS>(kStatusUnsuccessful));
+  }
   SecureBytes buf(cb);
   ULONG written = 0;
   st = BCryptExportKey(h, nullptr, type, buf.data(), cb, &written, 0);
@@ -644,7 +646,9 @@ class CngKey final : public Key {
 
   // {dwMagic, cbParameterSet, cbKey}; parameter set (UTF-16, NUL); key.
   Status CheckPq(BlobKind kind, const SecureBytes& b) const {
-    uint32_t want = kind == BlobKind::kPublic ? plan_.pubMagic : kind == BlobKind::kPrivate ? plan_.privMagic : plan_.seedMagic;
+    uint32_t want = kind == BlobKind::kPublic    ? plan_.pubMagic
+                    : kind == BlobKind::kPrivate ? plan_.privMagic
+                                                 : plan_.seedMagic;
     size_t cbSet = blob::Utf16zSize(plan_.parameterSet);
     if (b.size() < 12 + cbSet || ReadU32le(b.data()) != want || ReadU32le(b.data() + 4) != cbSet ||
         b.size() != 12 + cbSet + static_cast<uint64_t>(ReadU32le(b.data() + 8))) {
