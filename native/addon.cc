@@ -58,10 +58,10 @@ Napi::Error CodedError(Napi::Env env, const char* code, const std::string& messa
 class NativeKey : public Napi::ObjectWrap<NativeKey> {
  public:
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(env, "NativeKey",
-                       {InstanceMethod<&NativeKey::ExportBlob>("exportBlob"),
-                        InstanceMethod<&NativeKey::Destroy>("destroy"),
-                        InstanceAccessor<&NativeKey::Destroyed>("destroyed")});
+    return DefineClass(
+        env, "NativeKey",
+        {InstanceMethod<&NativeKey::ExportBlob>("exportBlob"), InstanceMethod<&NativeKey::Destroy>("destroy"),
+         InstanceAccessor<&NativeKey::Destroyed>("destroyed")});
   }
 
   explicit NativeKey(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeKey>(info) {
@@ -72,7 +72,8 @@ class NativeKey : public Napi::ObjectWrap<NativeKey> {
     }
     PendingKey* pending = tagged ? info[0].As<Napi::External<PendingKey>>().Data() : nullptr;
     if (pending == nullptr || !pending->key) {
-      throw CodedError(env, "ERR_INVALID_REQUEST", "NativeKey objects come from generate(); they cannot be constructed");
+      throw CodedError(env, "ERR_INVALID_REQUEST",
+                       "NativeKey objects come from generate(); they cannot be constructed");
     }
     key_ = std::move(pending->key);
     extractable_ = pending->extractable;

@@ -39,30 +39,48 @@ export class UnsupportedAlgorithmError extends PlatformKeygenError {
   static override code = 'ERR_UNSUPPORTED_ALGORITHM' as const
 }
 
-/** Known, but this runtime's provider cannot do it (the message says what would). */
+/** Provider error numbers, where the provider gave one. */
+export interface ProviderDetails {
+  /** NTSTATUS (Windows CNG). */
+  status?: number
+  /** ERR_get_error() value (OpenSSL). */
+  opensslCode?: number
+  /** The provider's reason text, where it has one. */
+  reason?: string
+}
+
+function assignDetails(target: ProviderDetails, details: ProviderDetails): void {
+  if (details.status !== undefined) target.status = details.status
+  if (details.opensslCode !== undefined) target.opensslCode = details.opensslCode
+  if (details.reason !== undefined) target.reason = details.reason
+}
+
+/**
+ * Known, but this runtime's provider cannot do it (the message says what
+ * would). Keeps the provider's status when the refusal came from it.
+ */
 export class NotSupportedOnPlatformError extends PlatformKeygenError {
   static override code = 'ERR_NOT_SUPPORTED_ON_PLATFORM' as const
+  declare readonly status?: number
+  declare readonly opensslCode?: number
+  declare readonly reason?: string
+
+  constructor(message: string, options?: { cause?: unknown }, details: ProviderDetails = {}) {
+    super(message, options)
+    assignDetails(this, details)
+  }
 }
 
 /** The platform provider failed; keeps its own error number. */
 export class ProviderError extends PlatformKeygenError {
   static override code = 'ERR_PROVIDER' as const
-  /** NTSTATUS (Windows CNG). */
-  readonly status?: number
-  /** ERR_get_error() value (OpenSSL). */
-  readonly opensslCode?: number
-  /** The provider's reason text, where it has one. */
-  readonly reason?: string
+  declare readonly status?: number
+  declare readonly opensslCode?: number
+  declare readonly reason?: string
 
-  constructor(
-    message: string,
-    details: { status?: number; opensslCode?: number; reason?: string } = {},
-    options?: { cause?: unknown },
-  ) {
+  constructor(message: string, details: ProviderDetails = {}, options?: { cause?: unknown }) {
     super(message, options)
-    if (details.status !== undefined) this.status = details.status
-    if (details.opensslCode !== undefined) this.opensslCode = details.opensslCode
-    if (details.reason !== undefined) this.reason = details.reason
+    assignDetails(this, details)
   }
 }
 
@@ -116,13 +134,12 @@ export function fromNative(err: unknown): PlatformKeygenError {
   const e = (typeof err === 'object' && err !== null ? err : {}) as NativeErrorShape
   const message = typeof e.message === 'string' ? e.message : String(err)
   const code = typeof e.code === 'string' ? e.code : 'ERR_PROVIDER'
-  if (code === 'ERR_PROVIDER' || !(code in byCode)) {
-    const details: { status?: number; opensslCode?: number; reason?: string } = {}
-    if (typeof e.status === 'number') details.status = e.status
-    if (typeof e.opensslCode === 'number') details.opensslCode = e.opensslCode
-    if (typeof e.reason === 'string') details.reason = e.reason
-    return new ProviderError(message, details, { cause: err })
-  }
+  const details: ProviderDetails = {}
+  if (typeof e.status === 'number') details.status = e.status
+  if (typeof e.opensslCode === 'number') details.opensslCode = e.opensslCode
+  if (typeof e.reason === 'string') details.reason = e.reason
+  if (code === 'ERR_PROVIDER' || !(code in byCode)) return new ProviderError(message, details, { cause: err })
+  if (code === 'ERR_NOT_SUPPORTED_ON_PLATFORM') return new NotSupportedOnPlatformError(message, { cause: err }, details)
   const Ctor = byCode[code] as new (message: string, options?: { cause?: unknown }) => PlatformKeygenError
   return new Ctor(message, { cause: err })
 }

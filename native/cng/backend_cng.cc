@@ -87,13 +87,13 @@
 #define BCRYPT_MLKEM_PRIVATE_SEED_BLOB L"MLKEMPRIVATESEEDBLOB"
 #endif
 #ifndef BCRYPT_MLDSA_PUBLIC_MAGIC
-#define BCRYPT_MLDSA_PUBLIC_MAGIC 0x4B505344  // DSPK
-#define BCRYPT_MLDSA_PRIVATE_MAGIC 0x4B535344  // DSSK
+#define BCRYPT_MLDSA_PUBLIC_MAGIC 0x4B505344        // DSPK
+#define BCRYPT_MLDSA_PRIVATE_MAGIC 0x4B535344       // DSSK
 #define BCRYPT_MLDSA_PRIVATE_SEED_MAGIC 0x53535344  // DSSS
 #endif
 #ifndef BCRYPT_MLKEM_PUBLIC_MAGIC
-#define BCRYPT_MLKEM_PUBLIC_MAGIC 0x504B4C4D  // MLKP
-#define BCRYPT_MLKEM_PRIVATE_MAGIC 0x524B4C4D  // MLKR
+#define BCRYPT_MLKEM_PUBLIC_MAGIC 0x504B4C4D        // MLKP
+#define BCRYPT_MLKEM_PRIVATE_MAGIC 0x524B4C4D       // MLKR
 #define BCRYPT_MLKEM_PRIVATE_SEED_MAGIC 0x534B4C4D  // MLKS
 #endif
 
@@ -253,8 +253,8 @@ void OpenSlot(Prov p, ProvSlot* slot) {
   NTSTATUS st = BCryptOpenAlgorithmProvider(&h, def.algorithm, nullptr, 0);
   if (!Ok(st)) {
     std::string what = std::string("this Windows CNG has no ") + def.name + " provider";
-    slot->status = NtFail(MeansAbsent(static_cast<uint32_t>(st)) ? "ERR_NOT_SUPPORTED_ON_PLATFORM" : "ERR_PROVIDER",
-                          what, st);
+    slot->status =
+        NtFail(MeansAbsent(static_cast<uint32_t>(st)) ? "ERR_NOT_SUPPORTED_ON_PLATFORM" : "ERR_PROVIDER", what, st);
     return;
   }
   if (def.curve != nullptr) {
@@ -334,8 +334,8 @@ enum class Family { kRsa, kDsa, kDh, kEc, kX25519, kMlDsa, kMlKem };
 struct Plan {
   Family family = Family::kRsa;
   Prov prov = kProvRsa;
-  std::string label;                   // for messages: "RSA", "ECDH curve25519", "ML-KEM-768"
-  ULONG bits = 0;                      // dwLength for BCryptGenerateKeyPair
+  std::string label;  // for messages: "RSA", "ECDH curve25519", "ML-KEM-768"
+  ULONG bits = 0;     // dwLength for BCryptGenerateKeyPair
   uint32_t pubMagic = 0;
   uint32_t privMagic = 0;
   uint32_t seedMagic = 0;
@@ -692,8 +692,8 @@ Status SetParameterSet(BCRYPT_KEY_HANDLE h, const Plan& plan) {
   if (!Ok(st)) {
     uint32_t u = static_cast<uint32_t>(st);
     bool absent = MeansAbsent(u) || u == kStatusInvalidParameter;
-    return NtFail(absent ? "ERR_NOT_SUPPORTED_ON_PLATFORM" : "ERR_PROVIDER",
-                  "this Windows CNG has no " + plan.label, st);
+    return NtFail(absent ? "ERR_NOT_SUPPORTED_ON_PLATFORM" : "ERR_PROVIDER", "this Windows CNG has no " + plan.label,
+                  st);
   }
   return Status::Ok();
 }

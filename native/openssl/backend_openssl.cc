@@ -55,8 +55,8 @@ using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, ParamBldDeleter>;
 using ParamPtr = std::unique_ptr<OSSL_PARAM, ParamDeleter>;
 
 std::string RuntimeVersion() {
-  return std::to_string(OPENSSL_version_major()) + "." + std::to_string(OPENSSL_version_minor()) +
-         "." + std::to_string(OPENSSL_version_patch());
+  return std::to_string(OPENSSL_version_major()) + "." + std::to_string(OPENSSL_version_minor()) + "." +
+         std::to_string(OPENSSL_version_patch());
 }
 
 // Turns the thread's OpenSSL error queue into ERR_PROVIDER and clears it.
@@ -80,8 +80,8 @@ Status ProviderError(const std::string& what) {
 }
 
 Status NotSupported(const std::string& name, const char* needs) {
-  return Status::Fail("ERR_NOT_SUPPORTED_ON_PLATFORM", "OpenSSL " + RuntimeVersion() + " has no " +
-                                                           name + " (" + needs + ")");
+  return Status::Fail("ERR_NOT_SUPPORTED_ON_PLATFORM",
+                      "OpenSSL " + RuntimeVersion() + " has no " + name + " (" + needs + ")");
 }
 
 enum class Family { kRsa, kDsa, kDh, kEc, kOkp, kMlDsa, kMlKem };
@@ -89,12 +89,12 @@ enum class Family { kRsa, kDsa, kDh, kEc, kOkp, kMlDsa, kMlKem };
 // What a KeySpec maps to in OpenSSL, and how its blobs are written.
 struct Plan {
   Family family;
-  std::string keytype;  // EVP key type name: RSA, EC, X25519, ML-KEM-768, ...
+  std::string keytype;          // EVP key type name: RSA, EC, X25519, ML-KEM-768, ...
   const char* group = nullptr;  // EC group name
   uint32_t pubMagic = 0;
   uint32_t privMagic = 0;
   uint32_t seedMagic = 0;
-  uint32_t cbKey = 0;  // EC / OKP coordinate size in bytes
+  uint32_t cbKey = 0;                  // EC / OKP coordinate size in bytes
   const char* parameterSet = nullptr;  // ML-DSA / ML-KEM: "44", "768", ...
 };
 
@@ -198,10 +198,9 @@ Status MakePlan(const KeySpec& spec, Plan* plan) {
     }
     return Status::Ok();
   }
-  return Status::Fail("ERR_UNSUPPORTED_ALGORITHM",
-                      "no such algorithm for the OpenSSL backend: " + a +
-                          (spec.curve.empty() ? "" : " / " + spec.curve) +
-                          (spec.parameterSet.empty() ? "" : " / " + spec.parameterSet));
+  return Status::Fail("ERR_UNSUPPORTED_ALGORITHM", "no such algorithm for the OpenSSL backend: " + a +
+                                                       (spec.curve.empty() ? "" : " / " + spec.curve) +
+                                                       (spec.parameterSet.empty() ? "" : " / " + spec.parameterSet));
 }
 
 // --- reading key components -------------------------------------------------
@@ -216,8 +215,7 @@ bool GetOctets(const EVP_PKEY* k, const char* name, SecureBytes* out) {
   size_t len = 0;
   if (EVP_PKEY_get_octet_string_param(k, name, nullptr, 0, &len) != 1) return false;
   SecureBytes buf(len);
-  if (EVP_PKEY_get_octet_string_param(k, name, buf.data(), buf.size(), &len) != 1 ||
-      len != buf.size()) {
+  if (EVP_PKEY_get_octet_string_param(k, name, buf.data(), buf.size(), &len) != 1 || len != buf.size()) {
     return false;
   }
   *out = std::move(buf);
@@ -374,8 +372,8 @@ class OpenSslKey final : public Key {
     SecureBytes seed;
     int counter = -1;
     bool haveSeed = GetOctets(pkey_.get(), OSSL_PKEY_PARAM_FFC_SEED, &seed) &&
-                    EVP_PKEY_get_int_param(pkey_.get(), OSSL_PKEY_PARAM_FFC_PCOUNTER, &counter) == 1 &&
-                    counter >= 0 && seed.size() == (v2 ? seed.size() : 20);
+                    EVP_PKEY_get_int_param(pkey_.get(), OSSL_PKEY_PARAM_FFC_PCOUNTER, &counter) == 1 && counter >= 0 &&
+                    seed.size() == (v2 ? seed.size() : 20);
     ERR_clear_error();
     size_t cbSeed = v2 ? (haveSeed ? seed.size() : cbGroup) : 20;
     size_t header = v2 ? 28 : 52;
@@ -428,8 +426,8 @@ class OpenSslKey final : public Key {
     blob::Writer w(&b);
     w.U32le(priv ? plan_.privMagic : plan_.pubMagic);
     w.U32le(static_cast<uint32_t>(cb));
-    bool ok = PutBn(w, p.get(), cb) && PutBn(w, g.get(), cb) && PutBn(w, y.get(), cb) &&
-              (!priv || PutBn(w, x.get(), cb));
+    bool ok =
+        PutBn(w, p.get(), cb) && PutBn(w, g.get(), cb) && PutBn(w, y.get(), cb) && (!priv || PutBn(w, x.get(), cb));
     if (!ok) return Status::Fail("ERR_PROVIDER", "DH component does not fit its blob field");
     return Finish(w, &b, out, "DH");
   }
@@ -485,8 +483,8 @@ Status NewKeygenCtx(const std::string& keytype, CtxPtr* ctx) {
   ctx->reset(EVP_PKEY_CTX_new_from_name(nullptr, keytype.c_str(), nullptr));
   if (!*ctx) {
     ERR_clear_error();
-    const char* needs = (keytype.rfind("ML-", 0) == 0) ? "ML-DSA and ML-KEM need OpenSSL 3.5 or later"
-                                                       : "not built into this OpenSSL";
+    const char* needs =
+        (keytype.rfind("ML-", 0) == 0) ? "ML-DSA and ML-KEM need OpenSSL 3.5 or later" : "not built into this OpenSSL";
     return NotSupported(keytype, needs);
   }
   if (EVP_PKEY_keygen_init(ctx->get()) != 1) return ProviderError("cannot set up " + keytype + " key generation");
@@ -518,12 +516,11 @@ Status GenerateDsa(uint32_t bits, PkeyPtr* out) {
   char type186_4[] = "fips186_4";
   char sha1[] = "SHA1";
   char sha256[] = "SHA256";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_size_t(OSSL_PKEY_PARAM_FFC_PBITS, &pbits),
-      OSSL_PARAM_construct_size_t(OSSL_PKEY_PARAM_FFC_QBITS, &qbits),
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_FFC_TYPE, v2 ? type186_4 : type186_2, 0),
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_FFC_DIGEST, v2 ? sha256 : sha1, 0),
-      OSSL_PARAM_construct_end()};
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_size_t(OSSL_PKEY_PARAM_FFC_PBITS, &pbits),
+                         OSSL_PARAM_construct_size_t(OSSL_PKEY_PARAM_FFC_QBITS, &qbits),
+                         OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_FFC_TYPE, v2 ? type186_4 : type186_2, 0),
+                         OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_FFC_DIGEST, v2 ? sha256 : sha1, 0),
+                         OSSL_PARAM_construct_end()};
   if (EVP_PKEY_CTX_set_params(ctx.get(), params) != 1) return ProviderError("cannot set the DSA sizes");
   EVP_PKEY* raw = nullptr;
   if (EVP_PKEY_generate(ctx.get(), &raw) != 1 || raw == nullptr) {
@@ -598,9 +595,8 @@ Status GenerateByName(const std::string& keytype, const SecureBytes& seed, PkeyP
   Status s = NewKeygenCtx(keytype, &ctx);
   if (!s.ok) return s;
   if (!seed.empty()) {
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_octet_string("seed", const_cast<uint8_t*>(seed.data()), seed.size()),
-        OSSL_PARAM_construct_end()};
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_octet_string("seed", const_cast<uint8_t*>(seed.data()), seed.size()),
+                           OSSL_PARAM_construct_end()};
     if (EVP_PKEY_CTX_set_params(ctx.get(), params) != 1) return ProviderError("cannot set the " + keytype + " seed");
   }
   return KeygenFrom(ctx.get(), out, keytype.c_str());
