@@ -23,6 +23,20 @@ export { type PrivateType, type PublicType, privateKeyDer, publicKeyDer, toPem }
 export { jwkThumbprint, type ThumbprintDigest } from './formats/thumbprint.js'
 export { type Capabilities, capabilities, generateKey, type KeySpec, randomBytes } from './generate.js'
 export {
+  type GeneratedSecret,
+  type GenerateKeyPairAlgorithm,
+  type GenerateKeyPairOptions,
+  type GenerateKeyPairResult,
+  type GenerateSecretAlgorithm,
+  type GenerateSecretOptions,
+  generateKeyPair,
+  generateSecret,
+  type JwkPairResult,
+  type KeyObjectPairResult,
+  type KeyPairResultType,
+  type PlatformKeyPairResult,
+} from './jose/index.js'
+export {
   type KeyInfo,
   KeyPair,
   type PrivateExportOptions,
