@@ -1,0 +1,254 @@
+/**
+ * Generating one key or a --count batch and writing it out: to stdout, or to
+ * files written atomically (see files.ts). Shared by the low-level commands
+ * (rsa, ec, ...) and the JWA command.
+ *
+ * Ctrl-C (SIGINT) or SIGTERM during a run: the handler runs between two
+ * synchronous file writes, never inside one, so it exits at once (130 / 143)
+ * leaving only complete keys; it says how many were written.
+ */
+import { extname } from 'node:path'
+import { InvalidRequestError } from '../errors.js'
+import type { Values } from './command.js'
+import { choiceOption, intOption, type OptionDef, stringOption } from './command.js'
+import { checkTargets, type OutputFile, writeFilesAtomic } from './files.js'
+import {
+  checkRender,
+  FORMATS,
+  type Format,
+  jwkOf,
+  type KeySource,
+  type KeyType,
+  type RenderOptions,
+  renderPrivate,
+  renderPublic,
+  TYPES,
+  thumbprintOf,
+} from './output.js'
+import { startProgress } from './progress.js'
+import { asUsage, EXIT_OK } from './report.js'
+
+export const MAX_COUNT = 10_000
+
+/** The output options every generating command takes. */
+export const OUTPUT_OPTIONS: Record<string, OptionDef> = {
+  format: {
+    type: 'string',
+    short: 'f',
+    value: 'FMT',
+    description:
+      'pem (default), der, jwk, jwks or openssh. openssh is the public key as an authorized_keys line; with --out the private key goes to FILE as PEM and the public line to FILE.pub',
+  },
+  type: {
+    type: 'string',
+    short: 't',
+    value: 'TYPE',
+    description: 'PEM/DER structure: pkcs8 (default), pkcs1 (RSA), sec1 (EC); spki or pkcs1 with --public',
+  },
+  out: {
+    type: 'string',
+    short: 'o',
+    value: 'FILE',
+    description: 'write the private key to FILE (mode 0600, atomically) instead of stdout; - is stdout',
+  },
+  pub: { type: 'string', short: 'p', value: 'FILE', description: 'also write the public key to FILE' },
+  public: { type: 'boolean', description: 'output only the public key' },
+  force: { type: 'boolean', description: 'replace existing files (they are refused otherwise)' },
+  count: {
+    type: 'string',
+    short: 'n',
+    value: 'N',
+    description: `generate N keys (1…${MAX_COUNT}); FILE may hold {n}, else -1, -2, ... goes before its extension`,
+  },
+  comment: { type: 'string', value: 'TEXT', description: 'comment of the OpenSSH public key' },
+  kid: { type: 'string', value: 'KID', description: 'JWK "kid"' },
+  use: { type: 'string', value: 'USE', description: 'JWK "use": sig or enc' },
+  alg: { type: 'string', value: 'ALG', description: 'JWK "alg"' },
+}
+
+export interface OutputPlan {
+  render: RenderOptions
+  publicOnly: boolean
+  count: number
+  out?: string
+  pub?: string
+  force: boolean
+}
+
+/** Reads and checks the output options for a key of `kind` / `curve` (usage errors, before any work). */
+export function outputPlan(values: Values, kind: string, curve: string | undefined): OutputPlan {
+  const format: Format = choiceOption(values, 'format', FORMATS) ?? 'pem'
+  const type = choiceOption<KeyType>(values, 'type', TYPES)
+  const count = intOption(values, 'count', 1, 1, MAX_COUNT)
+  const publicOnly = values.public === true
+  const outArg = stringOption(values, 'out')
+  const out = outArg === '-' ? undefined : outArg
+  let pub = stringOption(values, 'pub')
+  const force = values.force === true
+  const render: RenderOptions = { format }
+  if (type !== undefined) render.type = type
+  const comment = stringOption(values, 'comment')
+  if (comment !== undefined) render.comment = comment
+  const jwk: NonNullable<RenderOptions['jwk']> = {}
+  for (const m of ['use', 'alg', 'kid'] as const) {
+    const v = stringOption(values, m)
+    if (v !== undefined) jwk[m] = v
+  }
+  if (Object.keys(jwk).length > 0) render.jwk = jwk
+
+  const usage = (message: string): never => {
+    throw asUsage(new InvalidRequestError(message))
+  }
+  try {
+    checkRender(kind, curve, render, publicOnly)
+  } catch (err) {
+    throw asUsage(err)
+  }
+  if (publicOnly && pub !== undefined)
+    usage('--pub and --public do not go together: --public writes only the public key')
+  if (pub === '-') usage('--pub needs a file name (stdout is for --out)')
+  if (format === 'openssh' && out !== undefined && !publicOnly && pub === undefined) pub = `${out}.pub`
+  if (count > 1 && jwk.kid !== undefined) usage('--kid with --count would give every key the same kid')
+  if (out === undefined && format === 'der') {
+    if (count > 1) usage('--count with --format der needs --out (DER keys cannot share stdout)')
+    if (process.stdout.isTTY) usage('refusing to write binary DER to a terminal: add --out FILE or redirect stdout')
+  }
+  if (out !== undefined && pub !== undefined && out === pub) usage('--out and --pub name the same file')
+
+  const plan: OutputPlan = { render, publicOnly, count, force }
+  if (out !== undefined) plan.out = out
+  if (pub !== undefined) plan.pub = pub
+  return plan
+}
+
+/** The i-th (1-based) name of a batch: {n} is replaced, else -i goes before the extension. */
+export function batchName(pattern: string, i: number, count: number): string {
+  if (pattern.includes('{n}')) return pattern.replaceAll('{n}', String(i))
+  if (count === 1) return pattern
+  const ext = extname(pattern)
+  return ext ? `${pattern.slice(0, -ext.length)}-${i}${ext}` : `${pattern}-${i}`
+}
+
+export interface GeneratedKey {
+  source: KeySource
+  /** What the summary line says about the key (algorithm, length, ...). */
+  info: Record<string, unknown>
+  dispose(): void
+}
+
+export interface Job {
+  /** For the progress line, e.g. "RSA 4096". */
+  label: string
+  /** Show progress on a TTY even for one key. */
+  slow: boolean
+  generate(): Promise<GeneratedKey>
+}
+
+function summary(plan: OutputPlan, key: GeneratedKey, files: { private?: string; public?: string }): string {
+  const line: Record<string, unknown> = { ...files, ...key.info, format: plan.render.format }
+  const tp = thumbprintOf(key.source)
+  if (tp) line.thumbprint = tp
+  return `${JSON.stringify(line)}\n`
+}
+
+/**
+ * Runs the job plan.count times. Keys go to stdout unless --out / --pub name
+ * files; with files, stdout gets one JSON line per key written.
+ */
+export async function runBatch(job: Job, plan: OutputPlan): Promise<number> {
+  const { count, render } = plan
+  const sets = render.format === 'jwks'
+  const names = (pattern: string | undefined): string[] =>
+    pattern === undefined
+      ? []
+      : sets
+        ? [pattern]
+        : Array.from({ length: count }, (_, i) => batchName(pattern, i + 1, count))
+  const outNames = names(plan.out)
+  const pubNames = names(plan.pub)
+  checkTargets([...outNames, ...pubNames], plan.force)
+
+  const progress = startProgress(`generating ${job.label}`, job.slow || count > 1)
+  const write = (data: string | Uint8Array): void => {
+    progress.clear()
+    process.stdout.write(data)
+  }
+  let written = 0
+  const onSignal = (signal: NodeJS.Signals): void => {
+    progress.stop()
+    const what =
+      plan.out || plan.pub ? `${written} of ${count} written, each complete` : `${written} of ${count} printed`
+    process.stderr.write(`platform-keygen: interrupted (${signal}): ${what}\n`)
+    process.exit(signal === 'SIGINT' ? 130 : 143)
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  const privateSet: unknown[] = []
+  const publicSet: unknown[] = []
+  try {
+    for (let i = 0; i < count; i++) {
+      if (count > 1) progress.update(`${i + 1}/${count}`)
+      const key = await job.generate()
+      try {
+        if (sets) {
+          if (!plan.publicOnly) privateSet.push(jwkOf(key.source, false, render.jwk))
+          publicSet.push(jwkOf(key.source, true, render.jwk))
+          written++
+          continue
+        }
+        const files: OutputFile[] = []
+        const shown: { private?: string; public?: string } = {}
+        const main = plan.publicOnly ? renderPublic(key.source, render) : renderPrivate(key.source, render)
+        const out = outNames[i]
+        if (out !== undefined) {
+          files.push({ path: out, data: main, secret: !plan.publicOnly })
+          shown[plan.publicOnly ? 'public' : 'private'] = out
+        }
+        const pub = pubNames[i]
+        if (pub !== undefined) {
+          files.push({ path: pub, data: renderPublic(key.source, render), secret: false })
+          shown.public = pub
+        }
+        if (files.length > 0) writeFilesAtomic(files, plan.force)
+        if (out === undefined) {
+          if (render.format === 'openssh' || (render.format === 'jwk' && count > 1)) {
+            // openssh on stdout is the public line; a jwk batch on stdout is one compact JSON per line
+            const text =
+              render.format === 'openssh'
+                ? renderPublic(key.source, render)
+                : `${JSON.stringify(jwkOf(key.source, plan.publicOnly, render.jwk))}\n`
+            write(text)
+          } else {
+            write(main)
+          }
+        } else {
+          write(summary(plan, key, shown))
+        }
+        written++
+      } finally {
+        key.dispose()
+      }
+    }
+    progress.stop()
+    if (sets) {
+      const files: OutputFile[] = []
+      const main = `${JSON.stringify({ keys: plan.publicOnly ? publicSet : privateSet }, null, 2)}\n`
+      if (plan.out !== undefined) files.push({ path: plan.out, data: main, secret: !plan.publicOnly })
+      if (plan.pub !== undefined) {
+        files.push({ path: plan.pub, data: `${JSON.stringify({ keys: publicSet }, null, 2)}\n`, secret: false })
+      }
+      if (files.length > 0) writeFilesAtomic(files, plan.force)
+      if (plan.out === undefined) write(main)
+      else {
+        const line: Record<string, unknown> = { [plan.publicOnly ? 'public' : 'private']: plan.out }
+        if (plan.pub !== undefined) line.public = plan.pub
+        write(`${JSON.stringify({ ...line, keys: written, format: 'jwks' })}\n`)
+      }
+    }
+    return EXIT_OK
+  } finally {
+    progress.stop()
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+}

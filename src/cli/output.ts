@@ -1,0 +1,180 @@
+/**
+ * Rendering a key in the format the user asked for. Generated keys (a
+ * KeyPair handle) and converted keys (KeyMaterial read from a file) both go
+ * through one {@link KeySource}, so `rsa`, `convert` and the JWA commands
+ * write byte-identical PEM, DER, JWK and OpenSSH.
+ */
+import { InvalidRequestError, UnsupportedFormatError } from '../errors.js'
+import { type Jwk, materialToJwk } from '../formats/jwk.js'
+import { isPrivate, type KeyMaterial, publicPart } from '../formats/material.js'
+import { toOpenSsh } from '../formats/openssh.js'
+import { type PrivateType, type PublicType, pemLabel, privateKeyDer, publicKeyDer, toPem } from '../formats/pkcs.js'
+import { jwkThumbprint } from '../formats/thumbprint.js'
+import type { KeyPair } from '../keypair.js'
+
+export const FORMATS = ['pem', 'der', 'jwk', 'jwks', 'openssh'] as const
+export type Format = (typeof FORMATS)[number]
+export const TYPES = ['pkcs8', 'pkcs1', 'sec1', 'spki'] as const
+export type KeyType = (typeof TYPES)[number]
+
+/** What every key the CLI writes can do, whatever it came from. */
+export interface KeySource {
+  /** 'RSA', 'EC', 'OKP', 'DSA', 'DH', 'ML-DSA', 'ML-KEM'. */
+  readonly kind: KeyMaterial['type']
+  /** The curve of EC and OKP keys. */
+  readonly curve?: string
+  readonly hasPrivate: boolean
+  privateJwk(): Jwk
+  publicJwk(): Jwk
+  privateDer(type: PrivateType): Uint8Array
+  publicDer(type: PublicType): Uint8Array
+  openssh(comment?: string): string
+}
+
+export function keyPairSource(pair: KeyPair): KeySource {
+  const kind = kindOf(pair.algorithm, pair.curve)
+  const source: KeySource = {
+    kind,
+    hasPrivate: true,
+    privateJwk: () => pair.export({ format: 'jwk' }),
+    publicJwk: () => pair.publicKey.export({ format: 'jwk' }),
+    privateDer: (type) => pair.export({ format: 'der', type }),
+    publicDer: (type) => pair.publicKey.export({ format: 'der', type }),
+    openssh: (comment) =>
+      pair.publicKey.export(comment === undefined ? { format: 'openssh' } : { format: 'openssh', comment }),
+  }
+  if (pair.curve) Object.assign(source, { curve: pair.curve })
+  return source
+}
+
+export function materialSource(m: KeyMaterial): KeySource {
+  const source: KeySource = {
+    kind: m.type,
+    hasPrivate: isPrivate(m),
+    privateJwk: () => materialToJwk(m, true),
+    publicJwk: () => materialToJwk(publicPart(m), false),
+    privateDer: (type) => privateKeyDer(m, type),
+    publicDer: (type) => publicKeyDer(publicPart(m), type),
+    openssh: (comment) => toOpenSsh(publicPart(m), comment),
+  }
+  if (m.type === 'EC' || m.type === 'OKP') Object.assign(source, { curve: m.curve })
+  return source
+}
+
+const OKP = new Set(['Ed25519', 'Ed448', 'X25519', 'X448'])
+
+/** The key kind of a CNG algorithm id (and curve: ECDH on X25519 / X448 is an OKP key). */
+export function kindOf(algorithm: string, curve?: string): KeyMaterial['type'] {
+  if (algorithm === 'RSA' || algorithm === 'DSA' || algorithm === 'DH') return algorithm
+  if (algorithm === 'ML-DSA' || algorithm === 'ML-KEM') return algorithm
+  if (algorithm === 'EdDSA' || (curve !== undefined && OKP.has(curve))) return 'OKP'
+  return 'EC'
+}
+
+/** Whether a key of this kind and curve has a JWK / an OpenSSH public key. */
+export function supportsJwk(kind: string): boolean {
+  return kind !== 'DSA' && kind !== 'DH'
+}
+
+export function supportsOpenSsh(kind: string, curve: string | undefined): boolean {
+  if (kind === 'RSA') return true
+  if (kind === 'EC') return curve === 'P-256' || curve === 'P-384' || curve === 'P-521'
+  if (kind === 'OKP') return curve === 'Ed25519'
+  return false
+}
+
+export interface RenderOptions {
+  format: Format
+  /** pkcs8 / pkcs1 / sec1 for private keys; spki / pkcs1 for public keys. */
+  type?: KeyType
+  comment?: string
+  jwk?: { use?: string; alg?: string; kid?: string }
+}
+
+/**
+ * Checks, before any work, that a key of this kind can be written as asked;
+ * throws ERR_UNSUPPORTED_FORMAT / ERR_INVALID_REQUEST (the caller marks them
+ * as usage errors).
+ */
+export function checkRender(kind: string, curve: string | undefined, o: RenderOptions, publicOnly: boolean): void {
+  const what = curve && (kind === 'EC' || OKP.has(curve)) ? curve : kind
+  if ((o.format === 'jwk' || o.format === 'jwks') && !supportsJwk(kind)) {
+    throw new UnsupportedFormatError(`${kind} keys have no JWK representation; use --format pem or der`)
+  }
+  if (o.format === 'openssh' && !supportsOpenSsh(kind, curve)) {
+    throw new UnsupportedFormatError(`OpenSSH has no public key format for ${what} (RSA, ECDSA P-256/384/521, Ed25519)`)
+  }
+  if (o.type !== undefined) {
+    if (o.format === 'jwk' || o.format === 'jwks') throw new InvalidRequestError('--type applies to pem and der')
+    if (o.type === 'pkcs1' && kind !== 'RSA') throw new UnsupportedFormatError(`PKCS#1 is for RSA keys, not ${what}`)
+    if (o.type === 'sec1' && kind !== 'EC') throw new UnsupportedFormatError(`SEC1 is for EC keys, not ${what}`)
+    if (o.type === 'spki' && !publicOnly)
+      throw new InvalidRequestError('--type spki is for public keys (with --public)')
+    if (publicOnly && (o.type === 'pkcs8' || o.type === 'sec1')) {
+      throw new InvalidRequestError(`--type ${o.type} is a private key format; public keys are spki or pkcs1`)
+    }
+  }
+  if (o.comment !== undefined && o.format !== 'openssh')
+    throw new InvalidRequestError('--comment is for --format openssh')
+  if (o.jwk && (o.jwk.use !== undefined || o.jwk.alg !== undefined || o.jwk.kid !== undefined)) {
+    if (o.format !== 'jwk' && o.format !== 'jwks')
+      throw new InvalidRequestError('--use, --alg and --kid are for JWK output')
+  }
+  if (o.jwk?.use !== undefined && o.jwk.use !== 'sig' && o.jwk.use !== 'enc') {
+    throw new InvalidRequestError('--use must be sig or enc')
+  }
+}
+
+function decorate(jwk: Jwk, meta: RenderOptions['jwk']): Jwk {
+  if (!meta) return jwk
+  if (meta.alg !== undefined && jwk.alg !== undefined && jwk.alg !== meta.alg) {
+    throw new InvalidRequestError(`this key's JWK already says "alg": "${jwk.alg}", not ${meta.alg}`)
+  }
+  const out: Jwk = { ...jwk }
+  if (meta.use !== undefined) out.use = meta.use
+  if (meta.alg !== undefined) out.alg = meta.alg
+  if (meta.kid !== undefined) out.kid = meta.kid
+  return out
+}
+
+export function jwkOf(key: KeySource, publicOnly: boolean, meta?: RenderOptions['jwk']): Jwk {
+  return decorate(publicOnly ? key.publicJwk() : key.privateJwk(), meta)
+}
+
+/** The private key as file content (openssh writes its private half as PEM). */
+export function renderPrivate(key: KeySource, o: RenderOptions): string | Uint8Array {
+  if (!key.hasPrivate) throw new InvalidRequestError('the input holds only a public key; add --public')
+  switch (o.format) {
+    case 'jwk':
+      return `${JSON.stringify(jwkOf(key, false, o.jwk), null, 2)}\n`
+    case 'jwks':
+      return `${JSON.stringify({ keys: [jwkOf(key, false, o.jwk)] }, null, 2)}\n`
+    default: {
+      const type = (o.type ?? 'pkcs8') as PrivateType
+      const der = key.privateDer(type)
+      return o.format === 'der' ? der : toPem(der, pemLabel('private', type))
+    }
+  }
+}
+
+/** The public key as file content. */
+export function renderPublic(key: KeySource, o: RenderOptions): string | Uint8Array {
+  switch (o.format) {
+    case 'jwk':
+      return `${JSON.stringify(jwkOf(key, true, o.jwk), null, 2)}\n`
+    case 'jwks':
+      return `${JSON.stringify({ keys: [jwkOf(key, true, o.jwk)] }, null, 2)}\n`
+    case 'openssh':
+      return `${key.openssh(o.comment)}\n`
+    default: {
+      const type: PublicType = o.type === 'pkcs1' ? 'pkcs1' : 'spki'
+      const der = key.publicDer(type)
+      return o.format === 'der' ? der : toPem(der, pemLabel('public', type))
+    }
+  }
+}
+
+/** The RFC 7638 SHA-256 thumbprint, for keys that have a JWK. */
+export function thumbprintOf(key: KeySource): string | undefined {
+  return supportsJwk(key.kind) ? jwkThumbprint(key.publicJwk()) : undefined
+}
