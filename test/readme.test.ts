@@ -1,0 +1,46 @@
+/**
+ * The README's JavaScript examples run as written (against the built
+ * package, imported by its name), and every `console.log(…)  // output`
+ * line prints that output.
+ */
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { hasPostQuantum, NODE_MAJOR } from './helpers.js'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8')
+const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)]
+  .map((m) => m[1] as string)
+  .filter((code) => code.includes("from 'platform-keygen'"))
+
+describe('README examples', () => {
+  it('has examples to run', () => {
+    expect(blocks.length).toBeGreaterThanOrEqual(4)
+  })
+
+  it.each(blocks.map((code, i) => [i + 1, code] as const))('example %i runs and prints what it says', (_i, code) => {
+    if (/^\s*using /m.test(code) && NODE_MAJOR < 24) {
+      // Node 20 has no `using` syntax (the README says Node.js 24+); CI runs this example under Node 24
+      expect(() => run(code)).toThrow(/SyntaxError/)
+      return
+    }
+    if (code.includes("'ML-KEM'") && !hasPostQuantum()) {
+      // this runtime has no ML-KEM: the example must fail with the documented typed error instead
+      expect(() => run(code)).toThrow(/ERR_NOT_SUPPORTED_ON_PLATFORM/)
+      return
+    }
+    const expected = [...code.matchAll(/console\.log\(.*\)\s*\/\/ (.*)$/gm)].map((m) => (m[1] as string).trim())
+    const out = run(code).trim().split('\n').filter(Boolean)
+    expect(out).toEqual(expected)
+  })
+})
+
+function run(code: string): string {
+  return execFileSync(process.execPath, ['--input-type=module', '-e', code], {
+    cwd: root,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+}
