@@ -174,6 +174,7 @@ pk::KeySpec ReadSpec(Napi::Env env, Napi::Value value) {
   }
   spec.noKeyValidation = BoolProp(env, o, "noKeyValidation", false);
   spec.extractable = BoolProp(env, o, "extractable", true);
+  spec.validate = BoolProp(env, o, "validate", false);
   return spec;
 }
 
@@ -184,7 +185,13 @@ class GenerateWorker : public Napi::AsyncWorker {
 
   Napi::Promise Promise() { return deferred_.Promise(); }
 
-  void Execute() override { status_ = pk::Generate(spec_, &key_); }
+  void Execute() override {
+    status_ = pk::Generate(spec_, &key_);
+    if (status_.ok && spec_.validate) {
+      status_ = key_->Validate();
+      if (!status_.ok) key_.reset();
+    }
+  }
 
   void OnOK() override {
     Napi::Env env = Env();

@@ -82,6 +82,7 @@ struct KeySpec {
   SecureBytes seed;  // empty: random; ML-DSA 32 bytes, ML-KEM 64 bytes (d||z)
   bool noKeyValidation = false;
   bool extractable = true;
+  bool validate = false;  // run the provider's pairwise consistency check after generation
 };
 
 enum class BlobKind { kPublic, kPrivate, kSeed };
@@ -127,6 +128,10 @@ class Key {
   // kPrivate is the full private blob (RSAFULLPRIVATEBLOB for RSA).
   // kSeed exists for ML-DSA / ML-KEM only.
   virtual Status Export(BlobKind kind, SecureBytes* out) const = 0;
+  // The provider's pairwise consistency check: EVP_PKEY_pairwise_check on
+  // OpenSSL; sign/verify, agree with a peer, or encapsulate/decapsulate on
+  // CNG. Runs on a threadpool thread, right after generation.
+  virtual Status Validate() const = 0;
 };
 
 Status Generate(const KeySpec& spec, std::unique_ptr<Key>* out);

@@ -27,9 +27,15 @@ export interface KeySpec {
   noKeyValidation?: boolean
   /** false: private material never leaves the native layer. Default true. */
   extractable?: boolean
+  /**
+   * Run the provider's pairwise consistency check on the new key before it is
+   * returned (OpenSSL: EVP_PKEY_pairwise_check; CNG: sign/verify, agreement
+   * with a peer, or encapsulate/decapsulate). A failure rejects with ERR_PROVIDER.
+   */
+  validate?: boolean
 }
 
-const SPEC_KEYS = ['algorithm', 'length', 'curve', 'parameterSet', 'seed', 'noKeyValidation', 'extractable']
+const SPEC_KEYS = ['algorithm', 'length', 'curve', 'parameterSet', 'seed', 'noKeyValidation', 'extractable', 'validate']
 
 export interface ResolvedSpec extends Omit<KeyInfo, 'provider'> {
   readonly native: NativeSpec
@@ -73,6 +79,9 @@ export function resolveSpec(spec: KeySpec): ResolvedSpec {
   if (spec.extractable !== undefined && typeof spec.extractable !== 'boolean') {
     throw new InvalidRequestError('extractable must be a boolean')
   }
+  if (spec.validate !== undefined && typeof spec.validate !== 'boolean') {
+    throw new InvalidRequestError('validate must be a boolean')
+  }
   if (spec.noKeyValidation !== undefined && typeof spec.noKeyValidation !== 'boolean') {
     throw new InvalidRequestError('noKeyValidation must be a boolean')
   }
@@ -97,6 +106,7 @@ export function resolveSpec(spec: KeySpec): ResolvedSpec {
   if (parameterSet !== undefined) nativeSpec.parameterSet = parameterSet
   if (seed !== undefined) nativeSpec.seed = seed
   if (spec.noKeyValidation) nativeSpec.noKeyValidation = true
+  if (spec.validate) nativeSpec.validate = true
   const resolved: ResolvedSpec = { algorithm, length, native: nativeSpec, extractable }
   if (curve !== undefined) Object.assign(resolved, { curve })
   if (parameterSet !== undefined) Object.assign(resolved, { parameterSet })

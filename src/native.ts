@@ -26,6 +26,7 @@ export interface NativeSpec {
   seed?: Uint8Array
   noKeyValidation?: boolean
   extractable: boolean
+  validate?: boolean
 }
 
 export interface NativeAlgorithmCapability {

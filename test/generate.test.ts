@@ -298,7 +298,8 @@ function agree(c: Case, k: KeyPair, priv: KeyObject, pub: KeyObject): void {
 describe.each(CASES)('$name', (c) => {
   let kp: KeyPair
   const get = async (): Promise<KeyPair> => {
-    kp ??= await generateKey(c.spec)
+    // validate: the provider's pairwise consistency check runs on every key these suites use
+    kp ??= await generateKey({ ...c.spec, validate: true })
     return kp
   }
 
@@ -461,4 +462,29 @@ describe('well-known DH groups', () => {
     expect(m.type).toBe('DH')
     if (m.type === 'DH') expect(Buffer.from(m.p).equals(getDiffieHellman(name).getPrime())).toBe(true)
   })
+})
+
+describe('RSA keys are arithmetically sound', () => {
+  it.each([512, 1024, 2048, 3072])(
+    'RSA %i: p·q = n, e·d ≡ 1 (mod λ(n)), dp, dq and qi are right, p and q are the right size',
+    async (bits) => {
+      const k = await generateKey({ algorithm: 'RSA', length: bits, validate: true })
+      const m = parseBlob(k.export({ format: 'blob' })).material
+      if (m.type !== 'RSA') throw new Error('not RSA')
+      const big = (b?: Uint8Array) => BigInt(`0x${Buffer.from(b as Uint8Array).toString('hex')}`)
+      const [n, e, d, p, q, dp, dq, qi] = [m.n, m.e, m.d, m.p, m.q, m.dp, m.dq, m.qi].map(big) as bigint[]
+      const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b))
+      const lambda = ((p - 1n) * (q - 1n)) / gcd(p - 1n, q - 1n)
+      expect(p * q).toBe(n)
+      expect(n.toString(2)).toHaveLength(bits)
+      expect(p.toString(2)).toHaveLength(bits / 2)
+      expect(q.toString(2)).toHaveLength(bits / 2)
+      expect(p).not.toBe(q)
+      expect(e).toBe(65537n)
+      expect((e * d) % lambda).toBe(1n)
+      expect(dp).toBe(d % (p - 1n))
+      expect(dq).toBe(d % (q - 1n))
+      expect((qi * q) % p).toBe(1n)
+    },
+  )
 })

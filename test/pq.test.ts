@@ -120,7 +120,7 @@ describe.runIf(PQ)(`ML-DSA known answers (OpenSSL ${process.versions.openssl})`,
 
 describe.runIf(PQ)('ML-DSA keys work in node:crypto', () => {
   it.each(['44', '65', '87'])('ML-DSA-%s: PEM, DER, JWK and KeyObject sign/verify, blobs round-trip', async (set) => {
-    const k = await generateKey({ algorithm: 'ML-DSA', parameterSet: set })
+    const k = await generateKey({ algorithm: 'ML-DSA', parameterSet: set, validate: true })
     expect(k).toMatchObject({ algorithm: 'ML-DSA', parameterSet: set, length: 0, provider: 'openssl' })
     const jwk = k.export({ format: 'jwk' })
     expect(jwk).toMatchObject({ kty: 'AKP', alg: `ML-DSA-${set}` })
@@ -169,7 +169,7 @@ describe.runIf(PQ)('ML-KEM keys work in node:crypto', () => {
   it.each(['512', '768', '1024'])(
     'ML-KEM-%s: encapsulate to every public form, decapsulate with every private form',
     async (set) => {
-      const k = await generateKey({ algorithm: 'ML-KEM', parameterSet: set, noKeyValidation: true })
+      const k = await generateKey({ algorithm: 'ML-KEM', parameterSet: set, noKeyValidation: true, validate: true })
       expect(k).toMatchObject({ algorithm: 'ML-KEM', parameterSet: set, length: 0 })
       const jwk = k.export({ format: 'jwk' })
       expect(jwk).toMatchObject({ kty: 'AKP', alg: `ML-KEM-${set}` })

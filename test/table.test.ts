@@ -157,6 +157,7 @@ describe('generateKey refuses what the table refuses, before native code', () =>
     [{ algorithm: 'ML-KEM', parameterSet: '512', seed: new Uint8Array(32) }, 'ERR_INVALID_REQUEST'],
     [{ algorithm: 'ML-KEM', parameterSet: '512', seed: 'a'.repeat(64) }, 'ERR_INVALID_REQUEST'],
     [{ algorithm: 'RSA', length: 2048, extractable: 'no' }, 'ERR_INVALID_REQUEST'],
+    [{ algorithm: 'RSA', length: 2048, validate: 1 }, 'ERR_INVALID_REQUEST'],
     [{ algorithm: 'RSA', lenght: 2048 }, 'ERR_INVALID_REQUEST'],
     [{ algorithm: 'ECDSA' }, 'ERR_INVALID_REQUEST'],
     [{ algorithm: 'EdDSA', curve: 'Ed25518' }, 'ERR_UNSUPPORTED_ALGORITHM'],

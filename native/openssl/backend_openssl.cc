@@ -239,6 +239,20 @@ class OpenSslKey final : public Key {
       : pkey_(std::move(pkey)), plan_(std::move(plan)), length_(length) {}
   ~OpenSslKey() override = default;  // EVP_PKEY_free, once, via PkeyPtr
 
+  Status Validate() const override {
+    ERR_clear_error();
+    CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey_.get(), nullptr));
+    if (!ctx) return ProviderError("cannot set up the " + plan_.keytype + " pairwise check");
+    int r = EVP_PKEY_pairwise_check(ctx.get());
+    if (r == 1) return Status::Ok();
+    if (r == -2) {
+      ERR_clear_error();
+      return Status::Fail("ERR_NOT_SUPPORTED_ON_PLATFORM",
+                          "OpenSSL " + RuntimeVersion() + " has no pairwise check for " + plan_.keytype);
+    }
+    return ProviderError("the " + plan_.keytype + " pairwise consistency check failed");
+  }
+
   Status Export(BlobKind kind, SecureBytes* out) const override {
     ERR_clear_error();
     if (kind == BlobKind::kSeed && plan_.seedMagic == 0) {
