@@ -201,7 +201,7 @@ describe('malformed blobs → ERR_INVALID_BLOB and nothing else', () => {
     const cbN = full.readUInt32LE(12)
     const cbP = full.readUInt32LE(16)
     const rsa2 = Buffer.concat([magic('RSA2'), full.subarray(4, 24 + 3 + cbN + 2 * cbP)])
-    rsa2[rsa2.length - 1] ^= 2
+    rsa2.writeUInt8((rsa2.at(-1) as number) ^ 2, rsa2.length - 1)
     await expectCode(() => parseBlob(rsa2), 'ERR_INVALID_BLOB')
   })
 })

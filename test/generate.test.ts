@@ -472,7 +472,16 @@ describe('RSA keys are arithmetically sound', () => {
       const m = parseBlob(k.export({ format: 'blob' })).material
       if (m.type !== 'RSA') throw new Error('not RSA')
       const big = (b?: Uint8Array) => BigInt(`0x${Buffer.from(b as Uint8Array).toString('hex')}`)
-      const [n, e, d, p, q, dp, dq, qi] = [m.n, m.e, m.d, m.p, m.q, m.dp, m.dq, m.qi].map(big) as bigint[]
+      const [n, e, d, p, q, dp, dq, qi] = [
+        big(m.n),
+        big(m.e),
+        big(m.d),
+        big(m.p),
+        big(m.q),
+        big(m.dp),
+        big(m.dq),
+        big(m.qi),
+      ]
       const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b))
       const lambda = ((p - 1n) * (q - 1n)) / gcd(p - 1n, q - 1n)
       expect(p * q).toBe(n)
