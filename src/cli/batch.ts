@@ -37,7 +37,7 @@ export const OUTPUT_OPTIONS: Record<string, OptionDef> = {
     short: 'f',
     value: 'FMT',
     description:
-      'pem (default), der, jwk, jwks or openssh. openssh is the public key as an authorized_keys line; with --out the private key goes to FILE as PEM and the public line to FILE.pub',
+      'pem (default), der, jwk, jwks or openssh (the OpenSSH private key file and authorized_keys line, as ssh-keygen writes them; with --out FILE the public line goes to FILE.pub)',
   },
   type: {
     type: 'string',
@@ -211,16 +211,12 @@ export async function runBatch(job: Job, plan: OutputPlan): Promise<number> {
         }
         if (files.length > 0) writeFilesAtomic(files, plan.force)
         if (out === undefined) {
-          if (render.format === 'openssh' || (render.format === 'jwk' && count > 1)) {
-            // openssh on stdout is the public line; a jwk batch on stdout is one compact JSON per line
-            const text =
-              render.format === 'openssh'
-                ? renderPublic(key.source, render)
-                : `${JSON.stringify(jwkOf(key.source, plan.publicOnly, render.jwk))}\n`
-            write(text)
-          } else {
-            write(main)
-          }
+          // a jwk batch on stdout is one compact JSON document per line
+          write(
+            render.format === 'jwk' && count > 1
+              ? `${JSON.stringify(jwkOf(key.source, plan.publicOnly, render.jwk))}\n`
+              : main,
+          )
         } else {
           write(summary(plan, key, shown))
         }

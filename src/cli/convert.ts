@@ -27,7 +27,7 @@ export const CONVERT_COMMAND: CommandDef = {
   summary: 'Convert a key between PEM, DER, JWK and OpenSSH.',
   usage: 'convert FILE --to jwk|jwks|pem|der|openssh [options]',
   description:
-    'FILE (or - for stdin) holds a PEM (PKCS#8, PKCS#1, SEC1, SPKI), DER or JWK key, private or public. A private key converts to a private key unless --public is given; openssh output is always the public key line.',
+    'FILE (or - for stdin) holds a PEM (PKCS#8, PKCS#1, SEC1, SPKI), DER or JWK key, private or public. A private key converts to a private key unless --public is given (openssh: the OpenSSH private key file; with --public the authorized_keys line).',
   options: {
     to: { type: 'string', value: 'FMT', description: 'jwk, jwks, pem, der or openssh (required)' },
     type: {
@@ -51,7 +51,7 @@ export const CONVERT_COMMAND: CommandDef = {
     'platform-keygen convert key.pem --to jwk --use sig --alg ES256 --kid k1',
     'platform-keygen convert key.pem --to jwk --out key.jwk',
     'platform-keygen convert key.jwk --to pem --type sec1',
-    'platform-keygen convert key.pem --to openssh --comment me@host',
+    'platform-keygen convert key.pem --to openssh --public --comment me@host',
     'platform-keygen convert key.pem --to pem --public --out key.pub.pem',
   ],
   async run(values, positionals) {
@@ -78,7 +78,7 @@ export const CONVERT_COMMAND: CommandDef = {
       }
       render.jwk = jwk
     }
-    if (type !== undefined && (to === 'jwk' || to === 'jwks')) {
+    if (type !== undefined && to !== 'pem' && to !== 'der') {
       throw asUsage(new InvalidRequestError('--type applies to pem and der'))
     }
     const outArg = stringOption(values, 'out')
@@ -91,7 +91,7 @@ export const CONVERT_COMMAND: CommandDef = {
 
     const file = positionals[0] as string
     const material = readKey(readInput(file), file === '-' ? 'standard input' : file)
-    const publicOnly = values.public === true || to === 'openssh' || !isPrivate(material)
+    const publicOnly = values.public === true || !isPrivate(material)
     if (type === 'spki' && !publicOnly) {
       throw asUsage(new InvalidRequestError('--type spki is for public keys: add --public'))
     }

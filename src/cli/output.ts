@@ -5,12 +5,13 @@
  * write byte-identical PEM, DER, JWK and OpenSSH.
  */
 import { InvalidRequestError, UnsupportedFormatError } from '../errors.js'
-import { type Jwk, materialToJwk } from '../formats/jwk.js'
-import { isPrivate, type KeyMaterial, publicPart } from '../formats/material.js'
+import { type Jwk, jwkToMaterial, materialToJwk } from '../formats/jwk.js'
+import { isPrivate, type KeyMaterial, publicPart, wipeMaterial } from '../formats/material.js'
 import { toOpenSsh } from '../formats/openssh.js'
 import { type PrivateType, type PublicType, pemLabel, privateKeyDer, publicKeyDer, toPem } from '../formats/pkcs.js'
 import { jwkThumbprint } from '../formats/thumbprint.js'
 import type { KeyPair } from '../keypair.js'
+import { toOpenSshPrivate } from './openssh-private.js'
 
 export const FORMATS = ['pem', 'der', 'jwk', 'jwks', 'openssh'] as const
 export type Format = (typeof FORMATS)[number]
@@ -28,7 +29,10 @@ export interface KeySource {
   publicJwk(): Jwk
   privateDer(type: PrivateType): Uint8Array
   publicDer(type: PublicType): Uint8Array
+  /** The authorized_keys line. */
   openssh(comment?: string): string
+  /** The OpenSSH private key file (openssh-key-v1). */
+  opensshPrivate(comment?: string): string
 }
 
 export function keyPairSource(pair: KeyPair): KeySource {
@@ -42,6 +46,14 @@ export function keyPairSource(pair: KeyPair): KeySource {
     publicDer: (type) => pair.publicKey.export({ format: 'der', type }),
     openssh: (comment) =>
       pair.publicKey.export(comment === undefined ? { format: 'openssh' } : { format: 'openssh', comment }),
+    opensshPrivate: (comment) => {
+      const material = jwkToMaterial(pair.export({ format: 'jwk' }))
+      try {
+        return toOpenSshPrivate(material, comment)
+      } finally {
+        wipeMaterial(material)
+      }
+    },
   }
   if (pair.curve) Object.assign(source, { curve: pair.curve })
   return source
@@ -56,6 +68,7 @@ export function materialSource(m: KeyMaterial): KeySource {
     privateDer: (type) => privateKeyDer(m, type),
     publicDer: (type) => publicKeyDer(publicPart(m), type),
     openssh: (comment) => toOpenSsh(publicPart(m), comment),
+    opensshPrivate: (comment) => toOpenSshPrivate(m, comment),
   }
   if (m.type === 'EC' || m.type === 'OKP') Object.assign(source, { curve: m.curve })
   return source
@@ -105,7 +118,7 @@ export function checkRender(kind: string, curve: string | undefined, o: RenderOp
     throw new UnsupportedFormatError(`OpenSSH has no public key format for ${what} (RSA, ECDSA P-256/384/521, Ed25519)`)
   }
   if (o.type !== undefined) {
-    if (o.format === 'jwk' || o.format === 'jwks') throw new InvalidRequestError('--type applies to pem and der')
+    if (o.format !== 'pem' && o.format !== 'der') throw new InvalidRequestError('--type applies to pem and der')
     if (o.type === 'pkcs1' && kind !== 'RSA') throw new UnsupportedFormatError(`PKCS#1 is for RSA keys, not ${what}`)
     if (o.type === 'sec1' && kind !== 'EC') throw new UnsupportedFormatError(`SEC1 is for EC keys, not ${what}`)
     if (o.type === 'spki' && !publicOnly)
@@ -141,7 +154,7 @@ export function jwkOf(key: KeySource, publicOnly: boolean, meta?: RenderOptions[
   return decorate(publicOnly ? key.publicJwk() : key.privateJwk(), meta)
 }
 
-/** The private key as file content (openssh writes its private half as PEM). */
+/** The private key as file content. */
 export function renderPrivate(key: KeySource, o: RenderOptions): string | Uint8Array {
   if (!key.hasPrivate) throw new InvalidRequestError('the input holds only a public key; add --public')
   switch (o.format) {
@@ -149,6 +162,8 @@ export function renderPrivate(key: KeySource, o: RenderOptions): string | Uint8A
       return `${JSON.stringify(jwkOf(key, false, o.jwk), null, 2)}\n`
     case 'jwks':
       return `${JSON.stringify({ keys: [jwkOf(key, false, o.jwk)] }, null, 2)}\n`
+    case 'openssh':
+      return key.opensshPrivate(o.comment)
     default: {
       const type = (o.type ?? 'pkcs8') as PrivateType
       const der = key.privateDer(type)

@@ -1,0 +1,103 @@
+/** Helpers for the CLI tests: they run the real binary (dist/esm/cli/main.js) as a child process. */
+import { type SpawnSyncOptions, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, expect } from 'vitest'
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url))
+export const CLI = join(ROOT, 'dist', 'esm', 'cli', 'main.js')
+
+if (!existsSync(CLI)) {
+  throw new Error(`${CLI} is missing: run \`npm run build:ts\` first (\`npm test\` does)`)
+}
+
+export interface Run {
+  status: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+  stdoutBytes: Buffer
+}
+
+/** Runs `platform-keygen ARGS` with the node running the tests (so Node 20 and Node 24 both get tested). */
+export function cli(args: readonly string[], options: { cwd?: string; input?: string | Buffer } = {}): Run {
+  const spawnOptions: SpawnSyncOptions = {
+    cwd: options.cwd ?? ROOT,
+    env: { ...process.env, PLATFORM_KEYGEN_DEBUG: '' },
+    maxBuffer: 64 << 20,
+  }
+  if (options.input !== undefined) spawnOptions.input = options.input
+  const r = spawnSync(process.execPath, [CLI, ...args], spawnOptions)
+  if (r.error) throw r.error
+  const stdoutBytes = r.stdout as Buffer
+  return {
+    status: r.status,
+    signal: r.signal,
+    stdout: stdoutBytes.toString('utf8'),
+    stderr: (r.stderr as Buffer).toString('utf8'),
+    stdoutBytes,
+  }
+}
+
+/** Asserts success (exit 0, nothing on stderr) and returns the run. */
+export function ok(r: Run): Run {
+  expect(r.stderr, `stderr of a successful run`).toBe('')
+  expect(r.status).toBe(0)
+  return r
+}
+
+/**
+ * Asserts a failure: the exact exit code, nothing on stdout, and stderr as
+ * `platform-keygen: error CODE: message` then `  fix: ...`.
+ */
+export function fails(r: Run, exitCode: number, code: string): string {
+  expect({ status: r.status, stdout: r.stdout }).toEqual({ status: exitCode, stdout: '' })
+  const lines = r.stderr.split('\n')
+  expect(lines[0]).toMatch(new RegExp(`^platform-keygen: error ${code}: \\S`))
+  expect(lines[1]).toMatch(/^ {2}fix: \S/)
+  expect(lines.slice(2)).toEqual([''])
+  return lines[0] as string
+}
+
+const dirs: string[] = []
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+
+/** A fresh temporary directory, removed after the file's tests. */
+export function tempDir(): string {
+  const d = mkdtempSync(join(tmpdir(), 'pk-cli-'))
+  dirs.push(d)
+  return d
+}
+
+/** The file mode bits (0o777). */
+export function mode(path: string): number {
+  return statSync(path).mode & 0o777
+}
+
+/** The mode a public file gets: 0644 less this process's umask (the child inherits it). */
+export function publicMode(): number {
+  const mask = process.umask()
+  return 0o644 & ~mask
+}
+
+/** Names in a directory that look like our temporary files. */
+export function leftoverTemps(dir: string): string[] {
+  return readdirSync(dir).filter((n) => n.endsWith('.tmp'))
+}
+
+/** Whether a program is on PATH. */
+export function have(program: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' }).status === 0
+}
+
+/** One JSON document per line (the summary lines the CLI prints when it writes files). */
+export function jsonLines(text: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+}
