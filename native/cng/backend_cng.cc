@@ -514,6 +514,193 @@ Status ExportRaw(BCRYPT_KEY_HANDLE h, const wchar_t* type, const std::string& wh
 
 Status BadBlob(const std::string& what) { return Internal("unexpected " + what + " blob from BCryptExportKey"); }
 
+// --- the pairwise consistency check (Key::Validate) ---------------------------------
+
+constexpr uint32_t kStatusInvalidSignature = 0xC000A000;
+
+// An arbitrary fixed input for the signature checks: the check proves the key
+// pair works, not anything about the data, so no hash is computed. Its first
+// 20 bytes are the DSA v1 digest, all 32 the RSA / ECDSA / DSA v2 digest and
+// the ML-DSA message.
+constexpr uint8_t kCheckInput[32] = {0x70, 0x6b, 0x2d, 0x70, 0x61, 0x69, 0x72, 0x77, 0x69, 0x73, 0x65,
+                                     0x2d, 0x63, 0x68, 0x65, 0x63, 0x6b, 0x3a, 0x20, 0x73, 0x69, 0x67,
+                                     0x6e, 0x20, 0x26, 0x20, 0x76, 0x65, 0x72, 0x69, 0x66, 0x79};
+
+// A check that ran and did not hold. The NTSTATUS, when one said so, is kept.
+Status CheckFailed(const std::string& label, const std::string& why, uint32_t st = 0) {
+  Status s = Status::Fail("ERR_PROVIDER", "the " + label + " pairwise consistency check failed: " + why +
+                                              (st != 0 ? " (" + NtStatusText(st) + ")" : ""));
+  if (st != 0) {
+    s.hasStatus = true;
+    s.status = st;
+    s.reason = NtStatusName(st);
+  }
+  return s;
+}
+
+// Signs `input` with the key, verifies the signature with the same key, and
+// makes sure that it does NOT verify for the input with one bit flipped
+// (BCryptVerifySignature must answer STATUS_INVALID_SIGNATURE). `pad` and
+// `flags` are BCryptSignHash's padding info and flags (null / 0 for ECDSA,
+// DSA and pure ML-DSA). `minSig` is a floor for the signature buffer: Wine 8
+// sizes an ECDSA signature at cbKey bytes, then needs 2 * cbKey (r || s).
+Status CheckSignature(BCRYPT_KEY_HANDLE h, void* pad, ULONG flags, ULONG cbInput, const std::string& label,
+                      ULONG minSig = 0) {
+  uint8_t input[sizeof kCheckInput];
+  if (cbInput > sizeof input) return Internal("signature check input too long");
+  std::memcpy(input, kCheckInput, cbInput);
+  ULONG cbSig = 0;
+  NTSTATUS st = BCryptSignHash(h, pad, input, cbInput, nullptr, 0, &cbSig, flags);
+  if (!Ok(st)) return ProviderError("BCryptSignHash cannot size a " + label + " signature", st);
+  if (cbSig < minSig) cbSig = minSig;
+  if (cbSig == 0 || cbSig > (1u << 16)) return Internal("BCryptSignHash sized a signature at " + std::to_string(cbSig));
+  std::vector<uint8_t> sig(cbSig);
+  ULONG written = 0;
+  st = BCryptSignHash(h, pad, input, cbInput, sig.data(), cbSig, &written, flags);
+  if (!Ok(st)) return ProviderError("BCryptSignHash cannot sign with the " + label + " key", st);
+  if (written == 0 || written > cbSig) return Internal("BCryptSignHash wrote " + std::to_string(written) + " bytes");
+  st = BCryptVerifySignature(h, pad, input, cbInput, sig.data(), written, flags);
+  if (static_cast<uint32_t>(st) == kStatusInvalidSignature) {
+    return CheckFailed(label, "its signature does not verify", kStatusInvalidSignature);
+  }
+  if (!Ok(st)) return ProviderError("BCryptVerifySignature cannot verify with the " + label + " key", st);
+  input[0] ^= 0x01;
+  st = BCryptVerifySignature(h, pad, input, cbInput, sig.data(), written, flags);
+  if (Ok(st)) return CheckFailed(label, "its signature also verifies for a different input");
+  if (static_cast<uint32_t>(st) != kStatusInvalidSignature) {
+    return ProviderError("BCryptVerifySignature cannot verify with the " + label + " key", st);
+  }
+  return Status::Ok();
+}
+
+// Owns a BCRYPT_SECRET_HANDLE until released.
+class SecretHandle {
+ public:
+  SecretHandle() = default;
+  ~SecretHandle() {
+    if (h_ != nullptr) BCryptDestroySecret(h_);
+  }
+  SecretHandle(const SecretHandle&) = delete;
+  SecretHandle& operator=(const SecretHandle&) = delete;
+  BCRYPT_SECRET_HANDLE* Out() { return &h_; }
+  BCRYPT_SECRET_HANDLE get() const { return h_; }
+
+ private:
+  BCRYPT_SECRET_HANDLE h_ = nullptr;
+};
+
+// BCryptDeriveKey into a wiped buffer: BCRYPT_KDF_RAW_SECRET (Windows 10 and
+// later), or BCRYPT_KDF_HASH with SHA-256 when `hashed`.
+NTSTATUS DeriveSecret(BCRYPT_SECRET_HANDLE secret, bool hashed, SecureBytes* out) {
+  static const wchar_t kSha256[] = BCRYPT_SHA256_ALGORITHM;
+  BCryptBuffer param;
+  param.cbBuffer = sizeof kSha256;
+  param.BufferType = KDF_HASH_ALGORITHM;
+  param.pvBuffer = const_cast<wchar_t*>(kSha256);
+  BCryptBufferDesc params;
+  params.ulVersion = BCRYPTBUFFER_VERSION;
+  params.cBuffers = 1;
+  params.pBuffers = &param;
+  const wchar_t* kdf = hashed ? BCRYPT_KDF_HASH : BCRYPT_KDF_RAW_SECRET;
+  BCryptBufferDesc* list = hashed ? &params : nullptr;
+  ULONG cb = 0;
+  NTSTATUS st = BCryptDeriveKey(secret, kdf, list, nullptr, 0, &cb, 0);
+  if (!Ok(st)) return st;
+  if (cb == 0 || cb > 4096) return static_cast<NTSTATUS>(kStatusUnsuccessful);
+  SecureBytes buf(cb);
+  ULONG written = 0;
+  st = BCryptDeriveKey(secret, kdf, list, buf.data(), cb, &written, 0);
+  if (!Ok(st)) return st;
+  if (written == 0 || written > cb) return static_cast<NTSTATUS>(kStatusUnsuccessful);
+  *out = written == cb ? std::move(buf) : SecureBytes(buf.data(), written);
+  return st;
+}
+
+// Agrees on a secret with `peer` both ways (our private key with the peer's
+// public key, the peer's private key with ours), derives both and compares.
+Status CheckAgreement(BCRYPT_KEY_HANDLE h, BCRYPT_KEY_HANDLE peer, const std::string& label) {
+  SecretHandle ours, theirs;
+  NTSTATUS st = BCryptSecretAgreement(h, peer, ours.Out(), 0);
+  if (!Ok(st)) return ProviderError("BCryptSecretAgreement failed for the " + label + " key", st);
+  st = BCryptSecretAgreement(peer, h, theirs.Out(), 0);
+  if (!Ok(st)) return ProviderError("BCryptSecretAgreement failed for the " + label + " peer key", st);
+  SecureBytes a, b;
+  bool hashed = false;
+  st = DeriveSecret(ours.get(), hashed, &a);
+  uint32_t u = static_cast<uint32_t>(st);
+  if (!Ok(st) && (MeansAbsent(u) || u == kStatusInvalidParameter)) {
+    hashed = true;  // a CNG without BCRYPT_KDF_RAW_SECRET (before Windows 10)
+    st = DeriveSecret(ours.get(), hashed, &a);
+  }
+  if (!Ok(st)) return ProviderError("BCryptDeriveKey failed for the " + label + " key", st);
+  st = DeriveSecret(theirs.get(), hashed, &b);
+  if (!Ok(st)) return ProviderError("BCryptDeriveKey failed for the " + label + " peer key", st);
+  if (a.size() != b.size() || std::memcmp(a.data(), b.data(), a.size()) != 0) {
+    return CheckFailed(label, "the two sides of a key agreement derive different secrets");
+  }
+  return Status::Ok();
+}
+
+// BCryptEncapsulate / BCryptDecapsulate (Windows 11 24H2, Server 2025):
+// neither mingw's bcrypt.h nor its import library has them, and an import of
+// them would keep the addon from loading on older Windows, so they are
+// resolved from bcrypt.dll once.
+using EncapsulateFn = NTSTATUS(WINAPI*)(BCRYPT_KEY_HANDLE, PUCHAR, ULONG, ULONG*, PUCHAR, ULONG, ULONG*, ULONG);
+using DecapsulateFn = NTSTATUS(WINAPI*)(BCRYPT_KEY_HANDLE, PUCHAR, ULONG, PUCHAR, ULONG, ULONG*, ULONG);
+
+struct KemFns {
+  EncapsulateFn encapsulate = nullptr;
+  DecapsulateFn decapsulate = nullptr;
+};
+
+const KemFns& Kem() {
+  static const KemFns fns = [] {
+    KemFns f;
+    HMODULE bcrypt = GetModuleHandleW(L"bcrypt.dll");  // loaded: the addon imports it
+    if (bcrypt != nullptr) {
+      f.encapsulate =
+          reinterpret_cast<EncapsulateFn>(reinterpret_cast<void*>(GetProcAddress(bcrypt, "BCryptEncapsulate")));
+      f.decapsulate =
+          reinterpret_cast<DecapsulateFn>(reinterpret_cast<void*>(GetProcAddress(bcrypt, "BCryptDecapsulate")));
+    }
+    return f;
+  }();
+  return fns;
+}
+
+// Encapsulates to the key and decapsulates with it; both shared secrets must
+// be equal.
+Status CheckKem(BCRYPT_KEY_HANDLE h, const std::string& label) {
+  const KemFns& kem = Kem();
+  if (kem.encapsulate == nullptr || kem.decapsulate == nullptr) {
+    return Status::Fail("ERR_NOT_SUPPORTED_ON_PLATFORM",
+                        "this Windows bcrypt.dll has no BCryptEncapsulate / BCryptDecapsulate (Windows 11 24H2 / "
+                        "Server 2025 have them)");
+  }
+  ULONG cbSecret = 0, cbCipher = 0;
+  NTSTATUS st = kem.encapsulate(h, nullptr, 0, &cbSecret, nullptr, 0, &cbCipher, 0);
+  if (!Ok(st)) return ProviderError("BCryptEncapsulate cannot size the " + label + " outputs", st);
+  if (cbSecret == 0 || cbSecret > 4096 || cbCipher == 0 || cbCipher > (1u << 16)) {
+    return Internal("BCryptEncapsulate sized " + std::to_string(cbSecret) + " / " + std::to_string(cbCipher) +
+                    " bytes");
+  }
+  SecureBytes sent(cbSecret), received(cbSecret);
+  std::vector<uint8_t> cipher(cbCipher);
+  ULONG wroteSecret = 0, wroteCipher = 0;
+  st = kem.encapsulate(h, sent.data(), cbSecret, &wroteSecret, cipher.data(), cbCipher, &wroteCipher, 0);
+  if (!Ok(st)) return ProviderError("BCryptEncapsulate failed for the " + label + " key", st);
+  if (wroteSecret == 0 || wroteSecret > cbSecret || wroteCipher == 0 || wroteCipher > cbCipher) {
+    return Internal("BCryptEncapsulate wrote past its buffers");
+  }
+  ULONG gotSecret = 0;
+  st = kem.decapsulate(h, cipher.data(), wroteCipher, received.data(), cbSecret, &gotSecret, 0);
+  if (!Ok(st)) return ProviderError("BCryptDecapsulate failed for the " + label + " key", st);
+  if (gotSecret != wroteSecret || std::memcmp(sent.data(), received.data(), wroteSecret) != 0) {
+    return CheckFailed(label, "decapsulation does not give the encapsulated secret");
+  }
+  return Status::Ok();
+}
+
 class CngKey final : public Key {
  public:
   CngKey(BCRYPT_KEY_HANDLE h, Plan plan) : h_(h), plan_(std::move(plan)) {}
@@ -575,7 +762,71 @@ class CngKey final : public Key {
     return Status::Ok();
   }
 
+  // Signs and verifies (RSA, ECDSA, DSA, ML-DSA), agrees with a fresh peer
+  // both ways (ECDH, X25519, DH) or encapsulates and decapsulates (ML-KEM).
+  Status Validate() const override {
+    switch (plan_.family) {
+      case Family::kRsa: {
+        BCRYPT_PKCS1_PADDING_INFO pad;
+        pad.pszAlgId = BCRYPT_SHA256_ALGORITHM;
+        return CheckSignature(h_, &pad, BCRYPT_PAD_PKCS1, 32, plan_.label);
+      }
+      case Family::kDsa:
+        // The digest is as long as the group: 160 bits (FIPS 186-2, <= 1024),
+        // 256 bits (FIPS 186-3, CNG's q for 2048 and 3072).
+        return CheckSignature(h_, nullptr, 0, plan_.pubMagic == blob::kDsaPublicV2 ? 32 : 20, plan_.label);
+      case Family::kEc:
+        if (IsEcdh(plan_.pubMagic)) return CheckWithPeer();
+        return CheckSignature(h_, nullptr, 0, 32, plan_.label, 2 * plan_.cbKey);
+      case Family::kX25519:
+      case Family::kDh:
+        return CheckWithPeer();
+      case Family::kMlDsa:
+        // Pure ML-DSA with an empty context: no padding info, no flags
+        // (the same as BCRYPT_PAD_PQDSA with a null pszPrehashAlgId).
+        return CheckSignature(h_, nullptr, 0, 32, plan_.label);
+      case Family::kMlKem:
+        return CheckKem(h_, plan_.label);
+    }
+    return Internal("unknown key family");
+  }
+
  private:
+  static bool IsEcdh(uint32_t pubMagic) {
+    return pubMagic == blob::kEcdhP256Public || pubMagic == blob::kEcdhP384Public ||
+           pubMagic == blob::kEcdhP521Public || pubMagic == blob::kEcdhPublicGeneric;
+  }
+
+  // A peer key on the same provider (same curve; for DH the same group, set
+  // from this key's public blob {DHPB, cbKey}; p, g, y), then CheckAgreement.
+  Status CheckWithPeer() const {
+    BCRYPT_ALG_HANDLE alg = nullptr;
+    Status s = OpenProvider(plan_.prov, &alg);
+    if (!s.ok) return s;
+    KeyHandle peer;
+    NTSTATUS st = BCryptGenerateKeyPair(alg, peer.Out(), plan_.bits, 0);
+    if (!Ok(st)) return ProviderError("BCryptGenerateKeyPair failed for a " + plan_.label + " peer key", st);
+    if (plan_.family == Family::kDh) {
+      SecureBytes pub;
+      s = ExportRaw(h_, BCRYPT_DH_PUBLIC_BLOB, plan_.label + " public key", &pub);
+      if (!s.ok) return s;
+      s = CheckDh(false, pub);
+      if (!s.ok) return s;
+      // BCRYPT_DH_PARAMETER_HEADER {cbLength, dwMagic, cbKeyLength}; p, g.
+      size_t cb = ReadU32le(pub.data() + 4);
+      std::vector<uint8_t> params(12 + 2 * cb);
+      WriteU32le(params.data(), static_cast<uint32_t>(params.size()));
+      WriteU32le(params.data() + 4, BCRYPT_DH_PARAMETERS_MAGIC);
+      WriteU32le(params.data() + 8, static_cast<uint32_t>(cb));
+      std::memcpy(params.data() + 12, pub.data() + 8, 2 * cb);
+      st = BCryptSetProperty(peer.get(), BCRYPT_DH_PARAMETERS, params.data(), static_cast<ULONG>(params.size()), 0);
+      if (!Ok(st)) return ProviderError("cannot set the DH group of a peer key", st);
+    }
+    st = BCryptFinalizeKeyPair(peer.get(), 0);
+    if (!Ok(st)) return ProviderError("BCryptFinalizeKeyPair failed for a " + plan_.label + " peer key", st);
+    return CheckAgreement(h_, peer.get(), plan_.label);
+  }
+
   // BCRYPT_RSAKEY_BLOB: {Magic, BitLength, cbPublicExp, cbModulus, cbPrime1,
   // cbPrime2}; e, n, [p, q, dp, dq, qi, d] (RSAFULLPRIVATEBLOB).
   Status CheckRsa(bool priv, const SecureBytes& b) const {
