@@ -15,6 +15,9 @@ export type ErrorCode =
   | 'ERR_INVALID_BLOB'
   | 'ERR_INVALID_REQUEST'
   | 'ERR_UNSUPPORTED_FORMAT'
+  | 'ERR_STORE_CORRUPT'
+  | 'ERR_STORE_LOCKED'
+  | 'ERR_STORE_PASSPHRASE'
 
 export class PlatformKeygenError extends Error {
   /** The code of this class of error. */
@@ -107,6 +110,28 @@ export class InvalidRequestError extends PlatformKeygenError {
 /** A format the key type has no representation in (JWK for DSA, SEC1 for RSA, ...). */
 export class UnsupportedFormatError extends PlatformKeygenError {
   static override code = 'ERR_UNSUPPORTED_FORMAT' as const
+}
+
+/** A JWK store file that is not a valid store; it is reported, never overwritten. */
+export class StoreCorruptError extends PlatformKeygenError {
+  static override code = 'ERR_STORE_CORRUPT' as const
+  /** The store file. */
+  readonly path: string
+
+  constructor(message: string, path: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.path = path
+  }
+}
+
+/** The JWK store's lock stayed held by another live writer for longer than the lock timeout. */
+export class StoreLockedError extends PlatformKeygenError {
+  static override code = 'ERR_STORE_LOCKED' as const
+}
+
+/** A JWK store's private keys need a passphrase, and none or a wrong one was given. */
+export class StorePassphraseError extends PlatformKeygenError {
+  static override code = 'ERR_STORE_PASSPHRASE' as const
 }
 
 const byCode: Record<string, new (message: string, options?: { cause?: unknown }) => PlatformKeygenError> = {

@@ -2,6 +2,27 @@
  * platform-keygen: OS-backed key generation for Node.js — Windows CNG or
  * OpenSSL EVP underneath, JWK / PEM / DER / OpenSSH on top.
  */
+
+export {
+  type CurveType,
+  type EcCurveType,
+  type EcParameters,
+  type GenerateJwkOptions,
+  type GenerateJwkRequest,
+  type GenerateJwkResult,
+  generateJwk,
+  type JwkMetadata,
+  type JwkStoreLike,
+  type JwkType,
+  type KeyIdType,
+  type KeyParameters,
+  type KeyUseType,
+  keyId,
+  type OctParameters,
+  type OkpCurveType,
+  type OkpParameters,
+  type RsaParameters,
+} from './apinizer/index.js'
 export {
   type ErrorCode,
   InvalidBlobError,
@@ -12,6 +33,9 @@ export {
   NotSupportedOnPlatformError,
   PlatformKeygenError,
   ProviderError,
+  StoreCorruptError,
+  StoreLockedError,
+  StorePassphraseError,
   UnsupportedAlgorithmError,
   UnsupportedFormatError,
 } from './errors.js'
@@ -44,6 +68,14 @@ export {
   type PublicExportOptions,
   PublicKey,
 } from './keypair.js'
+export {
+  JwkStore,
+  type JwkStoreEntry,
+  type JwkStoreInput,
+  type JwkStoreOptions,
+  type JwkStoreRecord,
+  STORE_FORMAT,
+} from './store/index.js'
 export {
   type Algorithm,
   type Curve,

@@ -1,0 +1,56 @@
+/**
+ * Atomic file replacement: write a temp file in the same directory (created
+ * 0600, exclusive), fsync it, rename it over the target, then fsync the
+ * directory so the rename itself is durable. Readers see the old file or the
+ * new one, never a torn write.
+ */
+import { randomBytes } from 'node:crypto'
+import { open, rename, unlink } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
+
+/** Errors a directory fsync may give where the platform or file system cannot do it. */
+const DIR_SYNC_UNSUPPORTED = new Set(['EINVAL', 'ENOTSUP', 'EPERM', 'EISDIR', 'EBADF', 'EACCES'])
+
+export async function fsyncDirectory(dir: string): Promise<void> {
+  // Windows cannot open a directory as a file; NTFS journals the rename itself.
+  if (process.platform === 'win32') return
+  const handle = await open(dir, 'r')
+  try {
+    await handle.sync()
+  } catch (err) {
+    if (!DIR_SYNC_UNSUPPORTED.has((err as NodeJS.ErrnoException).code ?? '')) throw err
+  } finally {
+    await handle.close()
+  }
+}
+
+/** A name for a temp file next to `path`, unique to this process and call. */
+export function tempPathFor(path: string, suffix: string): string {
+  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.${suffix}`)
+}
+
+/** Writes `data` to a new 0600 file at `path` (exclusive create), fsynced. */
+export async function writeNewFile(path: string, data: string | Uint8Array): Promise<void> {
+  const handle = await open(path, 'wx', 0o600)
+  try {
+    // The mode given to open() is filtered by the umask; make it exactly 0600.
+    await handle.chmod(0o600)
+    await handle.writeFile(data)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+/** Replaces `path` with `data` atomically; the file ends up 0600. */
+export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const temp = tempPathFor(path, 'tmp')
+  try {
+    await writeNewFile(temp, data)
+    await rename(temp, path)
+  } catch (err) {
+    await unlink(temp).catch(() => undefined)
+    throw err
+  }
+  await fsyncDirectory(dirname(path))
+}
