@@ -95,6 +95,9 @@ export const CONVERT_COMMAND: CommandDef = {
     if (type === 'spki' && !publicOnly) {
       throw asUsage(new InvalidRequestError('--type spki is for public keys: add --public'))
     }
+    if (publicOnly && (type === 'pkcs8' || type === 'sec1')) {
+      throw asUsage(new InvalidRequestError(`--type ${type} is a private key type; a public key is spki or pkcs1`))
+    }
     const source = materialSource(material)
     const data = publicOnly ? renderPublic(source, render) : renderPrivate(source, render)
     if (out === undefined) {
