@@ -33,6 +33,8 @@ const runDir = join(root, '.cache', 'wine-run')
 const resultFile = join(runDir, 'driver.json')
 const prebuild = join(root, 'prebuilds', 'win32-x64', 'platform-keygen.napi.node')
 const STATUS_NOT_IMPLEMENTED = 0xc0000002
+const STATUS_INVALID_PARAMETER = 0xc000000d
+const STATUS_INTERNAL_ERROR = 0xc00000e5
 
 interface ErrorRecord {
   threw?: boolean
@@ -79,6 +81,7 @@ interface DriverResult {
   steps: Record<string, StepRecord>
   keys: Record<string, KeyRecord>
   errors: Record<string, ErrorRecord>
+  validateLive?: { before: number; held: number; after: number; end: number }
 }
 
 let result: DriverResult
@@ -431,5 +434,89 @@ describe('what Wine 8 lacks comes back as typed errors, never a crash', () => {
       status: STATUS_NOT_IMPLEMENTED,
     })
     expect(result.errors['native:seed-of-RSA']).toMatchObject({ threw: true, code: 'ERR_INVALID_REQUEST' })
+  })
+})
+
+describe('validate: true — CngKey::Validate, the pairwise consistency check under Wine 8', () => {
+  const signers = [
+    { name: 'RSA-512', info: { algorithm: 'RSA', length: 512 } },
+    { name: 'RSA-2048', info: { algorithm: 'RSA', length: 2048 } },
+    { name: 'ECDSA_P256', info: { algorithm: 'ECDSA_P256', curve: 'P-256' } },
+    { name: 'ECDSA_P384', info: { algorithm: 'ECDSA_P384', curve: 'P-384' } },
+    { name: 'DSA-512', info: { algorithm: 'DSA', length: 512 } },
+    { name: 'DSA-1024', info: { algorithm: 'DSA', length: 1024 } },
+  ]
+  it.each(signers)(
+    '$name: BCryptSignHash + BCryptVerifySignature (and a flipped digest that must not verify) pass; the key resolves',
+    ({ name, info }) => {
+      const step = result.steps[`validate:${name}`] as StepRecord
+      expect(step, name).toBeDefined()
+      expect(step.ok, step.error?.message).toBe(true)
+      expect(step.value.info).toMatchObject({ ...info, provider: 'cng' })
+      const pub = createPublicKey(step.value.publicPem)
+      expect(pub.asymmetricKeyType).toBe(info.algorithm === 'RSA' ? 'rsa' : info.algorithm === 'DSA' ? 'dsa' : 'ec')
+      if (step.value.jwk) {
+        // The validated key is the generated key, whole: its private JWK's public half is the SPKI.
+        const priv = createPrivateKey({ key: step.value.jwk, format: 'jwk' })
+        expect(jwkOf(createPublicKey(priv))).toEqual(jwkOf(pub))
+        const msg = Buffer.from(`validated ${name}`)
+        const digest = info.algorithm === 'ECDSA_P384' ? 'sha384' : 'sha256'
+        expect(verify(digest, msg, pub, sign(digest, msg, priv))).toBe(true)
+      }
+    },
+  )
+
+  it('six validated generations at once on the threadpool (RSA 1024, ECDSA P-256) all resolve', () => {
+    expect(result.steps['validate:concurrent']).toEqual({ ok: true, value: 6 })
+  })
+
+  it.each(['ECDH_P256', 'ECDH_P384'])(
+    '%s: Wine 8 stubs BCryptDeriveKey, so validation rejects with ERR_PROVIDER STATUS_INTERNAL_ERROR (typed, no crash)',
+    (name) => {
+      const e = result.errors[`validate:${name}`]
+      expect(e).toMatchObject({
+        threw: true,
+        name: 'ProviderError',
+        code: 'ERR_PROVIDER',
+        status: STATUS_INTERNAL_ERROR,
+        reason: 'STATUS_INTERNAL_ERROR',
+        isPlatformKeygenError: true,
+      })
+      expect(e?.message).toContain(`BCryptDeriveKey failed for the ${name} key`)
+      expect(e?.message).toContain('NTSTATUS 0xC00000E5 (STATUS_INTERNAL_ERROR)')
+    },
+  )
+
+  it('ECDH_P256 from the native layer: the same typed ERR_PROVIDER with the NTSTATUS', () => {
+    expect(result.errors['validate:native:ECDH_P256']).toMatchObject({
+      threw: true,
+      code: 'ERR_PROVIDER',
+      status: STATUS_INTERNAL_ERROR,
+      reason: 'STATUS_INTERNAL_ERROR',
+    })
+  })
+
+  it('ECDH_P256 without validate still generates: only the check is missing under Wine', () => {
+    expect(result.steps['validate:ECDH_P256-without']).toEqual({ ok: true, value: 'cng' })
+  })
+
+  it('DSA 2048: Wine 8 signs DSA with 20-byte digests only, so validation rejects with ERR_PROVIDER STATUS_INVALID_PARAMETER', () => {
+    const e = result.errors['validate:DSA-2048']
+    expect(e).toMatchObject({
+      threw: true,
+      name: 'ProviderError',
+      code: 'ERR_PROVIDER',
+      status: STATUS_INVALID_PARAMETER,
+      isPlatformKeygenError: true,
+    })
+    expect(e?.message).toContain('BCryptSignHash cannot size a DSA signature')
+  })
+
+  it('a rejected generation releases the key it made (live handles: +1 for a held key, no more after four rejections)', () => {
+    const live = result.validateLive
+    expect(live).toBeDefined()
+    expect(live?.held).toBe((live?.before ?? Number.NaN) + 1)
+    expect(live?.after).toBe(live?.held)
+    expect(live?.end).toBe(live?.before)
   })
 })
