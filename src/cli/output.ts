@@ -12,6 +12,7 @@ import { type PrivateType, type PublicType, pemLabel, privateKeyDer, publicKeyDe
 import { jwkThumbprint } from '../formats/thumbprint.js'
 import type { KeyPair } from '../keypair.js'
 import { toOpenSshPrivate } from './openssh-private.js'
+import { withFix } from './report.js'
 
 export const FORMATS = ['pem', 'der', 'jwk', 'jwks', 'openssh'] as const
 export type Format = (typeof FORMATS)[number]
@@ -20,8 +21,8 @@ export type KeyType = (typeof TYPES)[number]
 
 /** What every key the CLI writes can do, whatever it came from. */
 export interface KeySource {
-  /** 'RSA', 'EC', 'OKP', 'DSA', 'DH', 'ML-DSA', 'ML-KEM'. */
-  readonly kind: KeyMaterial['type']
+  /** 'RSA', 'EC', 'OKP', 'DSA', 'DH', 'ML-DSA', 'ML-KEM', or 'oct' for a symmetric secret. */
+  readonly kind: KeyMaterial['type'] | 'oct'
   /** The curve of EC and OKP keys. */
   readonly curve?: string
   readonly hasPrivate: boolean
@@ -110,6 +111,15 @@ export interface RenderOptions {
  * as usage errors).
  */
 export function checkRender(kind: string, curve: string | undefined, o: RenderOptions, publicOnly: boolean): void {
+  if (kind === 'oct') {
+    if (o.format !== 'jwk' && o.format !== 'jwks') {
+      throw withFix(
+        new UnsupportedFormatError('a symmetric secret is a JWK only (kty "oct")'),
+        'use --format jwk or jwks',
+      )
+    }
+    if (publicOnly) throw withFix(new InvalidRequestError('a symmetric secret has no public half'), 'drop --public')
+  }
   const what = curve && (kind === 'EC' || OKP.has(curve)) ? curve : kind
   if ((o.format === 'jwk' || o.format === 'jwks') && !supportsJwk(kind)) {
     throw new UnsupportedFormatError(`${kind} keys have no JWK representation; use --format pem or der`)
@@ -189,7 +199,24 @@ export function renderPublic(key: KeySource, o: RenderOptions): string | Uint8Ar
   }
 }
 
-/** The RFC 7638 SHA-256 thumbprint, for keys that have a JWK. */
+/** The RFC 7638 SHA-256 thumbprint, for key pairs that have a JWK (a secret's would be a hash of the secret). */
 export function thumbprintOf(key: KeySource): string | undefined {
-  return supportsJwk(key.kind) ? jwkThumbprint(key.publicJwk()) : undefined
+  return key.kind !== 'oct' && supportsJwk(key.kind) ? jwkThumbprint(key.publicJwk()) : undefined
+}
+
+/** A symmetric secret: a private `oct` JWK only. */
+export function secretSource(jwk: Jwk): KeySource {
+  const none = (what: string) => (): never => {
+    throw new UnsupportedFormatError(`a symmetric secret has no ${what}; use --format jwk or jwks`)
+  }
+  return {
+    kind: 'oct',
+    hasPrivate: true,
+    privateJwk: () => ({ ...jwk }),
+    publicJwk: none('public key'),
+    privateDer: none('PEM or DER form'),
+    publicDer: none('public key'),
+    openssh: none('OpenSSH form'),
+    opensshPrivate: none('OpenSSH form'),
+  }
 }

@@ -62,6 +62,12 @@ function defaultFix(code: string, command: string | undefined): string {
       return 'choose another format: DSA and DH keys are pem or der only; OpenSSH holds RSA, ECDSA P-256/384/521 and Ed25519'
     case 'ERR_PROVIDER':
       return 'the platform crypto provider failed: retry, and report it with the output of `platform-keygen info`'
+    case 'ERR_STORE_CORRUPT':
+      return 'the store file was left untouched: restore it from a backup, or point --store at another file'
+    case 'ERR_STORE_LOCKED':
+      return 'another process holds the store lock (FILE.lock): retry when it is done'
+    case 'ERR_STORE_PASSPHRASE':
+      return "give the store's passphrase with --passphrase-file FILE"
     case 'EEXIST':
       return 'pass --force to replace it, or choose another file name'
     case 'ENOENT':

@@ -55,6 +55,7 @@ function usageError(message: string): Error {
 /** Runs the CLI; resolves to the exit code. Never throws. */
 export async function main(argv: readonly string[]): Promise<number> {
   let command: CommandDef | undefined
+  let helpName: string | undefined
   try {
     const [first, ...rest] = argv
     if (first === undefined) {
@@ -76,6 +77,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     command = COMMANDS.find((c) => c.name === first)
     const args = command ? rest : argv.slice()
     command ??= JWA_COMMAND
+    helpName = command === JWA_COMMAND ? first : command.name
     const parsed = parseCommand(command, [...args])
     if (parsed === 'help') {
       process.stdout.write(commandHelp(command))
@@ -83,7 +85,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     return await command.run(parsed.values, parsed.positionals)
   } catch (err) {
-    process.stderr.write(describeError(err, command === JWA_COMMAND ? undefined : command?.name))
+    process.stderr.write(describeError(err, helpName))
     return exitCodeFor(err)
   }
 }
