@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto'
 import { open, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 /** Errors a directory fsync may give where the platform or file system cannot do it. */
 const DIR_SYNC_UNSUPPORTED = new Set(['EINVAL', 'ENOTSUP', 'EPERM', 'EISDIR', 'EBADF', 'EACCES'])
@@ -42,12 +43,30 @@ export async function writeNewFile(path: string, data: string | Uint8Array): Pro
   }
 }
 
+/**
+ * rename(), retried a few times on Windows, where a virus scanner or an
+ * indexer briefly holding the target makes MoveFileEx fail with EPERM,
+ * EACCES or EBUSY.
+ */
+async function renameOver(from: string, to: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await rename(from, to)
+      return
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? ''
+      if (process.platform !== 'win32' || attempt >= 10 || !['EPERM', 'EACCES', 'EBUSY'].includes(code)) throw err
+      await sleep(10 * (attempt + 1))
+    }
+  }
+}
+
 /** Replaces `path` with `data` atomically; the file ends up 0600. */
 export async function writeFileAtomic(path: string, data: string | Uint8Array): Promise<void> {
   const temp = tempPathFor(path, 'tmp')
   try {
     await writeNewFile(temp, data)
-    await rename(temp, path)
+    await renameOver(temp, path)
   } catch (err) {
     await unlink(temp).catch(() => undefined)
     throw err

@@ -265,6 +265,8 @@ export class JwkStore {
       metadata: structuredClone(metadata) as Record<string, unknown>,
       publicJwk: publicJwkIn ? publicJwk(structuredClone(publicJwkIn)) : null,
     }
+    // The kid stays visible (for uniqueness and list()) even when the private JWK is sealed.
+    if (kid !== undefined && entry.metadata.kid === undefined) entry.metadata.kid = kid
     // The private half: a JWE made before taking the lock (PBKDF2 is slow on purpose).
     if (this.#passphrase) {
       const read = await this.#read()
