@@ -104,6 +104,7 @@ export function outputPlan(values: Values, kind: string, curve: string | undefin
   } catch (err) {
     throw asUsage(err)
   }
+  if (kind === 'oct' && pub !== undefined) usage('a symmetric secret has no public half: drop --pub')
   if (publicOnly && pub !== undefined)
     usage('--pub and --public do not go together: --public writes only the public key')
   if (pub === '-') usage('--pub needs a file name (stdout is for --out)')
@@ -192,7 +193,7 @@ export async function runBatch(job: Job, plan: OutputPlan): Promise<number> {
       try {
         if (sets) {
           if (!plan.publicOnly) privateSet.push(jwkOf(key.source, false, render.jwk))
-          publicSet.push(jwkOf(key.source, true, render.jwk))
+          if (plan.publicOnly || plan.pub !== undefined) publicSet.push(jwkOf(key.source, true, render.jwk))
           written++
           continue
         }

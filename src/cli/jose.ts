@@ -301,14 +301,19 @@ export const JWK_COMMAND: CommandDef = {
     const force = values.force === true
     if (publicOnly && (out !== undefined || pub !== undefined))
       usage('--public prints the public JWK: drop --out / --pub')
+    if ((request as { type?: unknown }).type === 'OCT' && (publicOnly || pub !== undefined)) {
+      throw asUsage(
+        withFix(new InvalidRequestError('an OCT key is a secret: it has no public JWK'), 'drop --public / --pub'),
+      )
+    }
     if (out !== undefined && out === pub) usage('--out and --pub name the same file')
     checkTargets(
       [out, pub].filter((f): f is string => f !== undefined),
       force,
     )
     const storeFile = stringOption(values, 'store')
+    if (values['passphrase-file'] !== undefined && storeFile === undefined) usage('--passphrase-file is for --store')
     const passphrase = passphraseOf(values)
-    if (passphrase !== undefined && storeFile === undefined) usage('--passphrase-file is for --store')
     const store =
       storeFile === undefined ? undefined : new JwkStore(storeFile, passphrase === undefined ? {} : { passphrase })
     try {
