@@ -1,17 +1,67 @@
 /** Helpers for the CLI tests: they run the real binary (dist/esm/cli/main.js) as a child process. */
 import { type SpawnSyncOptions, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs'
+import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, expect } from 'vitest'
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url))
-export const CLI = join(ROOT, 'dist', 'esm', 'cli', 'main.js')
 
-if (!existsSync(CLI)) {
-  throw new Error(`${CLI} is missing: run \`npm run build:ts\` first (\`npm test\` does)`)
+const sleep = (ms: number): void => {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 }
+
+/**
+ * The binary under test: dist/esm/cli/main.js, run from a private copy of the
+ * built package (dist/, package.json, the addon node-gyp-build picks, and a
+ * link to node_modules). The copy is byte for byte what `npm run build` made;
+ * it only keeps these tests steady while someone rebuilds dist/ or build/ in
+ * the same work tree.
+ */
+function snapshot(): string {
+  if (!existsSync(join(ROOT, 'dist', 'esm', 'cli', 'main.js'))) {
+    throw new Error('dist/esm/cli/main.js is missing: run `npm run build:ts` first (`npm test` does)')
+  }
+  const require = createRequire(import.meta.url)
+  const nodeGypBuild = require('node-gyp-build') as { path(dir: string): string }
+  for (let attempt = 1; ; attempt++) {
+    const dir = mkdtempSync(join(tmpdir(), 'pk-cli-pkg-'))
+    try {
+      cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true })
+      copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'))
+      const addon = nodeGypBuild.path(ROOT)
+      mkdirSync(join(dir, 'build', 'Release'), { recursive: true })
+      copyFileSync(addon, join(dir, 'build', 'Release', basename(addon)))
+      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir')
+      if (
+        !existsSync(join(dir, 'dist', 'esm', 'cli', 'main.js')) ||
+        !existsSync(join(dir, 'dist', 'esm', 'index.js'))
+      ) {
+        throw new Error('dist/ was being rebuilt')
+      }
+      return dir
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true })
+      if (attempt >= 30) throw err
+      sleep(1000)
+    }
+  }
+}
+
+const PACKAGE = snapshot()
+export const CLI = join(PACKAGE, 'dist', 'esm', 'cli', 'main.js')
 
 export interface Run {
   status: number | null
@@ -61,7 +111,7 @@ export function fails(r: Run, exitCode: number, code: string): string {
   return lines[0] as string
 }
 
-const dirs: string[] = []
+const dirs: string[] = [PACKAGE]
 afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
