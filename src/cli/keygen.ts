@@ -159,11 +159,12 @@ function toCommand(k: KeygenDef): CommandDef {
       }
       const kind = kindOf(resolved.algorithm, resolved.curve)
       const plan = outputPlan(values, kind, resolved.curve)
+      const family = resolved.algorithm.replace(/_P\d+$/, '')
       const label = resolved.parameterSet
-        ? `${resolved.algorithm}-${resolved.parameterSet}`
+        ? `${family}-${resolved.parameterSet}`
         : resolved.curve
-          ? `${resolved.algorithm} ${resolved.curve}`
-          : `${resolved.algorithm} ${resolved.length}`
+          ? `${family} ${resolved.curve}`
+          : `${family} ${resolved.length}`
       const job: Job = {
         label,
         slow: isSlow(resolved.algorithm, resolved.length),

@@ -1,0 +1,93 @@
+/**
+ * Every command has --help with examples, and every example runs: each
+ * command's examples are run in order (later ones may use earlier files) in
+ * a fresh directory, through a `platform-keygen` on PATH. ML-DSA / ML-KEM
+ * examples must fail with ERR_NOT_SUPPORTED_ON_PLATFORM where the runtime has
+ * no ML-DSA / ML-KEM (Node 20), and succeed where it has (Node 24).
+ */
+import { spawnSync } from 'node:child_process'
+import { chmodSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { CLI, cli, ok, tempDir } from './cli-helpers.js'
+import { hasPostQuantum } from './helpers.js'
+
+const PQ = hasPostQuantum()
+
+/** The command names listed by the top-level help. */
+function commandNames(): string[] {
+  const help = ok(cli(['--help'])).stdout
+  const list = help.split('\n\n')[2] ?? ''
+  return list
+    .split('\n')
+    .map((l) => /^ {2}(\S+)/.exec(l)?.[1])
+    .filter((n): n is string => n !== undefined)
+}
+
+function examplesOf(help: string): string[] {
+  const section = help.split('\nExamples:\n')[1] ?? ''
+  return section
+    .split('\n')
+    .filter((l) => l.startsWith('  platform-keygen '))
+    .map((l) => l.trim())
+}
+
+function shim(): string {
+  const bin = tempDir()
+  const file = join(bin, 'platform-keygen')
+  writeFileSync(file, `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`)
+  chmodSync(file, 0o755)
+  return bin
+}
+
+describe('--help and its examples', () => {
+  const names = commandNames()
+
+  it('the top-level help lists every command (and <JWA alg>)', () => {
+    expect(names).toEqual([
+      '<JWA',
+      'rsa',
+      'dsa',
+      'dh',
+      'ec',
+      'okp',
+      'ml-dsa',
+      'ml-kem',
+      'jwk',
+      'jwks',
+      'convert',
+      'info',
+    ])
+    expect(ok(cli(['help'])).stdout).toBe(ok(cli(['--help'])).stdout)
+    expect(ok(cli(['-h'])).stdout).toBe(ok(cli(['--help'])).stdout)
+  })
+
+  const bin = shim()
+  for (const name of names) {
+    const args = name === '<JWA' ? ['ES256', '--help'] : [name, '--help']
+    it(`platform-keygen ${args.join(' ')}: usage, options, examples that run`, () => {
+      const help = ok(cli(args)).stdout
+      expect(help).toMatch(/^Usage: platform-keygen \S/)
+      expect(help).toContain('\nOptions:\n')
+      expect(help).toContain('  -h, --help')
+      if (name !== '<JWA') expect(ok(cli(['help', name])).stdout).toBe(help)
+      const examples = examplesOf(help)
+      expect(examples.length).toBeGreaterThan(0)
+      const dir = tempDir()
+      for (const example of examples) {
+        const r = spawnSync('sh', ['-c', example], {
+          cwd: dir,
+          encoding: 'utf8',
+          env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+        })
+        const postQuantum = /\bML-(DSA|KEM)|\bml-(dsa|kem)\b/.test(example)
+        if (postQuantum && !PQ) {
+          expect({ example, status: r.status }).toEqual({ example, status: 1 })
+          expect(r.stderr).toMatch(/^platform-keygen: error ERR_NOT_SUPPORTED_ON_PLATFORM: /)
+        } else {
+          expect({ example, status: r.status, stderr: r.stderr }).toEqual({ example, status: 0, stderr: '' })
+        }
+      }
+    })
+  }
+})
