@@ -37,9 +37,38 @@ struct AddonData {
 // NativeKey constructor, so nothing else can be passed off as one.
 constexpr napi_type_tag kPendingKeyTag = {0x6b9e2f14c3a85d70ULL, 0x92d1e4b7a0c35f68ULL};
 
+// Blobs exported on the threadpool right after generation, so that the JS
+// thread only copies them (the provider's export — EC affine coordinates, BN
+// conversions — is the costly part). Private ones exist only for extractable
+// keys; all are cleansed with the key.
+struct BlobCache {
+  static constexpr int kKinds = 3;
+  bool has[kKinds] = {false, false, false};
+  pk::SecureBytes blob[kKinds];
+
+  void Fill(const pk::Key& key, bool extractable) {
+    for (pk::BlobKind k : {pk::BlobKind::kPublic, pk::BlobKind::kPrivate, pk::BlobKind::kSeed}) {
+      if (k != pk::BlobKind::kPublic && !extractable) continue;
+      int i = static_cast<int>(k);
+      has[i] = key.Export(k, &blob[i]).ok;  // a failure is reported again when JS asks
+    }
+  }
+  const pk::SecureBytes* Get(pk::BlobKind k) const {
+    int i = static_cast<int>(k);
+    return has[i] && !blob[i].empty() ? &blob[i] : nullptr;  // a moved-from cache has no blobs
+  }
+  void Clear() {
+    for (int i = 0; i < kKinds; ++i) {
+      blob[i].Reset();
+      has[i] = false;
+    }
+  }
+};
+
 struct PendingKey {
   std::unique_ptr<pk::Key> key;
   bool extractable = false;
+  BlobCache cache;
 };
 
 Napi::Error MakeError(Napi::Env env, const pk::Status& s) {
@@ -77,6 +106,7 @@ class NativeKey : public Napi::ObjectWrap<NativeKey> {
     }
     key_ = std::move(pending->key);
     extractable_ = pending->extractable;
+    cache_ = std::move(pending->cache);
     registry_ = env.GetInstanceData<AddonData>()->registry;
     registry_->live.insert(this);
   }
@@ -88,7 +118,10 @@ class NativeKey : public Napi::ObjectWrap<NativeKey> {
 
   // The one release path: destroy(), the finalizer and the env cleanup hook
   // all come here; the backend's destructor frees the handle exactly once.
-  void Release() { key_.reset(); }
+  void Release() {
+    key_.reset();
+    cache_.Clear();
+  }
 
  private:
   Napi::Value ExportBlob(const Napi::CallbackInfo& info) {
@@ -108,6 +141,9 @@ class NativeKey : public Napi::ObjectWrap<NativeKey> {
     if (k != pk::BlobKind::kPublic && !extractable_) {
       throw CodedError(env, "ERR_NOT_EXTRACTABLE", "the key was generated with extractable: false");
     }
+    if (const pk::SecureBytes* cached = cache_.Get(k)) {
+      return Napi::Buffer<uint8_t>::Copy(env, cached->data(), cached->size());
+    }
     pk::SecureBytes out;
     pk::Status s = key_->Export(k, &out);
     if (!s.ok) throw MakeError(env, s);
@@ -125,6 +161,7 @@ class NativeKey : public Napi::ObjectWrap<NativeKey> {
 
   std::unique_ptr<pk::Key> key_;
   bool extractable_ = false;
+  BlobCache cache_;
   std::shared_ptr<Registry> registry_;
 };
 
@@ -191,6 +228,7 @@ class GenerateWorker : public Napi::AsyncWorker {
       status_ = key_->Validate();
       if (!status_.ok) key_.reset();
     }
+    if (status_.ok) cache_.Fill(*key_, spec_.extractable);
   }
 
   void OnOK() override {
@@ -201,7 +239,7 @@ class GenerateWorker : public Napi::AsyncWorker {
       return;
     }
     try {
-      PendingKey pending{std::move(key_), spec_.extractable};
+      PendingKey pending{std::move(key_), spec_.extractable, std::move(cache_)};
       Napi::External<PendingKey> ext = Napi::External<PendingKey>::New(env, &pending);
       napi_status st = napi_type_tag_object(env, ext, &kPendingKeyTag);
       if (st != napi_ok) throw CodedError(env, "ERR_PROVIDER", "cannot tag the pending key");
@@ -220,6 +258,7 @@ class GenerateWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   pk::Status status_;
   std::unique_ptr<pk::Key> key_;  // freed here if never handed to JS
+  BlobCache cache_;
 };
 
 Napi::Value Generate(const Napi::CallbackInfo& info) {

@@ -22,6 +22,7 @@
 #include <climits>
 #include <cstring>
 #include <string>
+#include <unordered_map>
 
 #include "../backend.h"
 #include "../blob.h"
@@ -505,16 +506,57 @@ Status NewKeygenCtx(const std::string& keytype, CtxPtr* ctx) {
   return Status::Ok();
 }
 
+// Each threadpool thread keeps the keygen contexts it has prepared (algorithm
+// fetched, parameters set, keygen initialised), keyed by what they make, and
+// calls EVP_PKEY_generate on them again: the fetch and set-up are paid once
+// per thread, not per key. Bounded; a context whose generation failed is
+// dropped. Never used for seeded (deterministic) generation.
+class PreparedContexts {
+ public:
+  EVP_PKEY_CTX* Find(const std::string& key) const {
+    auto it = map_.find(key);
+    return it == map_.end() ? nullptr : it->second.get();
+  }
+  EVP_PKEY_CTX* Put(const std::string& key, CtxPtr ctx) {
+    if (map_.size() >= kMaxEntries) map_.clear();
+    EVP_PKEY_CTX* raw = ctx.get();
+    map_[key] = std::move(ctx);
+    return raw;
+  }
+  void Drop(const std::string& key) { map_.erase(key); }
+
+ private:
+  static constexpr size_t kMaxEntries = 32;
+  std::unordered_map<std::string, CtxPtr> map_;
+};
+
+thread_local PreparedContexts tls_prepared;
+
+template <typename Prepare>
+Status GeneratePrepared(const std::string& cacheKey, const char* what, PkeyPtr* out, Prepare prepare) {
+  EVP_PKEY_CTX* ctx = tls_prepared.Find(cacheKey);
+  if (ctx == nullptr) {
+    CtxPtr fresh;
+    Status s = prepare(&fresh);
+    if (!s.ok) return s;
+    ctx = tls_prepared.Put(cacheKey, std::move(fresh));
+  }
+  Status s = KeygenFrom(ctx, out, what);
+  if (!s.ok) tls_prepared.Drop(cacheKey);
+  return s;
+}
+
 Status GenerateRsa(uint32_t bits, PkeyPtr* out) {
-  CtxPtr ctx;
-  Status s = NewKeygenCtx("RSA", &ctx);
-  if (!s.ok) return s;
-  size_t nbits = bits;
-  unsigned long e = 65537;
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_size_t(OSSL_PKEY_PARAM_RSA_BITS, &nbits),
-                         OSSL_PARAM_construct_ulong(OSSL_PKEY_PARAM_RSA_E, &e), OSSL_PARAM_construct_end()};
-  if (EVP_PKEY_CTX_set_params(ctx.get(), params) != 1) return ProviderError("cannot set the RSA size");
-  return KeygenFrom(ctx.get(), out, "RSA");
+  return GeneratePrepared("RSA:" + std::to_string(bits), "RSA", out, [bits](CtxPtr* ctx) {
+    Status s = NewKeygenCtx("RSA", ctx);
+    if (!s.ok) return s;
+    size_t nbits = bits;
+    unsigned long e = 65537;
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_size_t(OSSL_PKEY_PARAM_RSA_BITS, &nbits),
+                           OSSL_PARAM_construct_ulong(OSSL_PKEY_PARAM_RSA_E, &e), OSSL_PARAM_construct_end()};
+    if (EVP_PKEY_CTX_set_params(ctx->get(), params) != 1) return ProviderError("cannot set the RSA size");
+    return Status::Ok();
+  });
 }
 
 // L <= 1024: FIPS 186-2 (q 160 bits, SHA-1); above: FIPS 186-3/4 (q 256 bits,
@@ -589,30 +631,33 @@ Status GenerateDh(uint32_t bits, PkeyPtr* out) {
 }
 
 Status GenerateEc(const char* group, PkeyPtr* out) {
-  CtxPtr ctx;
-  Status s = NewKeygenCtx("EC", &ctx);
-  if (!s.ok) return s;
-  char name[32];
-  std::strncpy(name, group, sizeof name - 1);
-  name[sizeof name - 1] = '\0';
-  OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, name, 0),
-                         OSSL_PARAM_construct_end()};
-  if (EVP_PKEY_CTX_set_params(ctx.get(), params) != 1) {
-    ERR_clear_error();
-    return NotSupported(std::string("the EC curve ") + group, "not built into this OpenSSL");
-  }
-  return KeygenFrom(ctx.get(), out, "EC");
+  return GeneratePrepared(std::string("EC:") + group, "EC", out, [group](CtxPtr* ctx) {
+    Status s = NewKeygenCtx("EC", ctx);
+    if (!s.ok) return s;
+    char name[32];
+    std::strncpy(name, group, sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, name, 0),
+                           OSSL_PARAM_construct_end()};
+    if (EVP_PKEY_CTX_set_params(ctx->get(), params) != 1) {
+      ERR_clear_error();
+      return NotSupported(std::string("the EC curve ") + group, "not built into this OpenSSL");
+    }
+    return Status::Ok();
+  });
 }
 
 Status GenerateByName(const std::string& keytype, const SecureBytes& seed, PkeyPtr* out) {
+  if (seed.empty()) {
+    return GeneratePrepared(keytype, keytype.c_str(), out,
+                            [&keytype](CtxPtr* ctx) { return NewKeygenCtx(keytype, ctx); });
+  }
   CtxPtr ctx;
   Status s = NewKeygenCtx(keytype, &ctx);
   if (!s.ok) return s;
-  if (!seed.empty()) {
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_octet_string("seed", const_cast<uint8_t*>(seed.data()), seed.size()),
-                           OSSL_PARAM_construct_end()};
-    if (EVP_PKEY_CTX_set_params(ctx.get(), params) != 1) return ProviderError("cannot set the " + keytype + " seed");
-  }
+  OSSL_PARAM params[] = {OSSL_PARAM_construct_octet_string("seed", const_cast<uint8_t*>(seed.data()), seed.size()),
+                         OSSL_PARAM_construct_end()};
+  if (EVP_PKEY_CTX_set_params(ctx.get(), params) != 1) return ProviderError("cannot set the " + keytype + " seed");
   return KeygenFrom(ctx.get(), out, keytype.c_str());
 }
 
