@@ -215,56 +215,116 @@ pk::KeySpec ReadSpec(Napi::Env env, Napi::Value value) {
   return spec;
 }
 
+// One generation request and, after Execute, its outcome.
+struct Job {
+  pk::KeySpec spec;  // its seed is cleansed when the job is destroyed
+  pk::Status status;
+  std::unique_ptr<pk::Key> key;  // freed with the job if never handed to JS
+  BlobCache cache;
+
+  // On a threadpool thread.
+  void Run() {
+    status = pk::Generate(spec, &key);
+    if (status.ok && spec.validate) {
+      status = key->Validate();
+      if (!status.ok) key.reset();
+    }
+    if (status.ok) cache.Fill(*key, spec.extractable);
+  }
+
+  // On the JS thread: the NativeKey, or the error as a value.
+  Napi::Value Settle(Napi::Env env, bool* failed) {
+    *failed = true;
+    if (!status.ok) return MakeError(env, status).Value();
+    try {
+      PendingKey pending{std::move(key), spec.extractable, std::move(cache)};
+      Napi::External<PendingKey> ext = Napi::External<PendingKey>::New(env, &pending);
+      if (napi_type_tag_object(env, ext, &kPendingKeyTag) != napi_ok) {
+        return CodedError(env, "ERR_PROVIDER", "cannot tag the pending key").Value();
+      }
+      Napi::Object obj = env.GetInstanceData<AddonData>()->keyCtor.New({ext});
+      *failed = false;
+      return obj;
+      // If construction failed, `pending` still owns the key and frees it here.
+    } catch (const Napi::Error& e) {
+      return e.Value();
+    }
+  }
+};
+
+// Runs one job (generate) or several one after another (generateBatch: one
+// threadpool work item and one promise for many keys, which is what makes
+// small keys cheap to ask for).
 class GenerateWorker : public Napi::AsyncWorker {
  public:
-  GenerateWorker(Napi::Env env, pk::KeySpec spec)
-      : Napi::AsyncWorker(env, "platform-keygen:generate"), spec_(std::move(spec)), deferred_(env) {}
+  GenerateWorker(Napi::Env env, std::vector<Job> jobs, bool batch)
+      : Napi::AsyncWorker(env, "platform-keygen:generate"), jobs_(std::move(jobs)), batch_(batch), deferred_(env) {}
 
   Napi::Promise Promise() { return deferred_.Promise(); }
 
   void Execute() override {
-    status_ = pk::Generate(spec_, &key_);
-    if (status_.ok && spec_.validate) {
-      status_ = key_->Validate();
-      if (!status_.ok) key_.reset();
-    }
-    if (status_.ok) cache_.Fill(*key_, spec_.extractable);
+    for (Job& job : jobs_) job.Run();
   }
 
   void OnOK() override {
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
-    if (!status_.ok) {
-      deferred_.Reject(MakeError(env, status_).Value());
+    bool failed = false;
+    if (!batch_) {
+      Napi::Value v = jobs_[0].Settle(env, &failed);
+      if (failed) {
+        deferred_.Reject(v);
+      } else {
+        deferred_.Resolve(v);
+      }
       return;
     }
-    try {
-      PendingKey pending{std::move(key_), spec_.extractable, std::move(cache_)};
-      Napi::External<PendingKey> ext = Napi::External<PendingKey>::New(env, &pending);
-      napi_status st = napi_type_tag_object(env, ext, &kPendingKeyTag);
-      if (st != napi_ok) throw CodedError(env, "ERR_PROVIDER", "cannot tag the pending key");
-      Napi::Object obj = env.GetInstanceData<AddonData>()->keyCtor.New({ext});
-      deferred_.Resolve(obj);
-      // If construction failed, `pending` still owns the key and frees it here.
-    } catch (const Napi::Error& e) {
-      deferred_.Reject(e.Value());
-    }
+    Napi::Array out = Napi::Array::New(env, jobs_.size());
+    for (size_t i = 0; i < jobs_.size(); ++i) out.Set(static_cast<uint32_t>(i), jobs_[i].Settle(env, &failed));
+    deferred_.Resolve(out);
   }
 
   void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
 
  private:
-  pk::KeySpec spec_;  // its seed is cleansed when the worker is deleted
+  std::vector<Job> jobs_;
+  bool batch_;
   Napi::Promise::Deferred deferred_;
-  pk::Status status_;
-  std::unique_ptr<pk::Key> key_;  // freed here if never handed to JS
-  BlobCache cache_;
 };
 
 Napi::Value Generate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  std::vector<Job> jobs(1);
+  jobs[0].spec = ReadSpec(env, info[0]);
+  GenerateWorker* worker = new GenerateWorker(env, std::move(jobs), false);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+constexpr uint32_t kMaxBatch = 4096;
+
+// generateBatch(spec, count) -> Promise<Array<NativeKey | Error>>: count keys
+// of one spec in one work item; each element settles on its own.
+Napi::Value GenerateBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   pk::KeySpec spec = ReadSpec(env, info[0]);
-  GenerateWorker* worker = new GenerateWorker(env, std::move(spec));
+  double n = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0;
+  if (!(n >= 1 && n <= kMaxBatch && std::floor(n) == n)) {
+    throw CodedError(env, "ERR_INVALID_REQUEST", "a batch holds 1 to 4096 keys");
+  }
+  if (!spec.seed.empty()) throw CodedError(env, "ERR_INVALID_REQUEST", "seeded keys are generated one at a time");
+  std::vector<Job> jobs(static_cast<size_t>(n));
+  for (Job& job : jobs) {
+    job.spec.algorithm = spec.algorithm;
+    job.spec.length = spec.length;
+    job.spec.parameterSet = spec.parameterSet;
+    job.spec.curve = spec.curve;
+    job.spec.noKeyValidation = spec.noKeyValidation;
+    job.spec.extractable = spec.extractable;
+    job.spec.validate = spec.validate;
+  }
+  GenerateWorker* worker = new GenerateWorker(env, std::move(jobs), true);
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;
@@ -331,6 +391,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<AddonData>(data);
   napi_add_env_cleanup_hook(env, CleanupHook, new std::shared_ptr<Registry>(data->registry));
   exports.Set("generate", Napi::Function::New<Generate>(env, "generate"));
+  exports.Set("generateBatch", Napi::Function::New<GenerateBatch>(env, "generateBatch"));
   exports.Set("randomBytes", Napi::Function::New<RandomBytes>(env, "randomBytes"));
   exports.Set("capabilities", Napi::Function::New<Capabilities>(env, "capabilities"));
   exports.Set("liveHandles", Napi::Function::New<LiveHandles>(env, "liveHandles"));

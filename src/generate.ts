@@ -1,7 +1,16 @@
 /** generateKey(spec), capabilities() and randomBytes(): the typed front of the native layer. */
+
+import { availableParallelism } from 'node:os'
 import { fromNative, InvalidRequestError, NotSupportedOnPlatformError, UnsupportedAlgorithmError } from './errors.js'
 import { type KeyInfo, KeyPair, type Provider } from './keypair.js'
-import { call, type NativeAlgorithmCapability, type NativeCapabilities, type NativeSpec, native } from './native.js'
+import {
+  call,
+  type NativeAlgorithmCapability,
+  type NativeCapabilities,
+  type NativeKey,
+  type NativeSpec,
+  native,
+} from './native.js'
 import {
   type Algorithm,
   type Curve,
@@ -171,6 +180,84 @@ function requireCapability(r: ResolvedSpec): void {
   }
 }
 
+// Keys that take microseconds (EC, EdDSA, X25519/X448, ML-DSA, ML-KEM) are
+// asked of native code in batches: the requests made in one turn of the event
+// loop share a few threadpool work items and promises instead of one each,
+// which is most of the per-key cost for them. RSA, DSA and DH keys take
+// milliseconds to seconds and go one work item each, so a slow one never
+// holds up the others.
+const BATCHED: ReadonlySet<Algorithm> = new Set<Algorithm>([
+  'ECDSA_P256',
+  'ECDSA_P384',
+  'ECDSA_P521',
+  'ECDH_P256',
+  'ECDH_P384',
+  'ECDH_P521',
+  'ECDSA',
+  'ECDH',
+  'EdDSA',
+  'ML-DSA',
+  'ML-KEM',
+])
+const MAX_CHUNK = 32
+
+interface Waiting {
+  resolve: (key: NativeKey) => void
+  reject: (err: unknown) => void
+}
+
+/** The requests of this turn, grouped by spec (equal specs share one native call). */
+let waiting = new Map<string, { spec: NativeSpec; jobs: Waiting[] }>()
+
+const groupKey = (s: NativeSpec): string =>
+  `${s.algorithm}|${s.length}|${s.curve ?? ''}|${s.parameterSet ?? ''}|${s.extractable}|${s.validate === true}|${s.noKeyValidation === true}`
+
+function enqueue(spec: NativeSpec): Promise<NativeKey> {
+  return new Promise<NativeKey>((resolve, reject) => {
+    if (waiting.size === 0) queueMicrotask(flush)
+    const key = groupKey(spec)
+    let group = waiting.get(key)
+    if (!group) {
+      group = { spec, jobs: [] }
+      waiting.set(key, group)
+    }
+    group.jobs.push({ resolve, reject })
+  })
+}
+
+/** Sends each group of this turn as one work item per core (at most MAX_CHUNK keys each). */
+function flush(): void {
+  const groups = waiting
+  waiting = new Map()
+  const binding = native()
+  for (const { spec, jobs } of groups.values()) {
+    const chunks = Math.max(Math.min(jobs.length, availableParallelism()), Math.ceil(jobs.length / MAX_CHUNK))
+    const size = Math.ceil(jobs.length / chunks)
+    for (let i = 0; i < jobs.length; i += size) {
+      const chunk = jobs.slice(i, i + size)
+      let sent: Promise<(NativeKey | Error)[]>
+      try {
+        sent = chunk.length === 1 ? binding.generate(spec).then((k) => [k]) : binding.generateBatch(spec, chunk.length)
+      } catch (err) {
+        for (const job of chunk) job.reject(err)
+        continue
+      }
+      sent.then(
+        (results) => {
+          chunk.forEach((job, k) => {
+            const r = results[k]
+            if (r instanceof Error) job.reject(r)
+            else job.resolve(r as NativeKey)
+          })
+        },
+        (err) => {
+          for (const job of chunk) job.reject(err)
+        },
+      )
+    }
+  }
+}
+
 /**
  * Generates a key pair with the platform's crypto on the libuv threadpool.
  * Rejects with typed errors (ERR_KEY_LENGTH, ERR_UNSUPPORTED_ALGORITHM,
@@ -179,10 +266,9 @@ function requireCapability(r: ResolvedSpec): void {
 export async function generateKey(spec: KeySpec): Promise<KeyPair> {
   const r = resolveSpec(spec)
   requireCapability(r)
-  const binding = native()
-  let handle: Awaited<ReturnType<typeof binding.generate>>
+  let handle: NativeKey
   try {
-    handle = await binding.generate(r.native)
+    handle = await (BATCHED.has(r.algorithm) && !r.native.seed ? enqueue(r.native) : native().generate(r.native))
   } catch (err) {
     throw fromNative(err)
   }

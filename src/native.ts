@@ -44,6 +44,8 @@ export interface NativeCapabilities {
 
 interface Binding {
   generate(spec: NativeSpec): Promise<NativeKey>
+  /** `count` keys of one spec in one threadpool work item; each element is a key or the error it met. */
+  generateBatch(spec: NativeSpec, count: number): Promise<(NativeKey | Error)[]>
   randomBytes(n: number): Buffer
   capabilities(): NativeCapabilities
   /** Diagnostics: native keys alive in the process / NativeKey objects alive in this env. */

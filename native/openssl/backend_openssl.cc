@@ -19,6 +19,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstring>
 #include <string>
@@ -234,6 +235,39 @@ bool PutBn(blob::Writer& w, const BIGNUM* bn, size_t width) {
 
 Status Missing(const char* what) { return ProviderError(std::string("cannot read ") + what); }
 
+// An unsigned integer parameter to read into a big-endian field of exactly
+// `width` bytes.
+struct BnField {
+  const char* name;
+  uint8_t* dest;
+  size_t width;
+};
+
+bool HostIsLittleEndian() {
+  const uint16_t one = 1;
+  uint8_t first;
+  std::memcpy(&first, &one, 1);
+  return first == 1;
+}
+
+// Reads the fields in one EVP_PKEY_get_params call, with buffers of exactly
+// the field width. (EVP_PKEY_get_bn_param goes through a 2 KiB scratch
+// buffer and a BIGNUM per call: most of an export's cost.) OSSL_PARAM
+// integers are native-endian and zero-padded to the buffer: reversed in
+// place on little-endian hosts. Fails if a value does not fit its field.
+bool ReadBnFields(const EVP_PKEY* k, BnField* fields, size_t n) {
+  OSSL_PARAM params[8];
+  if (n + 1 > sizeof params / sizeof params[0]) return false;
+  for (size_t i = 0; i < n; ++i) params[i] = OSSL_PARAM_construct_BN(fields[i].name, fields[i].dest, fields[i].width);
+  params[n] = OSSL_PARAM_construct_end();
+  if (EVP_PKEY_get_params(const_cast<EVP_PKEY*>(k), params) != 1) return false;
+  for (size_t i = 0; i < n; ++i) {
+    if (!OSSL_PARAM_modified(&params[i]) || params[i].return_size > fields[i].width) return false;
+    if (HostIsLittleEndian()) std::reverse(fields[i].dest, fields[i].dest + fields[i].width);
+  }
+  return true;
+}
+
 class OpenSslKey final : public Key {
  public:
   OpenSslKey(PkeyPtr pkey, Plan plan, uint32_t length)
@@ -288,23 +322,17 @@ class OpenSslKey final : public Key {
   // BCRYPT_RSAKEY_BLOB: {Magic, BitLength, cbPublicExp, cbModulus, cbPrime1,
   // cbPrime2}; e, n, [p, q, dp, dq, qi, d].
   Status ExportRsa(bool priv, SecureBytes* out) const {
-    BnPtr n = GetBn(pkey_.get(), OSSL_PKEY_PARAM_RSA_N);
-    BnPtr e = GetBn(pkey_.get(), OSSL_PKEY_PARAM_RSA_E);
-    if (!n || !e) return Missing("the RSA public key");
-    uint32_t bits = static_cast<uint32_t>(BN_num_bits(n.get()));
-    size_t cbE = static_cast<size_t>(BN_num_bytes(e.get()));
+    int nbits = EVP_PKEY_get_bits(pkey_.get());
+    if (nbits <= 0) return Missing("the RSA modulus size");
+    uint32_t bits = static_cast<uint32_t>(nbits);
     size_t cbN = (bits + 7) / 8;
     size_t cbP = (bits + 15) / 16;
-    BnPtr p, q, dp, dq, qi, d;
-    if (priv) {
-      p = GetBn(pkey_.get(), OSSL_PKEY_PARAM_RSA_FACTOR1);
-      q = GetBn(pkey_.get(), OSSL_PKEY_PARAM_RSA_FACTOR2);
-      dp = GetBn(pkey_.get(), OSSL_PKEY_PARAM_RSA_EXPONENT1);
-      dq = GetBn(pkey_.get(), OSSL_PKEY_PARAM_RSA_EXPONENT2);
-      qi = GetBn(pkey_.get(), OSSL_PKEY_PARAM_RSA_COEFFICIENT1);
-      d = GetBn(pkey_.get(), OSSL_PKEY_PARAM_RSA_D);
-      if (!p || !q || !dp || !dq || !qi || !d) return Missing("the RSA private key");
-    }
+    uint8_t e[8];
+    BnField pub[] = {{OSSL_PKEY_PARAM_RSA_E, e, sizeof e}};
+    if (!ReadBnFields(pkey_.get(), pub, 1)) return Missing("the RSA public exponent");
+    size_t skip = 0;
+    while (skip < sizeof e - 1 && e[skip] == 0) ++skip;
+    size_t cbE = sizeof e - skip;
     // private body: p, q, dp, dq, qi (cbP bytes each), d (cbN bytes)
     SecureBytes b(24 + cbE + cbN + (priv ? 5 * cbP + cbN : 0));
     blob::Writer w(&b);
@@ -314,32 +342,54 @@ class OpenSslKey final : public Key {
     w.U32le(static_cast<uint32_t>(cbN));
     w.U32le(priv ? static_cast<uint32_t>(cbP) : 0);
     w.U32le(priv ? static_cast<uint32_t>(cbP) : 0);
-    bool ok = PutBn(w, e.get(), cbE) && PutBn(w, n.get(), cbN);
-    if (priv) {
-      ok = ok && PutBn(w, p.get(), cbP) && PutBn(w, q.get(), cbP) && PutBn(w, dp.get(), cbP) &&
-           PutBn(w, dq.get(), cbP) && PutBn(w, qi.get(), cbP) && PutBn(w, d.get(), cbN);
+    w.Bytes(e + skip, cbE);
+    uint8_t* n = w.Take(cbN);
+    if (n == nullptr) return Status::Fail("ERR_PROVIDER", "internal: RSA blob size mismatch");
+    if (!priv) {
+      BnField fields[] = {{OSSL_PKEY_PARAM_RSA_N, n, cbN}};
+      if (!ReadBnFields(pkey_.get(), fields, 1)) return Missing("the RSA modulus");
+      return Finish(w, &b, out, "RSA");
     }
-    if (!ok) return Status::Fail("ERR_PROVIDER", "RSA component does not fit its blob field");
+    uint8_t* p = w.Take(cbP);
+    uint8_t* q = w.Take(cbP);
+    uint8_t* dp = w.Take(cbP);
+    uint8_t* dq = w.Take(cbP);
+    uint8_t* qi = w.Take(cbP);
+    uint8_t* d = w.Take(cbN);
+    if (d == nullptr) return Status::Fail("ERR_PROVIDER", "internal: RSA blob size mismatch");
+    BnField fields[] = {{OSSL_PKEY_PARAM_RSA_N, n, cbN},          {OSSL_PKEY_PARAM_RSA_FACTOR1, p, cbP},
+                        {OSSL_PKEY_PARAM_RSA_FACTOR2, q, cbP},    {OSSL_PKEY_PARAM_RSA_EXPONENT1, dp, cbP},
+                        {OSSL_PKEY_PARAM_RSA_EXPONENT2, dq, cbP}, {OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qi, cbP},
+                        {OSSL_PKEY_PARAM_RSA_D, d, cbN}};
+    if (!ReadBnFields(pkey_.get(), fields, 7)) return Missing("the RSA private key");
     return Finish(w, &b, out, "RSA");
   }
 
-  // BCRYPT_ECCKEY_BLOB: {dwMagic, cbKey}; X, Y, [d].
+  // BCRYPT_ECCKEY_BLOB: {dwMagic, cbKey}; X, Y, [d]. The public point comes
+  // as one uncompressed encoding (one affine conversion, not one per
+  // coordinate).
   Status ExportEc(bool priv, SecureBytes* out) const {
-    BnPtr x = GetBn(pkey_.get(), OSSL_PKEY_PARAM_EC_PUB_X);
-    BnPtr y = GetBn(pkey_.get(), OSSL_PKEY_PARAM_EC_PUB_Y);
-    if (!x || !y) return Missing("the EC public point");
-    BnPtr d;
-    if (priv) {
-      d = GetBn(pkey_.get(), OSSL_PKEY_PARAM_PRIV_KEY);
-      if (!d) return Missing("the EC private scalar");
-    }
     size_t cb = plan_.cbKey;
     SecureBytes b(8 + cb * (priv ? 3 : 2));
     blob::Writer w(&b);
     w.U32le(priv ? plan_.privMagic : plan_.pubMagic);
     w.U32le(static_cast<uint32_t>(cb));
-    bool ok = PutBn(w, x.get(), cb) && PutBn(w, y.get(), cb) && (!priv || PutBn(w, d.get(), cb));
-    if (!ok) return Status::Fail("ERR_PROVIDER", "EC component does not fit its blob field");
+    uint8_t* xy = w.Take(2 * cb);
+    uint8_t* d = priv ? w.Take(cb) : nullptr;
+    if (xy == nullptr || (priv && d == nullptr))
+      return Status::Fail("ERR_PROVIDER", "internal: ECC blob size mismatch");
+    uint8_t point[1 + 2 * 66];
+    size_t len = 0;
+    if (EVP_PKEY_get_octet_string_param(pkey_.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, 1 + 2 * cb, &len) !=
+            1 ||
+        len != 1 + 2 * cb || point[0] != 0x04) {
+      return Missing("the EC public point");
+    }
+    std::memcpy(xy, point + 1, 2 * cb);
+    if (priv) {
+      BnField fields[] = {{OSSL_PKEY_PARAM_PRIV_KEY, d, cb}};
+      if (!ReadBnFields(pkey_.get(), fields, 1)) return Missing("the EC private scalar");
+    }
     return Finish(w, &b, out, "ECC");
   }
 

@@ -1,38 +1,98 @@
-/** A minimal ASN.1 DER writer and reader: just what PKCS#1/#8, SPKI and SEC1 need. */
-import { concat } from './bytes.js'
+/**
+ * A minimal ASN.1 DER writer and reader: just what PKCS#1/#8, SPKI and SEC1
+ * need. The writer builds a small tree of values and encodes it once into a
+ * single buffer (no intermediate copies).
+ */
 
-function lengthBytes(n: number): Uint8Array {
-  if (n < 0x80) return Uint8Array.of(n)
-  const out: number[] = []
-  for (let v = n; v > 0; v = Math.floor(v / 256)) out.unshift(v & 0xff)
-  return Uint8Array.from([0x80 | out.length, ...out])
+/** A DER value to be encoded: raw bytes, or a tag over its children. */
+export type DerValue = Uint8Array | DerNode
+
+export interface DerNode {
+  readonly tag: number
+  readonly children: readonly DerValue[]
+  /** Length of the content octets. */
+  readonly length: number
 }
 
-export function tlv(tag: number, ...content: Uint8Array[]): Uint8Array {
-  const body = content.length === 1 ? (content[0] as Uint8Array) : concat(content)
-  return concat([Uint8Array.of(tag), lengthBytes(body.length), body])
+function lengthOfLength(n: number): number {
+  if (n < 0x80) return 1
+  let bytes = 0
+  for (let v = n; v > 0; v = Math.floor(v / 256)) bytes++
+  return 1 + bytes
 }
 
-export const sequence = (...items: Uint8Array[]): Uint8Array => tlv(0x30, ...items)
-export const octetString = (b: Uint8Array): Uint8Array => tlv(0x04, b)
-export const bitString = (b: Uint8Array): Uint8Array => tlv(0x03, Uint8Array.of(0), b)
-export const nullValue = (): Uint8Array => Uint8Array.of(0x05, 0x00)
+/** The encoded size of a value. */
+export function encodedSize(v: DerValue): number {
+  return v instanceof Uint8Array ? v.length : 1 + lengthOfLength(v.length) + v.length
+}
+
+export function tlv(tag: number, ...children: DerValue[]): DerNode {
+  let length = 0
+  for (const c of children) length += encodedSize(c)
+  return { tag, children, length }
+}
+
+function write(v: DerValue, out: Uint8Array, at: number): number {
+  if (v instanceof Uint8Array) {
+    out.set(v, at)
+    return at + v.length
+  }
+  out[at++] = v.tag
+  const ll = lengthOfLength(v.length)
+  if (ll === 1) {
+    out[at++] = v.length
+  } else {
+    out[at++] = 0x80 | (ll - 1)
+    for (let i = ll - 2; i >= 0; i--) out[at++] = Math.floor(v.length / 256 ** i) & 0xff
+  }
+  for (const c of v.children) at = write(c, out, at)
+  return at
+}
+
+/** Encodes a value tree into one buffer. */
+export function encode(v: DerValue): Uint8Array {
+  const out = new Uint8Array(encodedSize(v))
+  write(v, out, 0)
+  return out
+}
+
+export const sequence = (...items: DerValue[]): DerNode => tlv(0x30, ...items)
+export const octetString = (b: DerValue): DerNode => tlv(0x04, b)
+const ZERO_UNUSED_BITS = Uint8Array.of(0)
+export const bitString = (b: DerValue): DerNode => tlv(0x03, ZERO_UNUSED_BITS, b)
+const NULL = Uint8Array.of(0x05, 0x00)
+export const nullValue = (): Uint8Array => NULL
 /** Context-specific constructed [n] EXPLICIT. */
-export const explicit = (n: number, inner: Uint8Array): Uint8Array => tlv(0xa0 | n, inner)
+export const explicit = (n: number, inner: DerValue): DerNode => tlv(0xa0 | n, inner)
 /** Context-specific primitive [n] IMPLICIT (over a primitive type such as OCTET STRING). */
-export const implicitPrimitive = (n: number, b: Uint8Array): Uint8Array => tlv(0x80 | n, b)
+export const implicitPrimitive = (n: number, b: Uint8Array): DerNode => tlv(0x80 | n, b)
+
+const ZERO = Uint8Array.of(0)
 
 /** INTEGER from an unsigned big-endian magnitude. */
-export function unsignedInteger(b: Uint8Array): Uint8Array {
+export function unsignedInteger(b: Uint8Array): DerNode {
   let i = 0
   while (i < b.length - 1 && b[i] === 0) i++
-  const s = b.length === 0 ? Uint8Array.of(0) : b.subarray(i)
-  return (s[0] as number) & 0x80 ? tlv(0x02, Uint8Array.of(0), s) : tlv(0x02, s)
+  const s = b.length === 0 ? ZERO : b.subarray(i)
+  return (s[0] as number) & 0x80 ? tlv(0x02, ZERO, s) : tlv(0x02, s)
 }
 
-export const smallInteger = (n: number): Uint8Array => unsignedInteger(Uint8Array.of(n))
+const SMALL_INTEGERS = new Map<number, Uint8Array>()
+/** INTEGER 0…127, encoded once. */
+export function smallInteger(n: number): Uint8Array {
+  let v = SMALL_INTEGERS.get(n)
+  if (!v) {
+    v = encode(unsignedInteger(Uint8Array.of(n)))
+    SMALL_INTEGERS.set(n, v)
+  }
+  return v
+}
 
+const OIDS = new Map<string, Uint8Array>()
+/** OBJECT IDENTIFIER from dotted form, encoded once per OID. */
 export function oid(dotted: string): Uint8Array {
+  const cached = OIDS.get(dotted)
+  if (cached) return cached
   const parts = dotted.split('.').map(Number)
   const first = parts[0] as number
   const second = parts[1] as number
@@ -42,7 +102,9 @@ export function oid(dotted: string): Uint8Array {
     for (let v = Math.floor(p / 128); v > 0; v = Math.floor(v / 128)) stack.unshift((v & 0x7f) | 0x80)
     out.push(...stack)
   }
-  return tlv(0x06, Uint8Array.from(out))
+  const encoded = encode(tlv(0x06, Uint8Array.from(out)))
+  OIDS.set(dotted, encoded)
+  return encoded
 }
 
 // --- reading -----------------------------------------------------------------

@@ -7,6 +7,8 @@ import { UnsupportedFormatError } from '../errors.js'
 import { padTo } from './bytes.js'
 import {
   bitString,
+  type DerValue,
+  encode,
   explicit,
   implicitPrimitive,
   unsignedInteger as int,
@@ -54,8 +56,21 @@ function ecPoint(m: { curve: EcCurve; x: Uint8Array; y: Uint8Array }): Uint8Arra
   return point
 }
 
-/** AlgorithmIdentifier of a key. */
-function algorithmIdentifier(m: KeyMaterial): Uint8Array {
+const CONSTANT_ALGORITHM_IDS = new Map<string, Uint8Array>()
+
+/** AlgorithmIdentifier of a key (encoded once per curve / parameter set where it is constant). */
+function algorithmIdentifier(m: KeyMaterial): DerValue {
+  if (m.type === 'DSA' || m.type === 'DH') return algorithmIdentifierOf(m)
+  const key = m.type === 'EC' || m.type === 'OKP' ? m.curve : m.type === 'RSA' ? 'RSA' : `${m.type}-${m.parameterSet}`
+  let v = CONSTANT_ALGORITHM_IDS.get(key)
+  if (!v) {
+    v = encode(algorithmIdentifierOf(m))
+    CONSTANT_ALGORITHM_IDS.set(key, v)
+  }
+  return v
+}
+
+function algorithmIdentifierOf(m: KeyMaterial): DerValue {
   switch (m.type) {
     case 'RSA':
       return sequence(oid(OIDS.rsaEncryption), nullValue())
@@ -75,7 +90,7 @@ function algorithmIdentifier(m: KeyMaterial): Uint8Array {
 }
 
 /** RSAPrivateKey (PKCS#1). */
-export function rsaPrivateKey(m: Extract<KeyMaterial, { type: 'RSA' }>): Uint8Array {
+function rsaPrivateKey(m: Extract<KeyMaterial, { type: 'RSA' }>): DerValue {
   return sequence(
     smallInteger(0),
     int(m.n),
@@ -90,16 +105,16 @@ export function rsaPrivateKey(m: Extract<KeyMaterial, { type: 'RSA' }>): Uint8Ar
 }
 
 /** ECPrivateKey (SEC1 / RFC 5915); `withParameters` adds the [0] named curve. */
-export function ecPrivateKey(m: Extract<KeyMaterial, { type: 'EC' }>, withParameters: boolean): Uint8Array {
+function ecPrivateKey(m: Extract<KeyMaterial, { type: 'EC' }>, withParameters: boolean): DerValue {
   const d = need(padTo(need(m.d, 'private scalar'), EC_SIZES[m.curve]), 'private scalar')
-  const parts = [smallInteger(1), octetString(d)]
+  const parts: DerValue[] = [smallInteger(1), octetString(d)]
   if (withParameters) parts.push(explicit(0, oid(OIDS.curves[m.curve])))
   parts.push(explicit(1, bitString(ecPoint(m))))
   return sequence(...parts)
 }
 
 /** The privateKey OCTET STRING contents of PKCS#8 for the key's type. */
-function pkcs8Inner(m: KeyMaterial): Uint8Array {
+function pkcs8Inner(m: KeyMaterial): DerValue {
   switch (m.type) {
     case 'RSA':
       return rsaPrivateKey(m)
@@ -124,17 +139,17 @@ function pkcs8Inner(m: KeyMaterial): Uint8Array {
 export function privateKeyDer(m: KeyMaterial, type: PrivateType = 'pkcs8'): Uint8Array {
   if (type === 'pkcs1') {
     if (m.type !== 'RSA') throw new UnsupportedFormatError(`PKCS#1 is for RSA keys, not ${m.type}`)
-    return rsaPrivateKey(m)
+    return encode(rsaPrivateKey(m))
   }
   if (type === 'sec1') {
     if (m.type !== 'EC') throw new UnsupportedFormatError(`SEC1 is for EC keys on named curves, not ${m.type}`)
-    return ecPrivateKey(m, true)
+    return encode(ecPrivateKey(m, true))
   }
   if (type !== 'pkcs8') throw new UnsupportedFormatError(`unknown private key type '${String(type)}'`)
-  return sequence(smallInteger(0), algorithmIdentifier(m), octetString(pkcs8Inner(m)))
+  return encode(sequence(smallInteger(0), algorithmIdentifier(m), octetString(pkcs8Inner(m))))
 }
 
-function publicKeyBits(m: KeyMaterial): Uint8Array {
+function publicKeyBits(m: KeyMaterial): DerValue {
   switch (m.type) {
     case 'RSA':
       return sequence(int(m.n), int(m.e))
@@ -154,10 +169,10 @@ function publicKeyBits(m: KeyMaterial): Uint8Array {
 export function publicKeyDer(m: KeyMaterial, type: PublicType = 'spki'): Uint8Array {
   if (type === 'pkcs1') {
     if (m.type !== 'RSA') throw new UnsupportedFormatError(`PKCS#1 is for RSA keys, not ${m.type}`)
-    return sequence(int(m.n), int(m.e))
+    return encode(sequence(int(m.n), int(m.e)))
   }
   if (type !== 'spki') throw new UnsupportedFormatError(`unknown public key type '${String(type)}'`)
-  return sequence(algorithmIdentifier(m), bitString(publicKeyBits(m)))
+  return encode(sequence(algorithmIdentifier(m), bitString(publicKeyBits(m))))
 }
 
 export function pemLabel(kind: 'private' | 'public', type: PrivateType | PublicType): string {

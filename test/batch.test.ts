@@ -1,0 +1,84 @@
+/**
+ * Batched generation: the fast algorithms' requests of one event-loop turn
+ * share native work items (generateBatch). Every caller still gets its own
+ * distinct, working key of the algorithm it asked for, and one failing
+ * request fails only itself.
+ */
+import { createPublicKey, sign, verify } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { generateKey } from '../src/index.js'
+import { native } from '../src/native.js'
+import { expectCode } from './helpers.js'
+
+describe('batched generateKey', () => {
+  it('1000 concurrent P-256 requests give 1000 distinct keys, each working', async () => {
+    const keys = await Promise.all(Array.from({ length: 1000 }, () => generateKey({ algorithm: 'ECDSA_P256' })))
+    const ds = new Set(keys.map((k) => k.export({ format: 'jwk' }).d))
+    expect(ds.size).toBe(1000)
+    for (const k of keys.filter((_, i) => i % 97 === 0)) {
+      const sig = sign('sha256', Buffer.from('m'), k.toKeyObject())
+      expect(verify('sha256', Buffer.from('m'), createPublicKey(k.publicKey.export({ format: 'pem' })), sig)).toBe(true)
+    }
+    for (const k of keys) k.destroy()
+  })
+
+  it('interleaved requests of different specs each get the key they asked for', async () => {
+    const specs = [
+      { algorithm: 'ECDSA_P256' },
+      { algorithm: 'EdDSA', curve: 'Ed25519' },
+      { algorithm: 'ECDH', curve: 'X25519' },
+      { algorithm: 'ECDSA_P384', extractable: false },
+      { algorithm: 'ECDH_P521', validate: true },
+    ]
+    const asked = Array.from({ length: 100 }, (_, i) => specs[i % specs.length] as (typeof specs)[number])
+    const keys = await Promise.all(asked.map((s) => generateKey(s)))
+    keys.forEach((k, i) => {
+      const s = asked[i] as (typeof specs)[number]
+      expect(k.algorithm).toBe(s.algorithm)
+      expect(k.extractable).toBe(s.extractable ?? true)
+      const jwk = k.publicKey.export({ format: 'jwk' })
+      expect(jwk.crv).toBe(k.curve)
+    })
+    await expectCode(() => keys[3]?.export({ format: 'jwk' }), 'ERR_NOT_EXTRACTABLE')
+  })
+
+  it('a request refused by the table fails alone; its neighbours in the same turn succeed', async () => {
+    const results = await Promise.allSettled([
+      generateKey({ algorithm: 'ECDSA_P256' }),
+      generateKey({ algorithm: 'ECDSA_P256', length: 384 }),
+      generateKey({ algorithm: 'ECDSA_P256' }),
+    ])
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled'])
+    expect((results[1] as PromiseRejectedResult).reason.code).toBe('ERR_KEY_LENGTH')
+  })
+})
+
+describe('native generateBatch', () => {
+  it('returns count keys, or per-element typed errors', async () => {
+    const b = native()
+    const keys = await b.generateBatch({ algorithm: 'EdDSA', curve: 'Ed25519', length: 255, extractable: true }, 5)
+    expect(keys).toHaveLength(5)
+    for (const k of keys) {
+      expect(k).not.toBeInstanceOf(Error)
+      if (!(k instanceof Error)) expect(k.exportBlob('public').subarray(0, 4).toString('latin1')).toBe('ECDP')
+    }
+    const bad = await b.generateBatch({ algorithm: 'NOPE', length: 0, extractable: true }, 3)
+    expect(bad).toHaveLength(3)
+    for (const e of bad) expect(e).toMatchObject({ code: 'ERR_UNSUPPORTED_ALGORITHM' })
+  })
+
+  it.each([
+    [0, 'a batch of none'],
+    [4097, 'a batch over 4096'],
+    [1.5, 'a fractional count'],
+    ['3', 'a string count'],
+  ])('refuses %s (%s) with ERR_INVALID_REQUEST', async (count) => {
+    const spec = { algorithm: 'ECDSA_P256', length: 256, extractable: true }
+    await expectCode(() => native().generateBatch(spec, count as number), 'ERR_INVALID_REQUEST')
+  })
+
+  it('refuses seeded specs (deterministic keys are made one at a time)', async () => {
+    const spec = { algorithm: 'ML-KEM', parameterSet: '768', length: 0, extractable: true, seed: new Uint8Array(64) }
+    await expectCode(() => native().generateBatch(spec, 2), 'ERR_INVALID_REQUEST')
+  })
+})
