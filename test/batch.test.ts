@@ -72,7 +72,7 @@ describe('native generateBatch', () => {
     [4097, 'a batch over 4096'],
     [1.5, 'a fractional count'],
     ['3', 'a string count'],
-  ])('refuses %s (%s) with ERR_INVALID_REQUEST', async (count) => {
+  ] as [unknown, string][])('refuses %s (%s) with ERR_INVALID_REQUEST', async (count) => {
     const spec = { algorithm: 'ECDSA_P256', length: 256, extractable: true }
     await expectCode(() => native().generateBatch(spec, count as number), 'ERR_INVALID_REQUEST')
   })
