@@ -8,7 +8,7 @@ import { createPrivateKey, createPublicKey } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { cli, have, jsonLines, mode, ok, publicMode, tempDir } from './cli-helpers.js'
+import { cli, expectMode, have, jsonLines, ok, publicMode, tempDir } from './cli-helpers.js'
 import { hasPostQuantum, opensslCheck } from './helpers.js'
 
 const PQ = hasPostQuantum()
@@ -176,7 +176,7 @@ describe('convert round trips', () => {
     expect(line).toMatch(/^ecdsa-sha2-nistp256 \S+ c@h\n$/)
     const r = ok(cli(['convert', 'k.pem', '--to', 'openssh', '--out', 'id_ecdsa'], { cwd: dir }))
     expect(jsonLines(r.stdout)[0]).toMatchObject({ private: 'id_ecdsa', kind: 'EC', curve: 'P-256', format: 'openssh' })
-    expect(mode(join(dir, 'id_ecdsa'))).toBe(0o600)
+    expectMode(join(dir, 'id_ecdsa'), 0o600)
     if (have('ssh-keygen')) {
       const derived = execFileSync('ssh-keygen', ['-y', '-f', join(dir, 'id_ecdsa')], { encoding: 'utf8' })
       expect(derived.trim().split(' ').slice(0, 2)).toEqual(line.trim().split(' ').slice(0, 2))
@@ -190,9 +190,9 @@ describe('convert round trips', () => {
     const [line] = jsonLines(r.stdout)
     expect(line).toMatchObject({ private: 'k.jwk', kind: 'OKP', curve: 'Ed25519', format: 'jwk' })
     expect(line?.thumbprint).toMatch(/^[A-Za-z0-9_-]{43}$/)
-    expect(mode(join(dir, 'k.jwk'))).toBe(0o600)
+    expectMode(join(dir, 'k.jwk'), 0o600)
     ok(cli(['convert', 'k.pem', '--to', 'jwk', '--public', '--out', 'k.pub.jwk'], { cwd: dir }))
-    expect(mode(join(dir, 'k.pub.jwk'))).toBe(publicMode())
+    expectMode(join(dir, 'k.pub.jwk'), publicMode())
     expect(JSON.parse(readFileSync(join(dir, 'k.pub.jwk'), 'utf8'))).not.toHaveProperty('d')
   })
 })

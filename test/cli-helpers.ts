@@ -44,7 +44,7 @@ function snapshot(): string {
       const addon = nodeGypBuild.path(ROOT)
       mkdirSync(join(dir, 'build', 'Release'), { recursive: true })
       copyFileSync(addon, join(dir, 'build', 'Release', basename(addon)))
-      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir')
+      symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'junction')
       if (
         !existsSync(join(dir, 'dist', 'esm', 'cli', 'main.js')) ||
         !existsSync(join(dir, 'dist', 'esm', 'index.js'))
@@ -123,9 +123,18 @@ export function tempDir(): string {
   return d
 }
 
+/** Unix file modes, signals and sh: the tests that need them skip on Windows. */
+export const POSIX = process.platform !== 'win32'
+
 /** The file mode bits (0o777). */
 export function mode(path: string): number {
   return statSync(path).mode & 0o777
+}
+
+/** Asserts a file's mode bits (Windows has no Unix modes: there it only asserts the file exists). */
+export function expectMode(path: string, expected: number): void {
+  if (POSIX) expect(mode(path).toString(8)).toBe(expected.toString(8))
+  else expect(statSync(path).isFile()).toBe(true)
 }
 
 /** The mode a public file gets: 0644 less this process's umask (the child inherits it). */
@@ -141,6 +150,7 @@ export function leftoverTemps(dir: string): string[] {
 
 /** Whether a program is on PATH. */
 export function have(program: string): boolean {
+  if (!POSIX) return spawnSync('where', [program], { stdio: 'ignore' }).status === 0
   return spawnSync('sh', ['-c', `command -v ${program}`], { stdio: 'ignore' }).status === 0
 }
 

@@ -8,7 +8,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { CompactEncrypt, compactDecrypt, importJWK, type JWK, jwtVerify, SignJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
-import { cli, fails, jsonLines, mode, ok, publicMode, ROOT, tempDir } from './cli-helpers.js'
+import { cli, expectMode, fails, jsonLines, ok, publicMode, ROOT, tempDir } from './cli-helpers.js'
 import { hasPostQuantum, opensslCheck } from './helpers.js'
 
 const PQ = hasPostQuantum()
@@ -105,8 +105,8 @@ describe('<JWA alg>: key pairs that jose uses', () => {
     const r = ok(cli(['ES256', '--out', 'es.jwk', '--pub', 'es.pub.jwk', '--kid', 'k1', '--use', 'sig'], { cwd: dir }))
     const [line] = jsonLines(r.stdout)
     expect(line).toMatchObject({ private: 'es.jwk', public: 'es.pub.jwk', alg: 'ES256', format: 'jwk' })
-    expect(mode(join(dir, 'es.jwk'))).toBe(0o600)
-    expect(mode(join(dir, 'es.pub.jwk'))).toBe(publicMode())
+    expectMode(join(dir, 'es.jwk'), 0o600)
+    expectMode(join(dir, 'es.pub.jwk'), publicMode())
     const priv = JSON.parse(readFileSync(join(dir, 'es.jwk'), 'utf8'))
     expect(priv).toMatchObject({ alg: 'ES256', kid: 'k1', use: 'sig', d: expect.any(String) })
     expect(JSON.parse(readFileSync(join(dir, 'es.pub.jwk'), 'utf8'))).toEqual(publicOf(priv))
@@ -252,8 +252,8 @@ describe('jwk: the Apinizer request as flags or a file', () => {
       }),
     )
     expect(jsonLines(r.stdout)[0]).toMatchObject({ private: 'k.jwk', public: 'k.pub.jwk', metadata: { name: 'n' } })
-    expect(mode(join(dir, 'k.jwk'))).toBe(0o600)
-    expect(mode(join(dir, 'k.pub.jwk'))).toBe(publicMode())
+    expectMode(join(dir, 'k.jwk'), 0o600)
+    expectMode(join(dir, 'k.pub.jwk'), publicMode())
     const pub = JSON.parse(ok(cli(['jwk', '--name', 'n', '--type', 'EC', '--curve', 'P521', '--public'])).stdout)
     expect(pub).toMatchObject({ kty: 'EC', crv: 'P-521' })
     expect(pub).not.toHaveProperty('d')
@@ -266,7 +266,7 @@ describe('jwk: the Apinizer request as flags or a file', () => {
     )
     expect(jsonLines(first.stdout)[0]).toMatchObject({ store: 'store.json', metadata: { name: 'web' } })
     expect(first.stdout).not.toContain('"d"')
-    expect(mode(join(dir, 'store.json'))).toBe(0o600)
+    expectMode(join(dir, 'store.json'), 0o600)
     ok(
       cli(['jwk', '--name', 'hmac', '--type', 'OCT', '--key-size', '256', '--alg', 'HS256', '--store', 'store.json'], {
         cwd: dir,

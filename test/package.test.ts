@@ -132,12 +132,14 @@ describe.skipIf(ARCH !== 'linux-x64')('npm pack', () => {
 
   it('carries the linux-x64 prebuild (prebuildify --napi --strip), and the win32-x64 one exactly when it was built', () => {
     const linux = packed.files.filter((f) => f.startsWith('prebuilds/linux-x64/'))
-    expect(linux).toHaveLength(1)
-    expect(linux[0]).toMatch(/^prebuilds\/linux-x64\/platform-keygen(\.napi)?\.node$/)
-    const elf = readFileSync(join(ROOT, linux[0] as string))
-    expect(elf.subarray(0, 4)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))
-    // --strip: no symbol table section name left in the file
-    expect(elf.includes(Buffer.from('.symtab\0'))).toBe(false)
+    expect(linux.length).toBeGreaterThanOrEqual(1)
+    for (const f of linux) {
+      expect(f).toMatch(/^prebuilds\/linux-x64\/platform-keygen(\.[a-z0-9]+)*\.node$/)
+      const elf = readFileSync(join(ROOT, f))
+      expect(elf.subarray(0, 4)).toEqual(Buffer.from([0x7f, 0x45, 0x4c, 0x46]))
+      // --strip: no symbol table section name left in the file
+      expect(elf.includes(Buffer.from('.symtab\0'))).toBe(false)
+    }
     const win = packed.files.filter((f) => f.startsWith('prebuilds/win32-x64/'))
     const built = walk(join(ROOT, 'prebuilds', 'win32-x64')).filter((f) => f.endsWith('.node'))
     expect(win).toHaveLength(built.length)
@@ -170,6 +172,19 @@ describe.skipIf(ARCH !== 'linux-x64')('npm pack', () => {
     }
     expect(readFileSync(join(ROOT, 'dist/esm/cli/main.js'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/)
     expect(JSON.parse(readFileSync(join(ROOT, 'dist/cjs/package.json'), 'utf8'))).toEqual({ type: 'commonjs' })
+  })
+
+  it('scripts/pack-check.mjs: each prebuild is a binary for the platform and CPU its folder names', () => {
+    const r = run(process.execPath, [join(ROOT, 'scripts', 'pack-check.mjs'), '--require', ARCH], { cwd: ROOT })
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('pack-check:'))).toEqual([])
+    expect(r.status).toBe(0)
+    expect(r.stdout).toMatch(/^pack-check: \d+ files; prebuilds: .*prebuilds\/linux-x64\//)
+    // and it refuses a release without the targets it is told to require
+    const missing = run(process.execPath, [join(ROOT, 'scripts', 'pack-check.mjs'), '--require', 'linux-x64:musl'], {
+      cwd: ROOT,
+    })
+    expect(missing.status).toBe(1)
+    expect(missing.stderr).toContain('pack-check: no prebuild for linux-x64:musl')
   })
 
   it('publint --strict finds nothing to fix', () => {
@@ -264,7 +279,7 @@ describe.skipIf(ARCH !== 'linux-x64')('installing the tarball with no compiler o
     )
     expect(r.stderr).toBe('')
     expect(r.stdout.trim()).toMatch(
-      /\/node_modules\/platform-keygen\/prebuilds\/linux-x64\/platform-keygen(\.napi)?\.node$/,
+      /\/node_modules\/platform-keygen\/prebuilds\/linux-x64\/platform-keygen(\.[a-z0-9]+)*\.node$/,
     )
   })
 
