@@ -113,6 +113,29 @@ describe.skipIf(!POSIX)('interrupting a --count batch', () => {
   })
 })
 
+describe.skipIf(!POSIX)('a reader that goes away', () => {
+  it('stdout closed after the first key (| head -1): exit 141, quietly, no stack trace', async () => {
+    const r = await new Promise<Interrupted>((resolve, reject) => {
+      const child = spawn(process.execPath, [CLI, 'okp', '--format', 'jwk', '--count', String(COUNT)], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        stdout += d
+        if (stdout.includes('\n')) child.stdout.destroy()
+      })
+      child.stderr.setEncoding('utf8').on('data', (d: string) => {
+        stderr += d
+      })
+      child.on('error', reject)
+      child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }))
+    })
+    expect({ code: r.code, signal: r.signal, stderr: r.stderr }).toEqual({ code: 141, signal: null, stderr: '' })
+    expect(JSON.parse(r.stdout.split('\n')[0] as string)).toMatchObject({ kty: 'OKP', crv: 'Ed25519' })
+  })
+})
+
 // util-linux script(1) (-q -e -c); the BSD one on macOS takes other options
 const SCRIPT = process.platform === 'linux' && have('script')
 

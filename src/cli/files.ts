@@ -116,17 +116,19 @@ function publish(tmp: string, abs: string, shown: string, force: boolean): void 
     renameSync(tmp, abs)
     return
   }
+  const refuse = (): Error =>
+    withFix(
+      systemError('EEXIST', `${shown} already exists; refusing to replace it`, shown),
+      'pass --force to replace it, or choose another file name',
+    )
   try {
     linkSync(tmp, abs)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? ''
-    if (code === 'EEXIST') {
-      throw withFix(
-        systemError('EEXIST', `${shown} already exists; refusing to replace it`, shown),
-        'pass --force to replace it, or choose another file name',
-      )
-    }
-    if (!NO_LINK.has(code) || exists(abs)) throw err
+    if (code === 'EEXIST') throw refuse()
+    if (!NO_LINK.has(code)) throw err
+    // no hard links here: check, then rename (a window a concurrent writer could use; link(2) has none)
+    if (exists(abs)) throw refuse()
     renameSync(tmp, abs)
     return
   }
