@@ -38,7 +38,14 @@ const problems = []
 const UNWANTED =
   /^(src|test|build|build-cmake|build-win32|scripts|bench|cmake|node_modules|\.cache|\.github|coverage)\/|^(CMakeLists\.txt|tsconfig.*\.json|biome\.json|vitest\.config\.ts|package-lock\.json)$|\.tgz$|\.tmp$/
 for (const f of files) if (UNWANTED.test(f)) problems.push(`${f} should not be in the package`)
-for (const f of ['package.json', 'dist/esm/index.js', 'dist/cjs/index.js', 'dist/esm/cli/main.js', 'binding.gyp']) {
+for (const f of [
+  'package.json',
+  'bin/platform-keygen.js',
+  'dist/esm/index.js',
+  'dist/cjs/index.js',
+  'dist/esm/cli/main.js',
+  'binding.gyp',
+]) {
   if (!files.includes(f)) problems.push(`${f} is missing from the package`)
 }
 

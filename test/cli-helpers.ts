@@ -24,9 +24,9 @@ const sleep = (ms: number): void => {
 }
 
 /**
- * The binary under test: dist/esm/cli/main.js, run from a private copy of the
- * built package (dist/, package.json, the addon node-gyp-build picks, and a
- * link to node_modules). The copy is byte for byte what `npm run build` made;
+ * The binary under test: bin/platform-keygen.js (→ dist/esm/cli/main.js), run
+ * from a private copy of the built package (bin/, dist/, package.json, the
+ * addon node-gyp-build picks, and a link to node_modules). The copy is byte for byte what `npm run build` made;
  * it only keeps these tests steady while someone rebuilds dist/ or build/ in
  * the same work tree.
  */
@@ -40,6 +40,7 @@ function snapshot(): string {
     const dir = mkdtempSync(join(tmpdir(), 'pk-cli-pkg-'))
     try {
       cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true })
+      cpSync(join(ROOT, 'bin'), join(dir, 'bin'), { recursive: true })
       copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'))
       const addon = nodeGypBuild.path(ROOT)
       mkdirSync(join(dir, 'build', 'Release'), { recursive: true })
@@ -61,7 +62,8 @@ function snapshot(): string {
 }
 
 const PACKAGE = snapshot()
-export const CLI = join(PACKAGE, 'dist', 'esm', 'cli', 'main.js')
+/** The package's bin (bin/platform-keygen.js, which loads dist/esm/cli/main.js). */
+export const CLI = join(PACKAGE, 'bin', 'platform-keygen.js')
 
 export interface Run {
   status: number | null

@@ -15,14 +15,16 @@
  *    package must have no build/ folder, and node-gyp-build must resolve the
  *    addon to prebuilds/linux-x64/.
  *
- * Self-contained: it runs `npm run prebuild` when prebuilds/linux-x64 is
- * missing (that needs the toolchain, which the dev machine and CI have). It
+ * Self-contained: it runs `npm run prebuild` (in a copy of the build inputs)
+ * when prebuilds/linux-x64 is missing; that needs the toolchain, which the
+ * dev machine and CI have. It
  * packs with --ignore-scripts, so it uses the dist/ that `npm test` built and
  * never rebuilds it under other tests.
  */
 import { execFileSync, type SpawnSyncReturns, spawnSync } from 'node:child_process'
 import {
   chmodSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -82,6 +84,23 @@ function walk(dir: string, base = dir): string[] {
   )
 }
 
+/**
+ * `npm run prebuild` (prebuildify --napi --strip), run in a copy of the package's build inputs:
+ * node-gyp rebuilds ./build, and the other suites running beside this one load the addon from
+ * the work tree's build/Release. The result is copied into the work tree's prebuilds/.
+ */
+function buildPrebuild(target: string): void {
+  const copy = join(WORK, 'prebuild-src')
+  mkdirSync(copy)
+  for (const f of ['package.json', 'binding.gyp']) cpSync(join(ROOT, f), join(copy, f))
+  cpSync(join(ROOT, 'native'), join(copy, 'native'), { recursive: true })
+  symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'junction')
+  const r = run(process.execPath, [NPM, 'run', 'prebuild'], { cwd: copy })
+  if (r.status !== 0) throw new Error(`npm run prebuild failed:\n${r.stdout}\n${r.stderr}`)
+  mkdirSync(target, { recursive: true })
+  for (const f of readdirSync(join(copy, 'prebuilds', ARCH))) cpSync(join(copy, 'prebuilds', ARCH, f), join(target, f))
+}
+
 interface Packed {
   tarball: string
   files: string[]
@@ -94,10 +113,7 @@ beforeAll(() => {
       throw new Error(`${f} is missing: run \`npm run build:ts\` first (\`npm test\` does)`)
   }
   const prebuilds = join(ROOT, 'prebuilds', ARCH)
-  if (!existsSync(prebuilds) || !readdirSync(prebuilds).some((n) => n.endsWith('.node'))) {
-    const r = run(process.execPath, [NPM, 'run', 'prebuild'], { cwd: ROOT })
-    if (r.status !== 0) throw new Error(`npm run prebuild failed:\n${r.stdout}\n${r.stderr}`)
-  }
+  if (!existsSync(prebuilds) || !readdirSync(prebuilds).some((n) => n.endsWith('.node'))) buildPrebuild(prebuilds)
   const dest = join(WORK, 'pack')
   mkdirSync(dest)
   const r = run(process.execPath, [NPM, 'pack', '--ignore-scripts', '--json', '--pack-destination', dest], {
@@ -110,7 +126,7 @@ beforeAll(() => {
 }, 300_000)
 
 describe.skipIf(ARCH !== 'linux-x64')('npm pack', () => {
-  it('holds exactly: package.json, README, binding.gyp, the tracked native sources, dist (less the CLI types and CJS copy), prebuilds', () => {
+  it('holds exactly: package.json, README, the bin, binding.gyp, the tracked native sources, dist (less the CLI types and CJS copy), prebuilds', () => {
     const native = execFileSync('git', ['ls-files', 'native'], { cwd: ROOT, encoding: 'utf8' })
       .split('\n')
       .filter(Boolean)
@@ -120,6 +136,7 @@ describe.skipIf(ARCH !== 'linux-x64')('npm pack', () => {
     const prebuilds = walk(join(ROOT, 'prebuilds')).map((f) => `prebuilds/${f}`)
     const expected = [
       'package.json',
+      'bin/platform-keygen.js',
       'binding.gyp',
       ...(existsSync(join(ROOT, 'README.md')) ? ['README.md'] : []),
       ...(existsSync(join(ROOT, 'LICENSE')) ? ['LICENSE'] : []),
@@ -160,8 +177,9 @@ describe.skipIf(ARCH !== 'linux-x64')('npm pack', () => {
       import: { types: './dist/esm/index.d.ts', default: './dist/esm/index.js' },
       require: { types: './dist/cjs/index.d.ts', default: './dist/cjs/index.js' },
     })
-    expect(pkg.bin).toEqual({ 'platform-keygen': 'dist/esm/cli/main.js' })
+    expect(pkg.bin).toEqual({ 'platform-keygen': 'bin/platform-keygen.js' })
     for (const f of [
+      'bin/platform-keygen.js',
       'dist/esm/index.d.ts',
       'dist/esm/index.js',
       'dist/cjs/index.d.ts',
@@ -170,7 +188,7 @@ describe.skipIf(ARCH !== 'linux-x64')('npm pack', () => {
     ]) {
       expect(packed.files).toContain(f)
     }
-    expect(readFileSync(join(ROOT, 'dist/esm/cli/main.js'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/)
+    expect(readFileSync(join(ROOT, 'bin/platform-keygen.js'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/)
     expect(JSON.parse(readFileSync(join(ROOT, 'dist/cjs/package.json'), 'utf8'))).toEqual({ type: 'commonjs' })
   })
 
