@@ -1,0 +1,321 @@
+// One measurement, in its own process (bench/run.mjs spawns one per cell).
+//
+//   node bench/child.mjs '<cell JSON>'      → prints  @@RESULT {"ok":true,"runs":[{keys,seconds},…]}
+//   node bench/child.mjs info               → versions, capabilities and the DH group for node:crypto
+//   node --expose-gc bench/child.mjs memory '<JSON>'  → the RSS measurement (see memory())
+//
+// A cell is { alg, impl, mode, par, runs, runSec, warmSec, minKeys }: `impl` is
+// ours | ours-jose | node-sync | node-async | jose | noble | noble-pq | forge | c;
+// `mode` gen | jwk | pem; `par` the number in flight (async) or of threads (c).
+// Each run is a time budget: the loop starts new keys until runSec has passed
+// (and at least minKeys were made), then waits for those in flight; its figure
+// is keys / elapsed. Nothing here asserts a time.
+import { readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { performance } from 'node:perf_hooks'
+import { BY_ID } from './algorithms.mjs'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const root = join(here, '..')
+const require = createRequire(import.meta.url)
+const now = () => performance.now()
+
+// the package under test: the repository, or the snapshot run.mjs made of it (bench/.pkg)
+let pkgRoot = root
+const ours = () => import(pathToFileURL(join(pkgRoot, 'dist/esm/index.js')).href)
+export const C_ADDON = join(here, 'native/build/Release/keygen_loop.node')
+
+class Unsupported extends Error {}
+
+function emit(obj) {
+  process.stdout.write(`@@RESULT ${JSON.stringify(obj)}\n`)
+}
+
+// --- what one key costs, per implementation ------------------------------------
+
+function nodeOptions(alg, mode, cell) {
+  const [type, base] = alg.node
+  const opts = { ...base }
+  if (opts.sameGroupAsOurs) {
+    delete opts.sameGroupAsOurs
+    if (!cell.dhPrime) throw new Unsupported('no DH group was handed over')
+    opts.prime = Buffer.from(cell.dhPrime, 'hex')
+    opts.generator = cell.dhGenerator ?? 2
+  }
+  if (mode === 'jwk') opts.privateKeyEncoding = { format: 'jwk' }
+  if (mode === 'pem') opts.privateKeyEncoding = { type: 'pkcs8', format: 'pem' }
+  return [type, opts]
+}
+
+function checkOutput(mode, out) {
+  if (mode === 'jwk') {
+    const ok = out && typeof out === 'object' && (typeof out.d === 'string' || typeof out.priv === 'string')
+    if (!ok) throw new Error(`expected a private JWK, got ${JSON.stringify(out)?.slice(0, 80)}`)
+  } else if (mode === 'pem') {
+    if (typeof out !== 'string' || !out.startsWith('-----BEGIN PRIVATE KEY-----')) {
+      throw new Error(`expected a PKCS#8 PEM, got ${String(out).slice(0, 40)}`)
+    }
+  }
+}
+
+/** Returns { kind: 'sync' | 'async' | 'batch', fn } for the cell. fn returns the export (for one check). */
+async function makeOp(cell, alg) {
+  const { impl, mode } = cell
+  switch (impl) {
+    case 'ours': {
+      const { generateKey } = await ours()
+      const spec = alg.ours
+      const exportOpts = mode === 'jwk' ? { format: 'jwk' } : mode === 'pem' ? { format: 'pem' } : null
+      return {
+        kind: 'async',
+        fn: async () => {
+          const kp = await generateKey({ ...spec })
+          const out = exportOpts ? kp.export(exportOpts) : undefined
+          kp.destroy()
+          return out
+        },
+      }
+    }
+    case 'ours-jose': {
+      if (!alg.oursJose) throw new Unsupported(alg.why?.oursJose ?? 'no JOSE algorithm')
+      const { generateKeyPair } = await ours()
+      const { exportJWK } = await import('jose')
+      const [name, opts] = alg.oursJose
+      return {
+        kind: 'async',
+        fn: async () => {
+          const { privateKey } = await generateKeyPair(name, { ...opts, extractable: true })
+          return exportJWK(privateKey)
+        },
+      }
+    }
+    case 'jose': {
+      if (!alg.jose) throw new Unsupported(alg.why?.jose ?? 'no JOSE algorithm')
+      const { generateKeyPair, exportJWK } = await import('jose')
+      const [name, opts] = alg.jose
+      return {
+        kind: 'async',
+        fn: async () => {
+          const { privateKey } = await generateKeyPair(name, { ...opts, extractable: true })
+          return exportJWK(privateKey)
+        },
+      }
+    }
+    case 'node-sync': {
+      const { generateKeyPairSync } = await import('node:crypto')
+      const [type, opts] = nodeOptions(alg, mode, cell)
+      return { kind: 'sync', fn: () => generateKeyPairSync(type, opts).privateKey }
+    }
+    case 'node-async': {
+      const { generateKeyPair } = await import('node:crypto')
+      const [type, opts] = nodeOptions(alg, mode, cell)
+      return {
+        kind: 'async',
+        fn: () =>
+          new Promise((resolve, reject) => {
+            generateKeyPair(type, opts, (err, _pub, priv) => (err ? reject(err) : resolve(priv)))
+          }),
+      }
+    }
+    case 'noble':
+    case 'noble-pq': {
+      const src = impl === 'noble' ? alg.noble : alg.noblePq
+      if (!src) throw new Unsupported(`not in ${impl === 'noble' ? '@noble/curves' : '@noble/post-quantum'}`)
+      let mod
+      try {
+        mod = await import(src[0])
+      } catch (err) {
+        throw new Unsupported(`${src[0]} is not installed (${err.code ?? err.message})`)
+      }
+      const curve = mod[src[1]]
+      return { kind: 'sync', fn: () => curve.keygen() }
+    }
+    case 'forge': {
+      if (!alg.forge) throw new Unsupported('node-forge is measured for RSA-2048 only')
+      let forge
+      try {
+        forge = require('node-forge')
+      } catch (err) {
+        throw new Unsupported(`node-forge is not installed (${err.code ?? err.message})`)
+      }
+      // forge would otherwise hand RSA to node:crypto when it can: measure forge's own prime search
+      forge.options.usePureJavaScript = true
+      const bits = alg.forge.bits
+      return { kind: 'sync', fn: () => forge.pki.rsa.generateKeyPair({ bits, e: 0x10001 }) }
+    }
+    case 'c': {
+      let addon
+      try {
+        addon = require(C_ADDON)
+      } catch (err) {
+        throw new Unsupported(`bench/native addon not built (${err.message.split('\n')[0]})`)
+      }
+      const base = { ...alg.c, export: mode === 'jwk' ? 'jwk' : 'none', threads: cell.par }
+      return { kind: 'batch', fn: (seconds, minKeys) => addon.run({ ...base, seconds, minKeys }) }
+    }
+    default:
+      throw new Error(`unknown implementation ${impl}`)
+  }
+}
+
+// --- loops ----------------------------------------------------------------------
+
+function runSync(fn, seconds, minKeys) {
+  const t0 = now()
+  const end = t0 + seconds * 1000
+  let keys = 0
+  do {
+    fn()
+    keys++
+  } while (keys < minKeys || now() < end)
+  return { keys, seconds: (now() - t0) / 1000 }
+}
+
+async function runAsync(fn, inFlight, seconds, minKeys) {
+  const t0 = now()
+  const end = t0 + seconds * 1000
+  let keys = 0
+  let started = 0
+  // Each lane keeps one key in flight: `inFlight` lanes, so that many at a time.
+  const lane = async () => {
+    while (started < minKeys || now() < end) {
+      started++
+      await fn()
+      keys++
+    }
+  }
+  await Promise.all(Array.from({ length: inFlight }, lane))
+  return { keys, seconds: (now() - t0) / 1000 }
+}
+
+async function measure(op, cell, seconds, minKeys) {
+  if (op.kind === 'sync') return runSync(op.fn, seconds, minKeys)
+  if (op.kind === 'async') return runAsync(op.fn, cell.par, seconds, minKeys)
+  return op.fn(seconds, minKeys)
+}
+
+async function cellMain(cell) {
+  const alg = BY_ID.get(cell.alg)
+  if (!alg) throw new Error(`unknown algorithm ${cell.alg}`)
+  if (cell.mode === 'jwk' && alg.noJwk && cell.impl !== 'c') throw new Unsupported(alg.why?.jwk ?? 'no JWK')
+  let op
+  try {
+    op = await makeOp(cell, alg)
+    // one key first: proves the path works and what it returns (not timed)
+    if (op.kind !== 'batch') checkOutput(cell.mode, await op.fn())
+  } catch (err) {
+    if (err instanceof Unsupported) throw err
+    throw new Unsupported(`${err.code ? `${err.code}: ` : ''}${err.message}`)
+  }
+  const minKeys = cell.minKeys ?? 1
+  if (cell.warmSec > 0) await measure(op, cell, cell.warmSec, 1)
+  const runs = []
+  for (let i = 0; i < cell.runs; i++) runs.push(await measure(op, cell, cell.runSec, minKeys))
+  return runs
+}
+
+// --- info: versions, capabilities, the DH group ------------------------------------
+
+async function info() {
+  const out = {
+    node: process.version,
+    openssl: process.versions.openssl,
+    execPath: process.execPath,
+  }
+  try {
+    const m = await ours()
+    const caps = m.capabilities()
+    out.provider = `${caps.provider} ${caps.providerVersion}`
+    out.capabilities = caps.algorithms
+    // node:crypto's DH gets the group platform-keygen uses (RFC 7919 ffdhe2048)
+    const kp = await m.generateKey({ algorithm: 'DH', length: 2048 })
+    const { material } = m.parseBlob(kp.publicKey.export({ format: 'blob' }))
+    out.dhPrime = Buffer.from(material.p).toString('hex')
+    out.dhGenerator = Number(Buffer.from(material.g).readUIntBE(0, material.g.length))
+    kp.destroy()
+  } catch (err) {
+    out.oursError = err.message
+  }
+  try {
+    out.cOpenssl = require(C_ADDON).version()
+  } catch (err) {
+    out.cError = err.message.split('\n')[0]
+  }
+  for (const pkg of ['jose', 'node-forge', '@noble/curves', '@noble/post-quantum']) {
+    // read the manifest directly: ESM-only packages do not export ./package.json
+    try {
+      out[pkg] = JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version
+    } catch {
+      out[pkg] = null
+    }
+  }
+  return out
+}
+
+// --- memory: RSS over many P-256 keys -----------------------------------------------
+
+const rssMb = () => process.memoryUsage().rss / 1048576
+
+async function settle() {
+  // finalizers of Node-API objects run after the GC, on later turns
+  for (let i = 0; i < 4; i++) {
+    globalThis.gc?.()
+    await new Promise((r) => setImmediate(r))
+    await new Promise((r) => setTimeout(r, 20))
+  }
+}
+
+async function memory({ keys, destroy, inFlight = 16, alg = 'P-256' }) {
+  if (!Number.isInteger(keys) || keys < 1) throw new Error('memory: keys must be a positive integer')
+  const { generateKey } = await ours()
+  const spec = BY_ID.get(alg).ours
+  const one = async () => {
+    const kp = await generateKey({ ...spec })
+    kp.export({ format: 'jwk' })
+    if (destroy) kp.destroy()
+  }
+  // warm-up: the addon, the JIT and the allocator's first arenas
+  await runAsync(one, inFlight, 0, 2000)
+  await settle()
+  const before = rssMb()
+  let peak = before
+  const timer = setInterval(() => {
+    peak = Math.max(peak, rssMb())
+  }, 50)
+  const t0 = now()
+  await runAsync(one, inFlight, 0, keys)
+  const seconds = (now() - t0) / 1000
+  clearInterval(timer)
+  const afterRun = rssMb()
+  peak = Math.max(peak, afterRun)
+  await settle()
+  const afterGc = rssMb()
+  return {
+    keys,
+    destroy,
+    seconds,
+    rssBeforeMb: before,
+    rssAfterMb: afterRun,
+    rssAfterGcMb: afterGc,
+    rssPeakMb: peak,
+    growthMb: afterGc - before,
+    growthBytesPerKey: ((afterGc - before) * 1048576) / keys,
+    gcExposed: typeof globalThis.gc === 'function',
+  }
+}
+
+// --- entry -------------------------------------------------------------------------
+
+const [what, arg] = process.argv.slice(2)
+try {
+  const cell = JSON.parse(what === 'info' || what === 'memory' ? (arg ?? '{}') : what)
+  if (cell.pkg) pkgRoot = cell.pkg
+  if (what === 'info') emit({ ok: true, info: await info() })
+  else if (what === 'memory') emit({ ok: true, memory: await memory(cell) })
+  else emit({ ok: true, runs: await cellMain(cell) })
+} catch (err) {
+  emit({ ok: false, unsupported: err instanceof Unsupported, error: err.message })
+}
+// the process exits on its own when the loop is empty; run.mjs kills it if it hangs

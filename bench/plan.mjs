@@ -1,0 +1,129 @@
+// Which measurements a run makes, and the time budget of each.
+//
+// A cell = one child process = one (algorithm, implementation, mode, in-flight) figure:
+// a warm-up, then `runs` runs of `runSec` seconds each (at least `minKeys` keys).
+//
+// Budgets are per tier. RSA and DSA key generation times are heavy-tailed (RSA-2048
+// per-key time has a coefficient of variation of about 0.6), so their figures need many
+// keys: the cells that decide a target ("T") get the long runs, the rest ("S") shorter
+// ones, and the default run leaves out the RSA/DSA cells that only repeat what another
+// cell shows (exports cost microseconds next to a prime search); --full measures them all.
+// --scale multiplies every runSec (e.g. --scale 4 --only RSA-2048,RSA-3072 for ±3%).
+
+export const TIERS = {
+  //          runSec  target runSec  warmSec
+  fast: { runSec: 0.1, targetSec: 0.1, warmSec: 0.1 },
+  medium: { runSec: 0.25, targetSec: 0.25, warmSec: 0.15 },
+  rsa2048: { runSec: 1.5, targetSec: 5, warmSec: 0 },
+  rsa3072: { runSec: 2.5, targetSec: 6, warmSec: 0 },
+  rsa4096: { runSec: 3, targetSec: 3, warmSec: 0 },
+  dsa: { runSec: 1.5, targetSec: 1.5, warmSec: 0 },
+}
+
+export const QUICK = {
+  fast: { runSec: 0.02, targetSec: 0.02, warmSec: 0.02 },
+  medium: { runSec: 0.04, targetSec: 0.04, warmSec: 0.02 },
+  rsa2048: { runSec: 0.2, targetSec: 0.3, warmSec: 0 },
+  rsa3072: { runSec: 0.3, targetSec: 0.4, warmSec: 0 },
+  rsa4096: { runSec: 0.3, targetSec: 0.3, warmSec: 0 },
+  dsa: { runSec: 0.3, targetSec: 0.3, warmSec: 0 },
+}
+
+/** Rough keys/s per core on a quiet 2-core EPYC with OpenSSL 3.0, only for the time estimate. */
+const EST_RATE = { rsa2048: 7, rsa3072: 2.5, rsa4096: 0.8, dsa: 3 }
+
+export const IN_FLIGHT = [1, 2, 16]
+
+const key = (impl, mode, par) => `${impl}:${mode}:${par}`
+
+/** Every cell of the complete matrix for one algorithm. */
+function fullMatrix(alg) {
+  const modes = alg.noJwk ? ['gen', 'pem'] : ['gen', 'jwk', 'pem']
+  const cells = []
+  const add = (impl, mode, par) => cells.push({ impl, mode, par })
+  for (const m of modes) for (const p of IN_FLIGHT) add('ours', m, p)
+  if (!alg.noJwk) add('ours-jose', 'jwk', 1)
+  for (const m of modes) add('node-sync', m, 1)
+  for (const m of modes) for (const p of IN_FLIGHT) add('node-async', m, p)
+  if (!alg.noJwk) add('jose', 'jwk', 1)
+  if (alg.noble) add('noble', 'gen', 1)
+  if (alg.noblePq) add('noble-pq', 'gen', 1)
+  if (alg.forge) add('forge', 'gen', 1)
+  for (const m of alg.noJwk ? ['gen'] : ['gen', 'jwk']) for (const t of [1, 2]) add('c', m, t)
+  return cells
+}
+
+// The default (not --full) cells for the slow tiers, and which of them are target cells.
+const REDUCED = {
+  rsa2048: {
+    keep: [
+      'ours:gen:1', 'ours:jwk:1', 'ours:pem:1', 'ours:gen:2', 'ours:gen:16', 'ours:jwk:16', 'ours-jose:jwk:1',
+      'node-sync:gen:1', 'node-sync:jwk:1', 'node-sync:pem:1', 'node-async:gen:2', 'node-async:gen:16',
+      'node-async:jwk:16', 'jose:jwk:1', 'forge:gen:1', 'c:gen:1', 'c:gen:2', 'c:jwk:1',
+    ],
+    target: ['ours:gen:1', 'ours:gen:16', 'node-sync:gen:1'],
+  },
+  rsa3072: {
+    keep: [
+      'ours:gen:1', 'ours:jwk:1', 'ours:pem:1', 'ours:gen:16', 'node-sync:gen:1', 'node-sync:jwk:1',
+      'node-async:gen:16', 'c:gen:1', 'c:gen:2',
+    ],
+    target: ['ours:gen:1', 'node-sync:gen:1'],
+  },
+  rsa4096: {
+    keep: ['ours:gen:1', 'ours:gen:2', 'node-sync:gen:1', 'node-async:gen:2', 'c:gen:1'],
+    target: [],
+  },
+  dsa: {
+    keep: [
+      'ours:gen:1', 'ours:pem:1', 'ours:gen:16', 'node-sync:gen:1', 'node-sync:pem:1', 'node-async:gen:16',
+      'c:gen:1', 'c:gen:2',
+    ],
+    target: [],
+  },
+}
+
+/**
+ * The cells to run: [{ alg, impl, mode, par, runs, runSec, warmSec, minKeys, estSec }].
+ * opts: { algorithms, quick, full, scale, runs }
+ */
+export function buildPlan(opts) {
+  const budgets = opts.quick ? QUICK : TIERS
+  const out = []
+  for (const alg of opts.algorithms) {
+    const tier = budgets[alg.tier]
+    const reduced = opts.full ? null : REDUCED[alg.tier]
+    for (const c of fullMatrix(alg)) {
+      const k = key(c.impl, c.mode, c.par)
+      if (reduced && !reduced.keep.includes(k)) continue
+      const target = reduced ? reduced.target.includes(k) : false
+      let runSec = (target ? tier.targetSec : tier.runSec) * opts.scale
+      let runs = opts.runs
+      let warmSec = tier.warmSec
+      let minKeys = 1
+      if (c.impl === 'forge') {
+        // pure-JS RSA: a few keys, one per run (seconds each)
+        runSec = 0
+        warmSec = 0
+      }
+      if (c.impl === 'c' && alg.tier.startsWith('rsa')) minKeys = c.par
+      const rate = EST_RATE[alg.tier]
+      let estSec = 0.35 + warmSec + runs * runSec
+      if (rate) {
+        // at least one key per lane per run, and a warm-up key
+        const lanes = c.impl === 'c' ? 1 : c.par
+        const cores = Math.min(2, c.par)
+        const perRun = Math.max(runSec, lanes / (rate * cores))
+        estSec = 0.35 + runs * perRun + 1 / rate
+        if (c.impl === 'forge') estSec = 0.35 + (runs + 1) * 2
+      }
+      out.push({ alg: alg.id, tier: alg.tier, node24: !!alg.node24, ...c, runs, runSec, warmSec, minKeys, target, estSec })
+    }
+  }
+  return out
+}
+
+/** Which cells of the full matrix the default plan leaves out for an algorithm (for the report). */
+export function reducedNote(tier) {
+  return REDUCED[tier] ? true : false
+}
