@@ -24,6 +24,7 @@
 #include <cstring>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "../backend.h"
 #include "../blob.h"
@@ -378,14 +379,17 @@ class OpenSslKey final : public Key {
     uint8_t* d = priv ? w.Take(cb) : nullptr;
     if (xy == nullptr || (priv && d == nullptr))
       return Status::Fail("ERR_PROVIDER", "internal: ECC blob size mismatch");
-    uint8_t point[1 + 2 * 66];
-    size_t len = 0;
-    if (EVP_PKEY_get_octet_string_param(pkey_.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, 1 + 2 * cb, &len) !=
-            1 ||
-        len != 1 + 2 * cb || point[0] != 0x04) {
-      return Missing("the EC public point");
+    if (ecPoint_.empty()) {  // first export: one affine conversion, kept for the next export
+      uint8_t point[1 + 2 * 66];
+      size_t len = 0;
+      if (EVP_PKEY_get_octet_string_param(pkey_.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, 1 + 2 * cb, &len) !=
+              1 ||
+          len != 1 + 2 * cb || point[0] != 0x04) {
+        return Missing("the EC public point");
+      }
+      ecPoint_.assign(point + 1, point + 1 + 2 * cb);
     }
-    std::memcpy(xy, point + 1, 2 * cb);
+    std::memcpy(xy, ecPoint_.data(), 2 * cb);
     if (priv) {
       BnField fields[] = {{OSSL_PKEY_PARAM_PRIV_KEY, d, cb}};
       if (!ReadBnFields(pkey_.get(), fields, 1)) return Missing("the EC private scalar");
@@ -522,6 +526,7 @@ class OpenSslKey final : public Key {
   PkeyPtr pkey_;
   Plan plan_;
   uint32_t length_;
+  mutable std::vector<uint8_t> ecPoint_;  // the public X||Y once computed (public data)
 };
 
 // --- generation -------------------------------------------------------------
