@@ -6,7 +6,7 @@
       "target_name": "platform_keygen",
       "dependencies": ["<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"],
       "sources": ["native/addon.cc"],
-      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "conditions": [
         ["OS=='win'", {
           # Windows CNG backend (bcrypt). MSVC release build for prebuilds.

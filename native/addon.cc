@@ -266,25 +266,40 @@ class GenerateWorker : public Napi::AsyncWorker {
     for (Job& job : jobs_) job.Run();
   }
 
+  // When the env is being torn down (worker.terminate(), process.exit())
+  // while keys are still being generated, the work completes during the
+  // teardown and no JS can run: creating the NativeKey or settling the promise
+  // fails. Nothing is left to tell; the jobs free their keys as the worker is
+  // deleted, and no exception may leave the completion callback.
   void OnOK() override {
-    Napi::Env env = Env();
-    Napi::HandleScope scope(env);
-    bool failed = false;
-    if (!batch_) {
-      Napi::Value v = jobs_[0].Settle(env, &failed);
-      if (failed) {
-        deferred_.Reject(v);
-      } else {
-        deferred_.Resolve(v);
+    try {
+      Napi::Env env = Env();
+      Napi::HandleScope scope(env);
+      bool failed = false;
+      if (!batch_) {
+        Napi::Value v = jobs_[0].Settle(env, &failed);
+        if (failed) {
+          deferred_.Reject(v);
+        } else {
+          deferred_.Resolve(v);
+        }
+        return;
       }
-      return;
+      Napi::Array out = Napi::Array::New(env, jobs_.size());
+      for (size_t i = 0; i < jobs_.size(); ++i) out.Set(static_cast<uint32_t>(i), jobs_[i].Settle(env, &failed));
+      deferred_.Resolve(out);
+    } catch (const Napi::Error&) {
+      // the env is going away (see above)
     }
-    Napi::Array out = Napi::Array::New(env, jobs_.size());
-    for (size_t i = 0; i < jobs_.size(); ++i) out.Set(static_cast<uint32_t>(i), jobs_[i].Settle(env, &failed));
-    deferred_.Resolve(out);
   }
 
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+  void OnError(const Napi::Error& e) override {
+    try {
+      deferred_.Reject(e.Value());
+    } catch (const Napi::Error&) {
+      // the env is going away
+    }
+  }
 
  private:
   std::vector<Job> jobs_;
