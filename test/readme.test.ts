@@ -56,3 +56,22 @@ function run(code: string): string {
     stdio: ['ignore', 'pipe', 'pipe'],
   })
 }
+
+describe("the README's first command", () => {
+  it('generates a JWK and a PEM (after its `npm install`, which the test setup has done)', () => {
+    const sh = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? ''
+    const first = sh.split('\n').find((l) => l.trim() && !l.trim().startsWith('#')) ?? ''
+    expect(first.startsWith('npm install && ')).toBe(true)
+    const out = execFileSync('sh', ['-c', first.replace(/^npm install && /, '')], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const jwk = JSON.parse(out.slice(0, out.indexOf('}') + 1))
+    expect(jwk).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' })
+    expect(typeof jwk.d).toBe('string')
+    expect(out).toContain('-----BEGIN PRIVATE KEY-----')
+    const second = sh.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'))[1]
+    expect(second).toBe('npm test')
+  })
+})
