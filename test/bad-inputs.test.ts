@@ -368,6 +368,15 @@ const rows: Row[] = [
   ],
   ['BUG(issue 7) writeBlob(null)', () => writeBlob(null as never, 'public'), 'ERR_INVALID_BLOB'],
   [
+    "BUG(issue 7) writeBlob(EC on curve 'P-999')",
+    () =>
+      writeBlob(
+        { type: 'EC', curve: 'P-999' as never, usage: 'ECDSA', x: new Uint8Array(32), y: new Uint8Array(32) },
+        'public',
+      ),
+    'ERR_INVALID_BLOB',
+  ],
+  [
     "BUG(issue 7) writeBlob({ type: 'XYZ' }) returns undefined",
     () => writeBlob({ type: 'XYZ' } as never, 'public'),
     'ERR_INVALID_BLOB',
@@ -410,6 +419,11 @@ const rows: Row[] = [
   ['RSA thumbprint without e', () => jwkThumbprint({ kty: 'RSA', n: 'AQAB' }), 'ERR_INVALID_REQUEST'],
   ['EC thumbprint with y a number', () => jwkThumbprint({ ...P256, y: 5 }), 'ERR_INVALID_REQUEST'],
   ["thumbprint digest 'md5'", () => jwkThumbprint(P256, 'md5' as never), 'ERR_INVALID_REQUEST'],
+  [
+    "BUG(issue 7) kty 'constructor' (an Object.prototype name)",
+    () => jwkThumbprint({ kty: 'constructor' }),
+    'ERR_INVALID_REQUEST',
+  ],
 
   // --- randomBytes(n) -----------------------------------------------------------------------------
   ['randomBytes(-1)', () => randomBytes(-1), 'ERR_INVALID_REQUEST'],
