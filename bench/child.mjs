@@ -233,7 +233,7 @@ async function info() {
     const kp = await m.generateKey({ algorithm: 'DH', length: 2048 })
     const { material } = m.parseBlob(kp.publicKey.export({ format: 'blob' }))
     out.dhPrime = Buffer.from(material.p).toString('hex')
-    out.dhGenerator = Number(Buffer.from(material.g).readUIntBE(0, material.g.length))
+    out.dhGenerator = Number(BigInt(`0x${Buffer.from(material.g).toString('hex')}`))
     kp.destroy()
   } catch (err) {
     out.oursError = err.message

@@ -15,8 +15,8 @@ export const TIERS = {
   fast: { runSec: 0.1, targetSec: 0.1, warmSec: 0.1 },
   medium: { runSec: 0.25, targetSec: 0.25, warmSec: 0.15 },
   rsa2048: { runSec: 1.5, targetSec: 5, warmSec: 0 },
-  rsa3072: { runSec: 2.5, targetSec: 6, warmSec: 0 },
-  rsa4096: { runSec: 3, targetSec: 3, warmSec: 0 },
+  rsa3072: { runSec: 2, targetSec: 5, warmSec: 0 },
+  rsa4096: { runSec: 2.5, targetSec: 2.5, warmSec: 0 },
   dsa: { runSec: 1.5, targetSec: 1.5, warmSec: 0 },
 }
 
