@@ -13,8 +13,8 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
 import { performance } from 'node:perf_hooks'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { BY_ID } from './algorithms.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))

@@ -57,16 +57,38 @@ function fullMatrix(alg) {
 const REDUCED = {
   rsa2048: {
     keep: [
-      'ours:gen:1', 'ours:jwk:1', 'ours:pem:1', 'ours:gen:2', 'ours:gen:16', 'ours:jwk:16', 'ours-jose:jwk:1',
-      'node-sync:gen:1', 'node-sync:jwk:1', 'node-sync:pem:1', 'node-async:gen:2', 'node-async:gen:16',
-      'node-async:jwk:16', 'jose:jwk:1', 'forge:gen:1', 'c:gen:1', 'c:gen:2', 'c:jwk:1',
+      'ours:gen:1',
+      'ours:jwk:1',
+      'ours:pem:1',
+      'ours:gen:2',
+      'ours:gen:16',
+      'ours:jwk:16',
+      'ours-jose:jwk:1',
+      'node-sync:gen:1',
+      'node-sync:jwk:1',
+      'node-sync:pem:1',
+      'node-async:gen:2',
+      'node-async:gen:16',
+      'node-async:jwk:16',
+      'jose:jwk:1',
+      'forge:gen:1',
+      'c:gen:1',
+      'c:gen:2',
+      'c:jwk:1',
     ],
     target: ['ours:gen:1', 'ours:gen:16', 'node-sync:gen:1'],
   },
   rsa3072: {
     keep: [
-      'ours:gen:1', 'ours:jwk:1', 'ours:pem:1', 'ours:gen:16', 'node-sync:gen:1', 'node-sync:jwk:1',
-      'node-async:gen:16', 'c:gen:1', 'c:gen:2',
+      'ours:gen:1',
+      'ours:jwk:1',
+      'ours:pem:1',
+      'ours:gen:16',
+      'node-sync:gen:1',
+      'node-sync:jwk:1',
+      'node-async:gen:16',
+      'c:gen:1',
+      'c:gen:2',
     ],
     target: ['ours:gen:1', 'node-sync:gen:1'],
   },
@@ -76,8 +98,14 @@ const REDUCED = {
   },
   dsa: {
     keep: [
-      'ours:gen:1', 'ours:pem:1', 'ours:gen:16', 'node-sync:gen:1', 'node-sync:pem:1', 'node-async:gen:16',
-      'c:gen:1', 'c:gen:2',
+      'ours:gen:1',
+      'ours:pem:1',
+      'ours:gen:16',
+      'node-sync:gen:1',
+      'node-sync:pem:1',
+      'node-async:gen:16',
+      'c:gen:1',
+      'c:gen:2',
     ],
     target: [],
   },
@@ -98,7 +126,7 @@ export function buildPlan(opts) {
       if (reduced && !reduced.keep.includes(k)) continue
       const target = reduced ? reduced.target.includes(k) : false
       let runSec = (target ? tier.targetSec : tier.runSec) * opts.scale
-      let runs = opts.runs
+      const runs = opts.runs
       let warmSec = tier.warmSec
       let minKeys = 1
       if (c.impl === 'forge') {
@@ -117,13 +145,19 @@ export function buildPlan(opts) {
         estSec = 0.35 + runs * perRun + 1 / rate
         if (c.impl === 'forge') estSec = 0.35 + (runs + 1) * 2
       }
-      out.push({ alg: alg.id, tier: alg.tier, node24: !!alg.node24, ...c, runs, runSec, warmSec, minKeys, target, estSec })
+      out.push({
+        alg: alg.id,
+        tier: alg.tier,
+        node24: !!alg.node24,
+        ...c,
+        runs,
+        runSec,
+        warmSec,
+        minKeys,
+        target,
+        estSec,
+      })
     }
   }
   return out
-}
-
-/** Which cells of the full matrix the default plan leaves out for an algorithm (for the report). */
-export function reducedNote(tier) {
-  return REDUCED[tier] ? true : false
 }

@@ -112,7 +112,7 @@ function columnsFor(mode) {
   return cols
 }
 
-function cellText(results, idx, alg, mode, col) {
+function cellText(idx, alg, mode, col) {
   const impls = Array.isArray(col.impl) ? col.impl : [col.impl]
   const cellMode = col.impl === 'ours-jose' || col.impl === 'jose' ? 'jwk' : mode
   const c = impls.map((i) => idx.get(alg.id, i, cellMode, col.par)).find(Boolean)
@@ -142,7 +142,7 @@ function summaryTable(results, mode) {
   const cols = columnsFor(mode)
   for (const alg of algs) {
     if (mode === 'jwk' && alg.noJwk) continue
-    rows.push([alg.id, ...cols.map((col) => cellText(results, idx, alg, mode, col))])
+    rows.push([alg.id, ...cols.map((col) => cellText(idx, alg, mode, col))])
   }
   // drop columns nothing was measured in
   const keep = cols.map((_, i) => rows.some((r) => r[i + 1] !== '·'))
@@ -177,7 +177,18 @@ function detailTable(results) {
     ])
   }
   return table(
-    ['algorithm', 'implementation', 'what', 'in flight', 'median keys/s', 'min–max', 'IQR', 'runs', 'keys', 'all runs pooled'],
+    [
+      'algorithm',
+      'implementation',
+      'what',
+      'in flight',
+      'median keys/s',
+      'min–max',
+      'IQR',
+      'runs',
+      'keys',
+      'all runs pooled',
+    ],
     rows,
     4,
   )
@@ -263,7 +274,16 @@ export function targetRows(results) {
   }
 
   // 3. RSA and ML-*: within 5% of node:crypto (same OpenSSL), generate, one at a time
-  for (const alg of ['RSA-2048', 'RSA-3072', 'ML-DSA-44', 'ML-DSA-65', 'ML-DSA-87', 'ML-KEM-512', 'ML-KEM-768', 'ML-KEM-1024']) {
+  for (const alg of [
+    'RSA-2048',
+    'RSA-3072',
+    'ML-DSA-44',
+    'ML-DSA-65',
+    'ML-DSA-87',
+    'ML-KEM-512',
+    'ML-KEM-768',
+    'ML-KEM-1024',
+  ]) {
     const o = idx.get(alg, 'ours', 'gen', 1)
     const n = idx.get(alg, 'node-sync', 'gen', 1)
     const r = o?.ok && n?.ok ? ratioRange(o, n) : nan
@@ -282,7 +302,9 @@ export function targetRows(results) {
     const r = o16?.ok && o1?.ok ? ratioRange(o16, o1) : nan
     push(
       `${alg} generate ×16 (2 cores) vs ×1`,
-      o16?.ok && o1?.ok ? `${fmtRate(o16.stats.median)} ÷ ${fmtRate(o1.stats.median)} = ${fmtRatio(r.r)}` : 'not measured',
+      o16?.ok && o1?.ok
+        ? `${fmtRate(o16.stats.median)} ÷ ${fmtRate(o1.stats.median)} = ${fmtRatio(r.r)}`
+        : 'not measured',
       1.7,
       r,
     )
@@ -349,6 +371,12 @@ function machineLines(meta) {
     `- **Command**: \`${meta.command}\`${meta.quick ? ' (**--quick**: tiny budgets, figures are rough)' : ''}`,
     `- **Machine**: ${meta.cpu}, ${meta.cores} cores, ${meta.ramGb} GB RAM, ${meta.os}; load average ${meta.loadStart} at the start, ${meta.loadEnd ?? '?'} at the end`,
   ]
+  const load1 = Number.parseFloat(String(meta.loadStart))
+  if (load1 >= 0.5) {
+    lines.push(
+      `- **Warning**: the machine was not idle (load average ${load1.toFixed(2)} at the start on ${meta.cores} cores): expect lower, scattered figures`,
+    )
+  }
   if (meta.package) lines.push(`- **platform-keygen**: ${meta.package}; libuv threadpool size ${meta.uvThreadpoolSize}`)
   for (const r of meta.runtimes ?? []) {
     lines.push(
@@ -381,7 +409,9 @@ export function renderReport(results) {
   )
   for (const mode of ['gen', 'jwk', 'pem']) {
     out.push('')
-    out.push(`#### ${mode === 'gen' ? 'Generate only' : mode === 'jwk' ? 'Generate + private JWK' : 'Generate + PKCS#8 PEM'}`)
+    out.push(
+      `#### ${mode === 'gen' ? 'Generate only' : mode === 'jwk' ? 'Generate + private JWK' : 'Generate + PKCS#8 PEM'}`,
+    )
     out.push('')
     out.push(summaryTable(results, mode))
   }

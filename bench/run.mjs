@@ -44,7 +44,17 @@ const USAGE = `usage: npm run bench -- [options]
 algorithms: ${ALGORITHMS.map((a) => a.id).join(', ')}`
 
 function parseArgs(argv) {
-  const o = { snapshot: true, quick: false, full: false, only: [], scale: 1, runs: undefined, memory: true, memoryOnly: false, write: undefined }
+  const o = {
+    snapshot: true,
+    quick: false,
+    full: false,
+    only: [],
+    scale: 1,
+    runs: undefined,
+    memory: true,
+    memoryOnly: false,
+    write: undefined,
+  }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     const val = () => {
@@ -171,7 +181,8 @@ function snapshot(from) {
   cpSync(join(from, 'dist/esm'), join(SNAPSHOT, 'dist/esm'), { recursive: true })
   const addon = join(from, 'build/Release/platform_keygen.node')
   if (existsSync(addon)) cpSync(addon, join(SNAPSHOT, 'build/Release/platform_keygen.node'))
-  else if (existsSync(join(from, 'prebuilds'))) cpSync(join(from, 'prebuilds'), join(SNAPSHOT, 'prebuilds'), { recursive: true })
+  else if (existsSync(join(from, 'prebuilds')))
+    cpSync(join(from, 'prebuilds'), join(SNAPSHOT, 'prebuilds'), { recursive: true })
   return SNAPSHOT
 }
 
@@ -256,7 +267,9 @@ async function main() {
 
   let pkg = opts.package ? join(process.cwd(), opts.package) : root
   if (!existsSync(join(pkg, 'dist/esm/index.js'))) {
-    log(`bench: ${join(pkg, 'dist/esm/index.js')} is missing: run \`npm run build:ts\` (and the addon: \`npx node-gyp build\`) first`)
+    log(
+      `bench: ${join(pkg, 'dist/esm/index.js')} is missing: run \`npm run build:ts\` (and the addon: \`npx node-gyp build\`) first`,
+    )
     process.exit(1)
   }
   const pkgVersion = describePackage(pkg)
@@ -277,7 +290,9 @@ async function main() {
   }
   const node24 = major(mainVersion) >= 24 ? mainNode : findNode24(opts.node24)
 
-  const plan = opts.memoryOnly ? [] : buildPlan({ algorithms, quick: opts.quick, full: opts.full, scale: opts.scale, runs: opts.runs })
+  const plan = opts.memoryOnly
+    ? []
+    : buildPlan({ algorithms, quick: opts.quick, full: opts.full, scale: opts.scale, runs: opts.runs })
   const memoryRuns = opts.memory
     ? [
         { keys: opts.memoryKeys, destroy: true },
@@ -291,7 +306,9 @@ async function main() {
   )
   if (opts.list) {
     for (const c of plan) {
-      log(`  ${c.alg.padEnd(11)} ${c.impl.padEnd(10)} ${c.mode} ×${c.par}  ${c.runs} × ${c.runSec} s${c.target ? '  (target cell)' : ''}`)
+      log(
+        `  ${c.alg.padEnd(11)} ${c.impl.padEnd(10)} ${c.mode} ×${c.par}  ${c.runs} × ${c.runSec} s${c.target ? '  (target cell)' : ''}`,
+      )
     }
     return
   }
@@ -308,7 +325,14 @@ async function main() {
     const r = await runChild(bin, [CHILD, 'info', JSON.stringify({ pkg })], 120)
     const info = r.ok ? r.info : { node: '?', openssl: '?', error: r.error }
     infoOf.set(bin, info)
-    runtimes.push({ role, bin, node: info.node, openssl: info.openssl, provider: info.provider, cOpenssl: info.cOpenssl })
+    runtimes.push({
+      role,
+      bin,
+      node: info.node,
+      openssl: info.openssl,
+      provider: info.provider,
+      cOpenssl: info.cOpenssl,
+    })
     if (info.oursError) log(`bench: platform-keygen under ${bin}: ${info.oursError}`)
   }
   const mainInfo = infoOf.get(mainNode)
@@ -369,13 +393,18 @@ async function main() {
     const figure = res.ok
       ? `${fmtRate(entry.stats.median)} keys/s (${fmtRate(entry.stats.min)}–${fmtRate(entry.stats.max)})`
       : `${res.unsupported ? 'n/a' : 'ERROR'}: ${res.error}`
-    log(`[${done}/${plan.length} ${Math.round(elapsed)}s] ${label}: ${figure}`)
+    const left = plan.slice(done).reduce((sum, c) => sum + c.estSec, 0)
+    log(`[${done}/${plan.length} ${Math.round(elapsed)}s, ~${Math.ceil(left / 60)} min left] ${label}: ${figure}`)
   }
 
   const memory = []
   for (const m of memoryRuns) {
     log(`bench: memory — ${m.keys} P-256 keys, ${m.destroy ? 'destroy()' : 'left to the GC'} …`)
-    const r = await runChild(mainNode, ['--expose-gc', CHILD, 'memory', JSON.stringify({ ...m, pkg })], m.keys / 500 + 120)
+    const r = await runChild(
+      mainNode,
+      ['--expose-gc', CHILD, 'memory', JSON.stringify({ ...m, pkg })],
+      m.keys / 500 + 120,
+    )
     memory.push(r.ok ? { ok: true, ...r.memory } : { ok: false, ...m, error: r.error })
     if (r.ok) log(`  growth ${r.memory.growthMb.toFixed(1)} MB (${r.memory.growthBytesPerKey.toFixed(1)} bytes/key)`)
   }

@@ -109,8 +109,7 @@ static int export_jwk(const EVP_PKEY* k, enum family f, unsigned char* buf, size
     case F_RSA:
       return take_bn(k, OSSL_PKEY_PARAM_RSA_N, buf, cap) && take_bn(k, OSSL_PKEY_PARAM_RSA_E, buf, cap) &&
              take_bn(k, OSSL_PKEY_PARAM_RSA_D, buf, cap) && take_bn(k, OSSL_PKEY_PARAM_RSA_FACTOR1, buf, cap) &&
-             take_bn(k, OSSL_PKEY_PARAM_RSA_FACTOR2, buf, cap) &&
-             take_bn(k, OSSL_PKEY_PARAM_RSA_EXPONENT1, buf, cap) &&
+             take_bn(k, OSSL_PKEY_PARAM_RSA_FACTOR2, buf, cap) && take_bn(k, OSSL_PKEY_PARAM_RSA_EXPONENT1, buf, cap) &&
              take_bn(k, OSSL_PKEY_PARAM_RSA_EXPONENT2, buf, cap) &&
              take_bn(k, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, buf, cap);
     case F_EC:
@@ -287,12 +286,18 @@ static napi_value Run(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "keytype and family are required");
     return NULL;
   }
-  if (strcmp(family, "RSA") == 0) job.family = F_RSA;
-  else if (strcmp(family, "EC") == 0) job.family = F_EC;
-  else if (strcmp(family, "OKP") == 0) job.family = F_OKP;
-  else if (strcmp(family, "DH") == 0) job.family = F_FFC_DH;
-  else if (strcmp(family, "DSA") == 0) job.family = F_FFC_DSA;
-  else if (strcmp(family, "PQ") == 0) job.family = F_PQ;
+  if (strcmp(family, "RSA") == 0)
+    job.family = F_RSA;
+  else if (strcmp(family, "EC") == 0)
+    job.family = F_EC;
+  else if (strcmp(family, "OKP") == 0)
+    job.family = F_OKP;
+  else if (strcmp(family, "DH") == 0)
+    job.family = F_FFC_DH;
+  else if (strcmp(family, "DSA") == 0)
+    job.family = F_FFC_DSA;
+  else if (strcmp(family, "PQ") == 0)
+    job.family = F_PQ;
   else {
     napi_throw_type_error(env, NULL, "family: RSA, EC, OKP, DH, DSA or PQ");
     return NULL;
