@@ -302,7 +302,7 @@ async function main() {
   const estimate = plan.reduce((s, c) => s + c.estSec, 0) + memoryRuns.length * (opts.memoryKeys / 15000 + 5)
   log(
     `bench: ${plan.length} measurements over ${algorithms.length} algorithms${memoryRuns.length ? ' + memory' : ''}; ` +
-      `about ${Math.round(estimate / 60)} min on a quiet 2-core machine (more under load)`,
+      `about ${estimate < 120 ? `${Math.round(estimate)} s` : `${Math.round(estimate / 60)} min`} on a quiet 2-core machine (more under load)`,
   )
   if (opts.list) {
     for (const c of plan) {
