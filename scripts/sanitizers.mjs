@@ -2,7 +2,7 @@
 // AddressSanitizer + LeakSanitizer run of the native addon (npm run test:asan).
 //
 // 1. Builds a debug copy of the addon with clang from the same sources and
-//    defines as binding.gyp (native/addon.cc + native/openssl/backend_openssl.cc,
+//    defines as binding.gyp (read from it: native/addon.cc + the OpenSSL backend,
 //    node's headers, node-addon-api; -shared, no libcrypto: the EVP symbols
 //    resolve to the OpenSSL inside node), with -fsanitize=address, into
 //    .cache/sanitizers/asan/. Also builds test/sanitizers/canary.cc the same way.
@@ -10,7 +10,7 @@
 //    PATH; Node 24 from .cache/nodes/linux-x64/bin/node or $PK_NODE24) with
 //    LD_PRELOAD of clang's ASan runtime, the instrumented addon named by
 //    PLATFORM_KEYGEN_NATIVE, and test/sanitizers/lsan.supp (OpenSSL / node
-//    internals only). Modes: full (every algorithm × every export, error
+//    internals only; the workers mode adds lsan-workers.supp). Modes: full (every algorithm × every export, error
 //    paths, 2,000 concurrent, 5,000 to the GC), workers (worker teardown,
 //    terminated mid RSA-4096), exit (process.exit with live handles and
 //    pending generations).
@@ -20,7 +20,7 @@
 //
 // Prints `asan: N passed, N failed`; exits 1 if anything failed.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -46,6 +46,23 @@ const addonApi = dirname(createRequire(join(root, 'package.json')).resolve('node
 const runtime = sh(cxx, ['-print-file-name=libclang_rt.asan-x86_64.so'])
 if (!existsSync(runtime)) throw new Error(`no ASan runtime at ${runtime}: apt-get install clang libclang-rt-14-dev`)
 
+/** The target's "defines" in binding.gyp (the first list: the platform-neutral ones). */
+function gypDefines() {
+  const gyp = readFileSync(join(root, 'binding.gyp'), 'utf8')
+  const list = /"defines":\s*\[([^\]]*)\]/.exec(gyp)
+  if (!list) throw new Error('binding.gyp has no "defines"')
+  return [...list[1].matchAll(/"([^"]+)"/g)].map((m) => m[1])
+}
+
+/** Every "sources" list of binding.gyp but the Windows (CNG) one: what node-gyp compiles on Linux. */
+function gypSources() {
+  const gyp = readFileSync(join(root, 'binding.gyp'), 'utf8')
+  const files = [...gyp.matchAll(/"sources":\s*\[([^\]]*)\]/g)].flatMap((m) =>
+    [...m[1].matchAll(/"([^"]+)"/g)].map((f) => f[1]),
+  )
+  return files.filter((f) => !f.includes('/cng/'))
+}
+
 const flags = [
   '-std=c++17',
   '-g',
@@ -60,8 +77,8 @@ const flags = [
   '-Wall',
   '-Wextra',
   '-Wno-unused-private-field',
-  '-DNAPI_VERSION=8',
-  '-DNODE_ADDON_API_DISABLE_DEPRECATED',
+  // binding.gyp's defines (the build of record), plus what its node_addon_api_except dependency adds.
+  ...gypDefines().map((d) => `-D${d}`),
   '-DNAPI_CPP_EXCEPTIONS',
   `-I${nodeInclude}`,
   `-I${addonApi}`,
@@ -70,9 +87,13 @@ mkdirSync(asanDir, { recursive: true })
 const addon = join(asanDir, 'platform_keygen.node')
 const canary = join(asanDir, 'canary.node')
 let t = Date.now()
-sh(cxx, [...flags, 'native/addon.cc', 'native/openssl/backend_openssl.cc', '-o', addon], { stdio: 'inherit' })
+const sources = gypSources()
+sh(cxx, [...flags, ...sources, '-o', addon], { stdio: 'inherit' })
 sh(cxx, [...flags, '-DNODE_GYP_MODULE_NAME=canary', 'test/sanitizers/canary.cc', '-o', canary], { stdio: 'inherit' })
-console.log(`asan: built ${addon} and the canary with ${sh(cxx, ['--version']).split('\n')[0]} (${Date.now() - t} ms)`)
+console.log(
+  `asan: built ${addon} from ${sources.join(' ')} (${gypDefines().join(' ')}) and the canary with ` +
+    `${sh(cxx, ['--version']).split('\n')[0]} (${Date.now() - t} ms)`,
+)
 if (!existsSync(join(root, 'dist', 'esm', 'index.js'))) sh('npm', ['run', 'build:ts'], { stdio: 'inherit' })
 
 // --- run ---------------------------------------------------------------------
@@ -104,7 +125,18 @@ function ourFrames(text) {
     .filter((l) => /^\s+#\d+ /.test(l) && /\/native\/|node-addon-api|canary\.cc|platform_keygen\.node/.test(l))
 }
 
-function runUnderAsan(node, args, { name, leaks = true, env = {} }) {
+/** lsan.supp, plus the workers-only entries for the driver's workers mode (one file: LSan takes one). */
+function suppressionsFor(mode) {
+  if (mode !== 'workers') return supp
+  const combined = join(out, 'lsan-workers.supp')
+  writeFileSync(
+    combined,
+    `${readFileSync(supp, 'utf8')}\n${readFileSync(join(root, 'test', 'sanitizers', 'lsan-workers.supp'), 'utf8')}`,
+  )
+  return combined
+}
+
+function runUnderAsan(node, args, { name, leaks = true, env = {}, suppressions = supp }) {
   const logs = join(out, 'logs', name)
   rmSync(logs, { recursive: true, force: true })
   mkdirSync(logs, { recursive: true })
@@ -121,7 +153,7 @@ function runUnderAsan(node, args, { name, leaks = true, env = {} }) {
       ASAN_OPTIONS: [`detect_leaks=${leaks ? 1 : 0}`, `log_path=${join(logs, 'asan')}`, 'strict_init_order=1'].join(
         ':',
       ),
-      LSAN_OPTIONS: `suppressions=${supp}:print_suppressions=1`,
+      LSAN_OPTIONS: `suppressions=${suppressions}:print_suppressions=1`,
     },
   })
   return { ...r, ms: Date.now() - started, ...readLogs(logs) }
@@ -143,7 +175,11 @@ for (const node of nodes) {
     // Node 20's process.exit() skips isolate teardown, so LSan would report
     // V8's whole heap: there the exit mode checks memory errors only.
     const leaks = !(mode === 'exit' && nodeMajor(node) < 22)
-    const r = runUnderAsan(node, ['--expose-gc', driver, mode], { name: `${version}-${mode}`, leaks })
+    const r = runUnderAsan(node, ['--expose-gc', driver, mode], {
+      name: `${version}-${mode}`,
+      leaks,
+      suppressions: suppressionsFor(mode),
+    })
     const summary = (r.stdout ?? '').trim().split('\n').pop() ?? ''
     const problems = []
     if (r.status !== 0)
