@@ -3,7 +3,7 @@
  * JWKs it prints are used with jose itself (sign/verify, encrypt/decrypt),
  * or with node:crypto where jose has no such key (ES256K, X448).
  */
-import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto'
+import { createPrivateKey, createPublicKey, decapsulate, encapsulate, sign, verify } from 'node:crypto'
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { CompactEncrypt, compactDecrypt, importJWK, type JWK, jwtVerify, SignJWT } from 'jose'
@@ -120,9 +120,23 @@ describe('<JWA alg>: key pairs that jose uses', () => {
     expect(verify(null, msg, createPublicKey(key), sign(null, msg, key))).toBe(true)
   })
 
-  it.skipIf(PQ)('ML-DSA-65 on a runtime without it: exit 1, ERR_NOT_SUPPORTED_ON_PLATFORM (as `ml-dsa` says)', () => {
-    fails(cli(['ML-DSA-65']), 1, 'ERR_NOT_SUPPORTED_ON_PLATFORM')
+  it.skipIf(!PQ)("ML-KEM-768 (Node 24): the AKP JWK (alg ML-KEM-768, 64-byte seed) works with Node 24's crypto", () => {
+    const jwk = jwkOut(['ML-KEM-768'])
+    expect(jwk).toMatchObject({ kty: 'AKP', alg: 'ML-KEM-768' })
+    expect(Buffer.from(jwk.priv as string, 'base64url')).toHaveLength(64)
+    const key = createPrivateKey({ key: jwk as never, format: 'jwk' })
+    const { sharedKey, ciphertext } = encapsulate(createPublicKey(key))
+    expect(decapsulate(key, ciphertext)).toEqual(sharedKey)
+    expect(ok(cli(['ML-KEM-1024', '--format', 'pem'])).stdout).toMatch(/^-----BEGIN PRIVATE KEY-----\n/)
   })
+
+  it.skipIf(PQ)(
+    'ML-DSA-65 / ML-KEM-768 on a runtime without them: exit 1, ERR_NOT_SUPPORTED_ON_PLATFORM (as `ml-dsa` says)',
+    () => {
+      fails(cli(['ML-DSA-65']), 1, 'ERR_NOT_SUPPORTED_ON_PLATFORM')
+      fails(cli(['ML-KEM-768']), 1, 'ERR_NOT_SUPPORTED_ON_PLATFORM')
+    },
+  )
 })
 
 describe('<JWA alg>: secrets', () => {
@@ -181,6 +195,9 @@ describe('<JWA alg>: errors', () => {
     [['HS256', '--public'], 2, 'ERR_INVALID_REQUEST'],
     [['HS256', '--pub', 'x.jwk'], 2, 'ERR_INVALID_REQUEST'],
     [['HS256', '--crv', 'P-256'], 2, 'ERR_INVALID_REQUEST'],
+    [['ML-KEM-768', '--bits', '2048'], 2, 'ERR_INVALID_REQUEST'],
+    [['ML-KEM-999'], 2, 'ERR_JOSE_NOT_SUPPORTED'],
+    [['ML-KEM-768', '--format', 'openssh'], 2, 'ERR_UNSUPPORTED_FORMAT'],
     [['ES256', '--alg', 'ES384'], 2, 'ERR_PARSE_ARGS_UNKNOWN_OPTION'],
     [['ES256', 'ES384'], 2, 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'],
   ]

@@ -11,6 +11,7 @@ import { generateJwk, parseGenerateJwkRequest } from '../apinizer/generate-jwk.j
 import { alreadyExists } from '../apinizer/messages.js'
 import { InvalidRequestError, PlatformKeygenError } from '../errors.js'
 import { b64url } from '../formats/bytes.js'
+import { generateKey } from '../generate.js'
 import { ECDH_ALGORITHMS, ECDH_CURVES, PAIR_ALGORITHMS, SECRET_ALGORITHMS } from '../jose/algorithms.js'
 import { generateKeyPair } from '../jose/generate-key-pair.js'
 import { generateSecret } from '../jose/generate-secret.js'
@@ -39,9 +40,17 @@ function joseError(err: unknown): unknown {
   return asUsage(err)
 }
 
+/**
+ * ML-KEM-512/768/1024: no JWS/JWE `alg` of jose's generateKeyPair, but the AKP JWK names its
+ * parameter set the same way (`"alg": "ML-KEM-768"`), so the command takes them too, made by
+ * generateKey directly.
+ */
+const ML_KEM = /^ML-KEM-(512|768|1024)$/
+
 /** What a JWA alg makes: its key kind and curve (for the format checks), or a secret. */
 function describeAlg(alg: string, crv: string | undefined): { kind: string; curve?: string } | undefined {
   if (Object.hasOwn(SECRET_ALGORITHMS, alg)) return { kind: 'oct' }
+  if (ML_KEM.test(alg)) return { kind: 'ML-KEM' }
   const pair = ECDH_ALGORITHMS.includes(alg)
     ? Object.hasOwn(ECDH_CURVES, crv ?? 'P-256')
       ? ECDH_CURVES[crv ?? 'P-256']
@@ -63,10 +72,10 @@ const { alg: _alg, ...JWA_OUTPUT_OPTIONS } = OUTPUT_OPTIONS
 
 export const JWA_COMMAND: CommandDef = {
   name: '<JWA alg>',
-  summary: 'Generate a key for a JOSE algorithm (RS256, ES256, EdDSA, ECDH-ES, ML-DSA-65, HS256, A256GCM, ...).',
+  summary: 'Generate a key for a JOSE algorithm (RS256, ES256, EdDSA, ECDH-ES, ML-DSA-65, ML-KEM-768, HS256, ...).',
   usage: '<JWA alg> [options]',
   description:
-    'Key pairs: PS256/384/512, RS256/384/512, RSA-OAEP(-256/384/512), ES256/384/512, ES256K, Ed25519, EdDSA, ML-DSA-44/65/87, ECDH-ES(+A128KW/A192KW/A256KW) with --crv P-256 (default), P-384, P-521, X25519, X448. Secrets: HS256/384/512, A128/192/256KW, A128/192/256GCMKW, A128/192/256GCM, A128CBC-HS256, A192CBC-HS384, A256CBC-HS512 (jwk or jwks only). Prints the private JWK (with "alg") unless --format says otherwise.',
+    'Key pairs: PS256/384/512, RS256/384/512, RSA-OAEP(-256/384/512), ES256/384/512, ES256K, Ed25519, EdDSA, ML-DSA-44/65/87, ML-KEM-512/768/1024, ECDH-ES(+A128KW/A192KW/A256KW) with --crv P-256 (default), P-384, P-521, X25519, X448. Secrets: HS256/384/512, A128/192/256KW, A128/192/256GCMKW, A128/192/256GCM, A128CBC-HS256, A192CBC-HS384, A256CBC-HS512 (jwk or jwks only). Prints the private JWK (with "alg") unless --format says otherwise.',
   options: {
     crv: { type: 'string', value: 'CRV', description: 'ECDH-ES curve: P-256 (default), P-384, P-521, X25519, X448' },
     bits: { type: 'string', short: 'b', value: 'N', description: 'RSA modulus length: 2048 (default) or more' },
@@ -82,6 +91,7 @@ export const JWA_COMMAND: CommandDef = {
     'platform-keygen HS256',
     'platform-keygen A256GCM --count 2 --format jwks',
     'platform-keygen ML-DSA-65 --format pem --out ml-dsa-65.pem',
+    'platform-keygen ML-KEM-768 --public',
   ],
   async run(values, positionals) {
     const alg = positionals[0] as string
@@ -101,6 +111,9 @@ export const JWA_COMMAND: CommandDef = {
     const described = what as { kind: string; curve?: string }
     if (described.kind === 'oct' && (crv !== undefined || bits !== undefined)) {
       usage(`--crv and --bits are for key pairs; ${alg} is a symmetric secret`)
+    }
+    if (described.kind === 'ML-KEM' && (crv !== undefined || bits !== undefined)) {
+      usage(`--crv and --bits do not apply to ${alg}: its parameter set fixes the key`)
     }
     const plan = outputPlan({ format: 'jwk', ...values }, described.kind, described.curve)
     // the JWK says which algorithm the key is for, as jose's JWK results do
@@ -133,9 +146,13 @@ export const JWA_COMMAND: CommandDef = {
               }
               if (crv !== undefined) options.crv = crv
               if (bits !== undefined) options.modulusLength = bits
-              const { privateKey: pair } = await generateKeyPair(alg, options).catch((err: unknown) => {
-                throw joseError(err)
-              })
+              const pair = ML_KEM.test(alg)
+                ? await generateKey({ algorithm: 'ML-KEM', parameterSet: alg.slice('ML-KEM-'.length) })
+                : (
+                    await generateKeyPair(alg, options).catch((err: unknown) => {
+                      throw joseError(err)
+                    })
+                  ).privateKey
               const info: Record<string, unknown> = { alg, algorithm: pair.algorithm, length: pair.length }
               if (pair.curve) info.curve = pair.curve
               if (pair.parameterSet) info.parameterSet = pair.parameterSet
