@@ -168,3 +168,20 @@ export function fromNative(err: unknown): PlatformKeygenError {
   const Ctor = byCode[code] as new (message: string, options?: { cause?: unknown }) => PlatformKeygenError
   return new Ctor(message, { cause: err })
 }
+
+/**
+ * A short, safe rendering of a caller's value for an error message: never
+ * throws (BigInt, cycles, symbols) and never runs long.
+ */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'bigint') return `${v}n`
+  if (typeof v === 'symbol' || typeof v === 'function') return typeof v
+  let text: string | undefined
+  try {
+    text = JSON.stringify(v)
+  } catch {
+    text = undefined
+  }
+  if (text === undefined) text = Object.prototype.toString.call(v)
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text
+}

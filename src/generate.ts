@@ -1,7 +1,13 @@
 /** generateKey(spec), capabilities() and randomBytes(): the typed front of the native layer. */
 
 import { availableParallelism } from 'node:os'
-import { fromNative, InvalidRequestError, NotSupportedOnPlatformError, UnsupportedAlgorithmError } from './errors.js'
+import {
+  describeValue,
+  fromNative,
+  InvalidRequestError,
+  NotSupportedOnPlatformError,
+  UnsupportedAlgorithmError,
+} from './errors.js'
 import { type KeyInfo, KeyPair, type Provider } from './keypair.js'
 import {
   call,
@@ -59,7 +65,7 @@ export function resolveSpec(spec: KeySpec): ResolvedSpec {
   }
   if (!isAlgorithm(spec.algorithm)) {
     throw new UnsupportedAlgorithmError(
-      `unknown algorithm ${JSON.stringify(spec.algorithm)}: one of ${Object.keys(keyLengthTable).join(', ')}`,
+      `unknown algorithm ${describeValue(spec.algorithm)}: one of ${Object.keys(keyLengthTable).join(', ')}`,
     )
   }
   const { algorithm, curve } = resolveCurve(spec.algorithm, spec.curve)
@@ -77,7 +83,7 @@ export function resolveSpec(spec: KeySpec): ResolvedSpec {
     const set = String(spec.parameterSet).replace(new RegExp(`^${algorithm}-`), '')
     if (!row.parameterSets.includes(set)) {
       throw new UnsupportedAlgorithmError(
-        `unknown ${algorithm} parameter set ${JSON.stringify(spec.parameterSet)}: ${row.parameterSets.join(', ')}`,
+        `unknown ${algorithm} parameter set ${describeValue(spec.parameterSet)}: ${row.parameterSets.join(', ')}`,
       )
     }
     parameterSet = set

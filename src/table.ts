@@ -3,7 +3,7 @@
  * every platform, as data (so a UI can show it) plus one validator. A request
  * the table refuses never reaches native code.
  */
-import { InvalidRequestError, KeyLengthError, UnsupportedAlgorithmError } from './errors.js'
+import { describeValue, InvalidRequestError, KeyLengthError, UnsupportedAlgorithmError } from './errors.js'
 
 /** CNG algorithm identifiers, plus the generic ECDSA / ECDH / EdDSA with a named curve. */
 export type Algorithm =
@@ -194,7 +194,7 @@ export function isAlgorithm(a: unknown): a is Algorithm {
 /** Normalises a curve name (JOSE, CNG or OpenSSL spelling) or throws ERR_UNSUPPORTED_ALGORITHM. */
 export function normalizeCurve(curve: unknown): Curve {
   const c = typeof curve === 'string' && Object.hasOwn(CURVE_ALIASES, curve) ? CURVE_ALIASES[curve] : undefined
-  if (!c) throw new UnsupportedAlgorithmError(`unknown curve ${JSON.stringify(curve)}`)
+  if (!c) throw new UnsupportedAlgorithmError(`unknown curve ${describeValue(curve)}`)
   return c
 }
 
@@ -237,7 +237,7 @@ function describe(rule: LengthRule): string {
 export function checkKeyLength(algorithm: string, length?: unknown, options: { curve?: unknown } = {}): number {
   if (!isAlgorithm(algorithm)) {
     throw new UnsupportedAlgorithmError(
-      `unknown algorithm ${JSON.stringify(algorithm)}: one of ${Object.keys(keyLengthTable).join(', ')}`,
+      `unknown algorithm ${describeValue(algorithm)}: one of ${Object.keys(keyLengthTable).join(', ')}`,
     )
   }
   const resolved = options.curve === undefined ? { algorithm } : resolveCurve(algorithm, options.curve)
@@ -255,9 +255,7 @@ export function checkKeyLength(algorithm: string, length?: unknown, options: { c
     throw new KeyLengthError(`${algorithm} needs a length: ${describe(rule)}`)
   }
   if (typeof length !== 'number' || !Number.isInteger(length)) {
-    throw new KeyLengthError(
-      `${algorithm} length must be an integer number of bits, got ${JSON.stringify(length) ?? String(length)}`,
-    )
+    throw new KeyLengthError(`${algorithm} length must be an integer number of bits, got ${describeValue(length)}`)
   }
   if (expected !== undefined) {
     if (length !== expected) throw new KeyLengthError(`${resolved.algorithm} length must be ${expected}, got ${length}`)

@@ -40,7 +40,7 @@
  * has one ("JWK name can not be empty!", "JWK type can not be empty!", and
  * "JWK (name: X) is already exist! ..." when `options.store` has the name).
  */
-import { InvalidRequestError } from '../errors.js'
+import { describeValue, InvalidRequestError } from '../errors.js'
 import { b64url, wipe } from '../formats/bytes.js'
 import type { Jwk } from '../formats/jwk.js'
 import { jwkThumbprint } from '../formats/thumbprint.js'
@@ -197,14 +197,14 @@ function optionalString(v: unknown, what: string): string | undefined {
 
 function oneOf<T extends string | number>(v: unknown, allowed: readonly T[], what: string): T {
   if (!(allowed as readonly unknown[]).includes(v)) {
-    fail(`${what} must be one of ${allowed.join(', ')} (got ${JSON.stringify(v) ?? String(v)})`)
+    fail(`${what} must be one of ${allowed.join(', ')} (got ${describeValue(v)})`)
   }
   return v as T
 }
 
 function integer(v: unknown, what: string, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
-    fail(`${what} must be an integer from ${min} to ${max} (got ${JSON.stringify(v) ?? String(v)})`)
+    fail(`${what} must be an integer from ${min} to ${max} (got ${describeValue(v)})`)
   }
   return v as number
 }
@@ -220,7 +220,7 @@ function parseTime(v: unknown, what: string): number {
   }
   if (typeof v !== 'string') return fail(`${what} must be an ISO 8601 date-time string`)
   const m = ISO_DATE_TIME.exec(v) ?? ISO_DATE.exec(v)
-  if (!m) return fail(`${what} must be ISO 8601, like 2024-01-01T00:00:00Z (got ${JSON.stringify(v)})`)
+  if (!m) return fail(`${what} must be ISO 8601, like 2024-01-01T00:00:00Z (got ${describeValue(v)})`)
   const [year, month, day, hour = 0, minute = 0, second = 0] = m.slice(1, 7).map((x) => Number(x ?? 0))
   const daysInMonth = new Date(Date.UTC(year as number, month as number, 0)).getUTCDate()
   const offset = m[7] ?? 'Z'
@@ -235,10 +235,10 @@ function parseTime(v: unknown, what: string): number {
     (second as number) > 59 ||
     !offsetOk
   ) {
-    fail(`${what} is not a valid date-time (got ${JSON.stringify(v)})`)
+    fail(`${what} is not a valid date-time (got ${describeValue(v)})`)
   }
   const ms = Date.parse(m.length > 4 ? v : `${v}T00:00:00Z`)
-  if (Number.isNaN(ms)) fail(`${what} is not a valid date-time (got ${JSON.stringify(v)})`)
+  if (Number.isNaN(ms)) fail(`${what} is not a valid date-time (got ${describeValue(v)})`)
   return ms
 }
 
@@ -312,7 +312,7 @@ export function parseGenerateJwkRequest(request: unknown, now: Date = new Date()
     algorithm = findAlgorithm(p.algorithm as string)
     if (!algorithm) {
       const all = [...algorithmNames(type, 'SIGNATURE'), ...algorithmNames(type, 'ENCRYPTION')]
-      fail(`${paramsKey}.algorithm ${JSON.stringify(p.algorithm)} is unknown; for ${type}: ${all.join(', ')}`)
+      fail(`${paramsKey}.algorithm ${describeValue(p.algorithm)} is unknown; for ${type}: ${all.join(', ')}`)
     }
   }
 

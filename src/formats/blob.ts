@@ -13,7 +13,7 @@
  *
  * Parsed materials are views into the blob: wiping the blob wipes them.
  */
-import { InvalidBlobError } from '../errors.js'
+import { describeValue, InvalidBlobError } from '../errors.js'
 import { bitLength, concat, fromBigInt, padTo, stripZeros, toBigInt } from './bytes.js'
 import {
   EC_SIZES,
@@ -428,6 +428,16 @@ function utf16z(s: string): Uint8Array {
  * this package produces.
  */
 export function writeBlob(m: KeyMaterial, kind: BlobKind): Uint8Array {
+  if (typeof m !== 'object' || m === null) throw new InvalidBlobError('writeBlob needs key material (an object)')
+  if (kind !== 'public' && kind !== 'private' && kind !== 'seed') {
+    throw new InvalidBlobError("the blob kind must be 'public', 'private' or 'seed'")
+  }
+  if (m.type === 'EC' && !Object.hasOwn(EC_SIZES, m.curve)) throw new InvalidBlobError(`unknown EC curve '${m.curve}'`)
+  if (m.type === 'EC' && m.usage !== 'ECDSA' && m.usage !== 'ECDH') {
+    throw new InvalidBlobError("the EC usage must be 'ECDSA' or 'ECDH'")
+  }
+  if (m.type === 'OKP' && !Object.hasOwn(OKP_SIZES, m.curve))
+    throw new InvalidBlobError(`unknown OKP curve '${m.curve}'`)
   if (kind === 'seed' && m.type !== 'ML-DSA' && m.type !== 'ML-KEM') {
     throw new InvalidBlobError('only ML-DSA and ML-KEM keys have a seed blob')
   }
@@ -518,5 +528,7 @@ export function writeBlob(m: KeyMaterial, kind: BlobKind): Uint8Array {
       const set = utf16z(m.parameterSet)
       return concat([u32(mg), u32(set.length), u32(key.length), set, key])
     }
+    default:
+      throw new InvalidBlobError(`unknown key material type ${describeValue((m as { type?: unknown }).type)}`)
   }
 }

@@ -120,6 +120,7 @@ export function jwkToMaterial(jwk: unknown, usage: 'ECDSA' | 'ECDH' = 'ECDSA'): 
   if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
     throw new InvalidRequestError('invalid JWK: not an object')
   }
+  if (usage !== 'ECDSA' && usage !== 'ECDH') throw new InvalidRequestError("the EC usage must be 'ECDSA' or 'ECDH'")
   const j = jwk as Record<string, unknown>
   switch (j.kty) {
     case 'RSA': {
@@ -131,7 +132,7 @@ export function jwkToMaterial(jwk: unknown, usage: 'ECDSA' | 'ECDH' = 'ECDSA'): 
     }
     case 'EC': {
       const crv = j.crv as EcCurve
-      if (typeof j.crv !== 'string' || !(crv in EC_SIZES))
+      if (typeof j.crv !== 'string' || !Object.hasOwn(EC_SIZES, crv))
         throw new InvalidRequestError('invalid JWK: unsupported "crv"')
       const cb = EC_SIZES[crv]
       const m: KeyMaterial = {
@@ -147,7 +148,7 @@ export function jwkToMaterial(jwk: unknown, usage: 'ECDSA' | 'ECDH' = 'ECDSA'): 
     }
     case 'OKP': {
       const crv = j.crv as OkpCurve
-      if (typeof j.crv !== 'string' || !(crv in OKP_SIZES))
+      if (typeof j.crv !== 'string' || !Object.hasOwn(OKP_SIZES, crv))
         throw new InvalidRequestError('invalid JWK: unsupported "crv"')
       const cb = OKP_SIZES[crv]
       const m: KeyMaterial = { type: 'OKP', curve: crv, x: exactly(member(j, 'x', true), cb, 'x') as Uint8Array }

@@ -14,7 +14,7 @@ export type ThumbprintDigest = 'sha256' | 'sha384' | 'sha512' | 'sha1'
 
 /** The base64url thumbprint of a JWK (public or private; only required members count). */
 export function jwkThumbprint(jwk: Record<string, unknown>, digest: ThumbprintDigest = 'sha256'): string {
-  const members = typeof jwk?.kty === 'string' ? REQUIRED[jwk.kty] : undefined
+  const members = typeof jwk?.kty === 'string' && Object.hasOwn(REQUIRED, jwk.kty) ? REQUIRED[jwk.kty] : undefined
   if (!members) throw new InvalidRequestError('thumbprint: "kty" must be RSA, EC, OKP, oct or AKP')
   if (!['sha256', 'sha384', 'sha512', 'sha1'].includes(digest)) {
     throw new InvalidRequestError('thumbprint: digest must be sha256, sha384, sha512 or sha1')
