@@ -15,7 +15,7 @@
  *    package must have no build/ folder, and node-gyp-build must resolve the
  *    addon to prebuilds/linux-x64/.
  *
- * Self-contained: it runs `npm run prebuild` (in a copy of the build inputs)
+ * Self-contained: it runs `npm run prebuildify` (in a copy of the build inputs)
  * when prebuilds/linux-x64 is missing; that needs the toolchain, which the
  * dev machine and CI have. It
  * packs with --ignore-scripts, so it uses the dist/ that `npm test` built and
@@ -85,7 +85,7 @@ function walk(dir: string, base = dir): string[] {
 }
 
 /**
- * `npm run prebuild` (prebuildify --napi --strip), run in a copy of the package's build inputs:
+ * `npm run prebuildify` (prebuildify --napi --strip), run in a copy of the package's build inputs:
  * node-gyp rebuilds ./build, and the other suites running beside this one load the addon from
  * the work tree's build/Release. The result is copied into the work tree's prebuilds/.
  */
@@ -95,8 +95,8 @@ function buildPrebuild(target: string): void {
   for (const f of ['package.json', 'binding.gyp']) cpSync(join(ROOT, f), join(copy, f))
   cpSync(join(ROOT, 'native'), join(copy, 'native'), { recursive: true })
   symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'), 'junction')
-  const r = run(process.execPath, [NPM, 'run', 'prebuild'], { cwd: copy })
-  if (r.status !== 0) throw new Error(`npm run prebuild failed:\n${r.stdout}\n${r.stderr}`)
+  const r = run(process.execPath, [NPM, 'run', 'prebuildify'], { cwd: copy })
+  if (r.status !== 0) throw new Error(`npm run prebuildify failed:\n${r.stdout}\n${r.stderr}`)
   mkdirSync(target, { recursive: true })
   for (const f of readdirSync(join(copy, 'prebuilds', ARCH))) cpSync(join(copy, 'prebuilds', ARCH, f), join(target, f))
 }
