@@ -1007,7 +1007,13 @@ describe('JwkStore', () => {
     }
     await fc.assert(
       fc.asyncProperty(fc.oneof(fc.constant('file'), junk), options, input, async (p, o, entry) => {
-        const path = p === 'file' ? join(dir, `store-${n++}.json`) : p
+        // a junk string path still lands inside the test's folder (never the cwd or /)
+        const path =
+          p === 'file'
+            ? join(dir, `store-${n++}.json`)
+            : typeof p === 'string'
+              ? join(dir, 'junk', p.replaceAll('..', '_'))
+              : p
         const store = settleSync(() => new JwkStore(path as string, o as never), codes, 'new JwkStore')
         if (!store) return
         try {
