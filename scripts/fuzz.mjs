@@ -1,12 +1,11 @@
 #!/usr/bin/env node
-// npm run fuzz [-- --total N --seed S --skip-known]
+// npm run fuzz [-- --total N --seed S]
 //
 // Runs the property tests of test/fuzz.test.ts with a million cases shared
 // among them (PK_FUZZ_TOTAL; properties that make real keys or spawn the CLI
 // are capped, the blob and JWK parsers get the rest) and one seed for all
-// (printed, so a failure can be replayed with --seed). --skip-known leaves out
-// the inputs of bugs already pinned by test/bad-inputs.test.ts, so that a long
-// run looks for new ones. Prints the cases per property and the time taken.
+// (printed, so a failure can be replayed with --seed). Prints the cases per
+// property and the time taken.
 import { spawnSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
@@ -20,10 +19,9 @@ const option = (name, fallback) => {
 }
 const total = Number(option('total', 1_000_000))
 const seed = Number(option('seed', Math.floor(Math.random() * 2 ** 31)))
-const skipKnown = args.includes('--skip-known')
 const vitest = join(dirname(createRequire(join(root, 'package.json')).resolve('vitest/package.json')), 'vitest.mjs')
 
-console.log(`fuzz: ${total} cases, seed ${seed}${skipKnown ? ', known bugs skipped' : ''} (node ${process.version})`)
+console.log(`fuzz: ${total} cases, seed ${seed} (node ${process.version})`)
 const started = Date.now()
 const r = spawnSync(
   process.execPath,
@@ -35,7 +33,6 @@ const r = spawnSync(
       ...process.env,
       PK_FUZZ_TOTAL: String(total),
       PK_FUZZ_SEED: String(seed),
-      ...(skipKnown ? { PK_FUZZ_SKIP_KNOWN: '1' } : {}),
     },
   },
 )

@@ -120,14 +120,12 @@ describe('worker threads', () => {
     expect(new Set(results.flat()).size).toBe(200)
   })
 
-  // Found by this suite (and scripts/sanitizers.mjs), open until native/addon.cc is fixed:
-  // when a worker's env is torn down (terminate(), or process.exit() on the
-  // main thread) while generations are still on the threadpool, they complete
-  // during the teardown; GenerateWorker::OnOK cannot create the NativeKey or
-  // settle the promise there, node-addon-api turns the failed napi call into a
-  // C++ exception thrown out of the completion callback, and the whole process
-  // aborts: "terminate called after throwing an instance of 'Napi::Error'"
-  // (SIGABRT). This test and the process.exit() one below fail until then.
+  // Found by this suite (and scripts/sanitizers.mjs), fixed in 7233aea: when a
+  // worker's env was torn down (terminate(), or process.exit() on the main
+  // thread) while generations were still on the threadpool, GenerateWorker::OnOK
+  // ran during the teardown, the napi calls failed, node-addon-api threw a C++
+  // exception out of the completion callback and the whole process aborted:
+  // "terminate called after throwing an instance of 'Napi::Error'" (SIGABRT).
   it('a worker terminated in the middle of RSA-4096 generations: no crash, handles back to the baseline', () => {
     const r = runChild(`
       const { Worker } = await import('node:worker_threads')
