@@ -191,9 +191,14 @@ export function isAlgorithm(a: unknown): a is Algorithm {
   return typeof a === 'string' && Object.hasOwn(keyLengthTable, a)
 }
 
+/** The JOSE name of a curve in any spelling (JOSE, CNG, OpenSSL), or undefined. */
+export function curveName(curve: unknown): Curve | undefined {
+  return typeof curve === 'string' && Object.hasOwn(CURVE_ALIASES, curve) ? CURVE_ALIASES[curve] : undefined
+}
+
 /** Normalises a curve name (JOSE, CNG or OpenSSL spelling) or throws ERR_UNSUPPORTED_ALGORITHM. */
 export function normalizeCurve(curve: unknown): Curve {
-  const c = typeof curve === 'string' && Object.hasOwn(CURVE_ALIASES, curve) ? CURVE_ALIASES[curve] : undefined
+  const c = curveName(curve)
   if (!c) throw new UnsupportedAlgorithmError(`unknown curve ${describeValue(curve)}`)
   return c
 }

@@ -14,6 +14,7 @@
  * Parsed materials are views into the blob: wiping the blob wipes them.
  */
 import { describeValue, InvalidBlobError } from '../errors.js'
+import { curveName } from '../table.js'
 import { bitLength, concat, fromBigInt, padTo, stripZeros, toBigInt } from './bytes.js'
 import {
   EC_SIZES,
@@ -90,23 +91,6 @@ const FIXED_EC: Record<number, { curve: EcCurve; usage: 'ECDSA' | 'ECDH'; privat
   [MAGIC.ECK4]: { curve: 'P-384', usage: 'ECDH', private: true },
   [MAGIC.ECK5]: { curve: 'P-521', usage: 'ECDH', private: false },
   [MAGIC.ECK6]: { curve: 'P-521', usage: 'ECDH', private: true },
-}
-
-const CURVE_ALIASES: Record<string, EcCurve | OkpCurve> = {
-  'P-256': 'P-256',
-  nistP256: 'P-256',
-  'P-384': 'P-384',
-  nistP384: 'P-384',
-  'P-521': 'P-521',
-  nistP521: 'P-521',
-  secp256k1: 'secp256k1',
-  secP256k1: 'secp256k1',
-  X25519: 'X25519',
-  curve25519: 'X25519',
-  X448: 'X448',
-  curve448: 'X448',
-  Ed25519: 'Ed25519',
-  Ed448: 'Ed448',
 }
 
 const isOkp = (c: EcCurve | OkpCurve): c is OkpCurve => c in OKP_SIZES
@@ -269,7 +253,7 @@ function parseEc(r: Reader, m: number, curve: EcCurve, usage: 'ECDSA' | 'ECDH', 
 function parseGenericEcc(r: Reader, m: number, hint: BlobHint): ParsedBlob {
   const usage = m === MAGIC.ECDP || m === MAGIC.ECDV ? 'ECDSA' : 'ECDH'
   const priv = m === MAGIC.ECDV || m === MAGIC.ECKV
-  const curve = hint.curve === undefined ? undefined : CURVE_ALIASES[hint.curve]
+  const curve = curveName(hint.curve)
   if (!curve) {
     throw new InvalidBlobError('a named-curve ECC blob does not say its curve: pass { curve } (e.g. secP256k1, X25519)')
   }
