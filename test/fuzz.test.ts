@@ -948,7 +948,7 @@ describe('JwkStore', () => {
 
   it('new JwkStore(any path, any options) and add(any input): stored, or a typed error; the file stays a valid store', async () => {
     const options = fc.oneof(
-      fc.constantFrom({}, { lockTimeoutMs: 5000 }, { staleLockMs: 60_000 }),
+      { arbitrary: fc.constantFrom({}, { lockTimeoutMs: 5000 }, { staleLockMs: 60_000 }), weight: 6 },
       fc.record(
         {
           passphrase: fc.oneof(fc.string({ maxLength: 6 }), junk),
@@ -962,11 +962,14 @@ describe('JwkStore', () => {
       junk,
     )
     const input = fc.oneof(
-      fc.record({
-        privateJwk: fc.constantFrom({ kty: 'oct', k: 'AAAA' }, { kty: 'OKP', crv: 'Ed25519', x: 'AA', d: 'AA' }),
-        publicJwk: fc.constant(null),
-        metadata: fc.record({ name: fc.string({ minLength: 1, maxLength: 6 }) }),
-      }),
+      {
+        arbitrary: fc.record({
+          privateJwk: fc.constantFrom({ kty: 'oct', k: 'AAAA' }, { kty: 'OKP', crv: 'Ed25519', x: 'AA', d: 'AA' }),
+          publicJwk: fc.constant(null),
+          metadata: fc.record({ name: fc.string({ minLength: 1, maxLength: 6 }) }),
+        }),
+        weight: 6,
+      },
       fc.record(
         {
           privateJwk: fc.oneof(fc.constant({ kty: 'oct', k: 'AAAA' }), fc.record({ kty: junk }), junk),
@@ -992,26 +995,31 @@ describe('JwkStore', () => {
       }
     }
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.constant('file'), junk), options, input, async (p, o, entry) => {
-        // a junk string path still lands inside the test's folder (never the cwd or /)
-        const path =
-          p === 'file'
-            ? join(dir, `store-${n++}.json`)
-            : typeof p === 'string'
-              ? join(dir, 'junk', p.replaceAll('..', '_'))
-              : p
-        const store = settleSync(() => new JwkStore(path as string, o as never), codes, 'new JwkStore')
-        if (!store) return
-        try {
-          // Low iteration counts only: each case may derive a key from the passphrase.
-          const opts = o as { iterations?: unknown; passphrase?: unknown }
-          if (opts?.passphrase !== undefined && opts.iterations !== 1000) return
-          if (await storeOp(() => store.add(entry as never), 'add')) stored++
-          await storeOp(() => store.list(), 'list')
-        } finally {
-          store.close()
-        }
-      }),
+      fc.asyncProperty(
+        fc.oneof({ arbitrary: fc.constant('file'), weight: 6 }, junk),
+        options,
+        input,
+        async (p, o, entry) => {
+          // a junk string path still lands inside the test's folder (never the cwd or /)
+          const path =
+            p === 'file'
+              ? join(dir, `store-${n++}.json`)
+              : typeof p === 'string'
+                ? join(dir, 'junk', p.replaceAll('..', '_'))
+                : p
+          const store = settleSync(() => new JwkStore(path as string, o as never), codes, 'new JwkStore')
+          if (!store) return
+          try {
+            // Low iteration counts only: each case may derive a key from the passphrase.
+            const opts = o as { iterations?: unknown; passphrase?: unknown }
+            if (opts?.passphrase !== undefined && opts.iterations !== 1000) return
+            if (await storeOp(() => store.add(entry as never), 'add')) stored++
+            await storeOp(() => store.list(), 'list')
+          } finally {
+            store.close()
+          }
+        },
+      ),
       params('jwkStore', { timeout: TIMEOUT }),
     )
     expect(stored).toBeGreaterThan(0)
