@@ -193,7 +193,7 @@ for (const node of nodes) {
     result(
       problems.length === 0,
       `node ${version} ${mode}${leaks ? '' : ' (memory errors only)'} in ${(r.ms / 1000).toFixed(1)} s`,
-      problems.length ? problems.join('; ') : `${summary.slice(0, 240)}; suppressed: ${supp || 'nothing'}`,
+      `${problems.length ? `${problems.join('; ')}; ` : ''}${summary.slice(0, 240)}; suppressed: ${supp || 'nothing'}`,
     )
   }
 }
