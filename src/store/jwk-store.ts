@@ -134,6 +134,33 @@ function validateFile(v: unknown, path: string): StoreFile {
   return v as unknown as StoreFile
 }
 
+/**
+ * A copy of a caller's value that is plain JSON (what the store file can
+ * hold), or ERR_INVALID_REQUEST: no BigInt, Symbol, function, non-finite
+ * number or cycle. Properties whose value is undefined are left out, as
+ * JSON.stringify does.
+ */
+function jsonCopy(value: unknown, what: string, seen: unknown[] = []): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new InvalidRequestError(`${what} must be JSON: ${value} is not a JSON number`)
+    return value
+  }
+  if (typeof value !== 'object') throw new InvalidRequestError(`${what} must be JSON: it holds a ${typeof value}`)
+  if (seen.includes(value)) throw new InvalidRequestError(`${what} must be JSON: it refers to itself`)
+  const path = [...seen, value]
+  if (Array.isArray(value)) return value.map((v, i) => jsonCopy(v, `${what}[${i}]`, path))
+  const proto = Object.getPrototypeOf(value)
+  if (proto !== Object.prototype && proto !== null) {
+    throw new InvalidRequestError(`${what} must be JSON: it holds a ${proto?.constructor?.name ?? 'non-plain'} object`)
+  }
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) {
+    if (v !== undefined) out[k] = jsonCopy(v, `${what}.${k}`, path)
+  }
+  return out
+}
+
 export class JwkStore {
   /** The store file. */
   readonly path: string
@@ -262,8 +289,8 @@ export class JwkStore {
     const kid = typeof privateJwk.kid === 'string' ? privateJwk.kid : undefined
     const entry: StoredEntry = {
       name,
-      metadata: structuredClone(metadata) as Record<string, unknown>,
-      publicJwk: publicJwkIn ? publicJwk(structuredClone(publicJwkIn)) : null,
+      metadata: jsonCopy(metadata, 'metadata') as Record<string, unknown>,
+      publicJwk: publicJwkIn ? publicJwk(jsonCopy(publicJwkIn, 'publicJwk') as Jwk) : null,
     }
     // The kid stays visible (for uniqueness and list()) even when the private JWK is sealed.
     if (kid !== undefined && entry.metadata.kid === undefined) entry.metadata.kid = kid
@@ -274,7 +301,7 @@ export class JwkStore {
       if (read?.entries.some((e) => e.name === name)) throw new InvalidRequestError(alreadyExists(name))
       entry.privateJwe = await encryptJson(privateJwk, this.#passphrase, this.#iterations, 'jwk+json')
     } else {
-      entry.privateJwk = structuredClone(privateJwk)
+      entry.privateJwk = jsonCopy(privateJwk, 'privateJwk') as typeof privateJwk
     }
     await this.#update((file) => {
       if (file.entries.some((e) => e.name === name)) throw new InvalidRequestError(alreadyExists(name))
