@@ -10,9 +10,8 @@
  * (`platform-keygen: error CODE: …` then `  fix: …`) is checked for each.
  *
  * Rows marked "found by fuzzing" pin the bugs test/fuzz.test.ts found (a
- * TypeError instead of a typed error): fixed in 875c2bd, except JwkStore.add()
- * with metadata or a JWK that is not JSON (a DataCloneError or TypeError
- * today), open.
+ * TypeError instead of a typed error): fixed in 875c2bd, and JwkStore.add()
+ * with metadata or a JWK that is not JSON (a DataCloneError) in 4cb2c70.
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
