@@ -28,14 +28,17 @@ struct Registry {
   std::unordered_set<NativeKey*> live;
 };
 
+struct PendingKey;
+
 struct AddonData {
   Napi::FunctionReference keyCtor;
   std::shared_ptr<Registry> registry = std::make_shared<Registry>();
+  // Set only for the synchronous keyCtor.New() through which a finished
+  // generation hands its key to the NativeKey constructor: JS calling the
+  // constructor finds nothing here. (Not an External: an External still
+  // unreached by the GC when a worker's env dies leaks inside node.)
+  PendingKey* handOver = nullptr;
 };
-
-// Tags the External through which a finished generation hands its key to the
-// NativeKey constructor, so nothing else can be passed off as one.
-constexpr napi_type_tag kPendingKeyTag = {0x6b9e2f14c3a85d70ULL, 0x92d1e4b7a0c35f68ULL};
 
 // Blobs exported on the threadpool right after generation, so that the JS
 // thread only copies them (the provider's export — EC affine coordinates, BN
@@ -95,11 +98,9 @@ class NativeKey : public Napi::ObjectWrap<NativeKey> {
 
   explicit NativeKey(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeKey>(info) {
     Napi::Env env = info.Env();
-    bool tagged = false;
-    if (info.Length() == 1 && info[0].IsExternal()) {
-      napi_check_object_type_tag(env, info[0], &kPendingKeyTag, &tagged);
-    }
-    PendingKey* pending = tagged ? info[0].As<Napi::External<PendingKey>>().Data() : nullptr;
+    AddonData* data = env.GetInstanceData<AddonData>();
+    PendingKey* pending = data->handOver;
+    data->handOver = nullptr;
     if (pending == nullptr || !pending->key) {
       throw CodedError(env, "ERR_INVALID_REQUEST",
                        "NativeKey objects come from generate(); they cannot be constructed");
@@ -238,11 +239,16 @@ struct Job {
     if (!status.ok) return MakeError(env, status).Value();
     try {
       PendingKey pending{std::move(key), spec.extractable, std::move(cache)};
-      Napi::External<PendingKey> ext = Napi::External<PendingKey>::New(env, &pending);
-      if (napi_type_tag_object(env, ext, &kPendingKeyTag) != napi_ok) {
-        return CodedError(env, "ERR_PROVIDER", "cannot tag the pending key").Value();
+      AddonData* data = env.GetInstanceData<AddonData>();
+      data->handOver = &pending;
+      Napi::Object obj;
+      try {
+        obj = data->keyCtor.New({});
+      } catch (...) {
+        data->handOver = nullptr;
+        throw;
       }
-      Napi::Object obj = env.GetInstanceData<AddonData>()->keyCtor.New({ext});
+      data->handOver = nullptr;
       *failed = false;
       return obj;
       // If construction failed, `pending` still owns the key and frees it here.
