@@ -18,28 +18,15 @@
  */
 import { randomBytes } from 'node:crypto'
 import { UnsupportedFormatError } from '../errors.js'
-import { concat, padTo } from '../formats/bytes.js'
-import { EC_SIZES, type KeyMaterial } from '../formats/material.js'
+import { concat } from '../formats/bytes.js'
+import type { KeyMaterial } from '../formats/material.js'
+import { sshMpint, sshPublicKey, sshString } from '../formats/openssh.js'
 
 function u32(n: number): Uint8Array {
   const b = new Uint8Array(4)
   new DataView(b.buffer).setUint32(0, n, false)
   return b
 }
-
-function str(b: Uint8Array | string): Uint8Array {
-  const bytes = typeof b === 'string' ? new TextEncoder().encode(b) : b
-  return concat([u32(bytes.length), bytes])
-}
-
-function mpint(b: Uint8Array): Uint8Array {
-  let i = 0
-  while (i < b.length && b[i] === 0) i++
-  const s = b.subarray(i)
-  return str(s.length > 0 && (s[0] as number) & 0x80 ? concat([Uint8Array.of(0), s]) : s)
-}
-
-const SSH_CURVES = { 'P-256': 'nistp256', 'P-384': 'nistp384', 'P-521': 'nistp521' } as const
 
 function need(v: Uint8Array | undefined, what: string): Uint8Array {
   if (!v) throw new UnsupportedFormatError(`the key has no ${what}`)
@@ -48,42 +35,27 @@ function need(v: Uint8Array | undefined, what: string): Uint8Array {
 
 /** The public blob and the private key fields, by key type. */
 function parts(m: KeyMaterial): { type: string; publicBlob: Uint8Array; privateFields: Uint8Array } {
+  const pub = sshPublicKey(m)
+  let privateFields: Uint8Array
   if (m.type === 'RSA') {
-    const type = 'ssh-rsa'
-    return {
-      type,
-      publicBlob: concat([str(type), mpint(m.e), mpint(m.n)]),
-      privateFields: concat([
-        mpint(m.n),
-        mpint(m.e),
-        mpint(need(m.d, 'private exponent')),
-        mpint(need(m.qi, 'qi')),
-        mpint(need(m.p, 'p')),
-        mpint(need(m.q, 'q')),
-      ]),
-    }
+    privateFields = concat([
+      sshMpint(m.n),
+      sshMpint(m.e),
+      sshMpint(need(m.d, 'private exponent')),
+      sshMpint(need(m.qi, 'qi')),
+      sshMpint(need(m.p, 'p')),
+      sshMpint(need(m.q, 'q')),
+    ])
+  } else if (m.type === 'EC') {
+    const name = pub.curveName as string
+    privateFields = concat([sshString(name), sshString(pub.point as Uint8Array), sshMpint(need(m.d, 'private scalar'))])
+  } else if (m.type === 'OKP') {
+    // Ed25519: sshPublicKey refused every other OKP curve
+    privateFields = concat([sshString(m.x), sshString(concat([need(m.d, 'private key'), m.x]))])
+  } else {
+    throw new UnsupportedFormatError(`OpenSSH has no key format for ${m.type}`)
   }
-  if (m.type === 'EC' && m.curve !== 'secp256k1') {
-    const name = SSH_CURVES[m.curve]
-    const type = `ecdsa-sha2-${name}`
-    const cb = EC_SIZES[m.curve]
-    const point = concat([Uint8Array.of(4), need(padTo(m.x, cb), 'x'), need(padTo(m.y, cb), 'y')])
-    return {
-      type,
-      publicBlob: concat([str(type), str(name), str(point)]),
-      privateFields: concat([str(name), str(point), mpint(need(m.d, 'private scalar'))]),
-    }
-  }
-  if (m.type === 'OKP' && m.curve === 'Ed25519') {
-    const type = 'ssh-ed25519'
-    return {
-      type,
-      publicBlob: concat([str(type), str(m.x)]),
-      privateFields: concat([str(m.x), str(concat([need(m.d, 'private key'), m.x]))]),
-    }
-  }
-  const what = m.type === 'EC' || m.type === 'OKP' ? m.curve : m.type
-  throw new UnsupportedFormatError(`OpenSSH has no key format for ${what} (RSA, ECDSA P-256/384/521, Ed25519)`)
+  return { type: pub.type, publicBlob: pub.blob, privateFields }
 }
 
 /** The unencrypted `-----BEGIN OPENSSH PRIVATE KEY-----` file. */
@@ -91,18 +63,18 @@ export function toOpenSshPrivate(m: KeyMaterial, comment = ''): string {
   if (/[\r\n]/.test(comment)) throw new UnsupportedFormatError('an OpenSSH comment cannot contain line breaks')
   const { type, publicBlob, privateFields } = parts(m)
   const check = randomBytes(4)
-  const body = concat([check, check, str(type), privateFields, str(comment)])
+  const body = concat([check, check, sshString(type), privateFields, sshString(comment)])
   const padLength = (8 - (body.length % 8)) % 8
   const padding = Uint8Array.from({ length: padLength }, (_, i) => i + 1)
   const privateSection = concat([body, padding])
   const blob = concat([
     new TextEncoder().encode('openssh-key-v1\0'),
-    str('none'),
-    str('none'),
-    str(''),
+    sshString('none'),
+    sshString('none'),
+    sshString(''),
     u32(1),
-    str(publicBlob),
-    str(privateSection),
+    sshString(publicBlob),
+    sshString(privateSection),
   ])
   const b64 = Buffer.from(blob).toString('base64')
   const lines: string[] = []

@@ -3,46 +3,71 @@ import { UnsupportedFormatError } from '../errors.js'
 import { concat, padTo } from './bytes.js'
 import { EC_SIZES, type KeyMaterial } from './material.js'
 
-function sshString(b: Uint8Array): Uint8Array {
+/** An SSH wire `string` (RFC 4251): uint32 length, then the bytes (text as UTF-8). */
+export function sshString(b: Uint8Array | string): Uint8Array {
+  const bytes = typeof b === 'string' ? new TextEncoder().encode(b) : b
   const len = new Uint8Array(4)
-  new DataView(len.buffer).setUint32(0, b.length, false)
-  return concat([len, b])
+  new DataView(len.buffer).setUint32(0, bytes.length, false)
+  return concat([len, bytes])
 }
 
-function mpint(b: Uint8Array): Uint8Array {
+/** An SSH wire `mpint` from an unsigned big-endian magnitude. */
+export function sshMpint(b: Uint8Array): Uint8Array {
   let i = 0
   while (i < b.length && b[i] === 0) i++
   const s = b.subarray(i)
   return sshString(s.length > 0 && (s[0] as number) & 0x80 ? concat([Uint8Array.of(0), s]) : s)
 }
 
-const text = (s: string): Uint8Array => new TextEncoder().encode(s)
-
 const SSH_CURVES = { 'P-256': 'nistp256', 'P-384': 'nistp384', 'P-521': 'nistp521' } as const
+
+/** A key's OpenSSH type and public key blob; for ECDSA also the curve name and the uncompressed point. */
+export interface SshPublicKey {
+  type: string
+  blob: Uint8Array
+  curveName?: string
+  point?: Uint8Array
+}
+
+/**
+ * The OpenSSH public key blob of an RSA, NIST-curve EC or Ed25519 key (the
+ * one encoder the public line and the CLI's private key file share).
+ * `what` names the format in the refusal.
+ */
+export function sshPublicKey(m: KeyMaterial, what = 'key'): SshPublicKey {
+  if (m.type === 'RSA') {
+    const type = 'ssh-rsa'
+    return { type, blob: concat([sshString(type), sshMpint(m.e), sshMpint(m.n)]) }
+  }
+  if (m.type === 'EC' && m.curve !== 'secp256k1') {
+    const curveName = SSH_CURVES[m.curve]
+    const type = `ecdsa-sha2-${curveName}`
+    const cb = EC_SIZES[m.curve]
+    const x = padTo(m.x, cb)
+    const y = padTo(m.y, cb)
+    if (!x || !y) throw new UnsupportedFormatError('the EC point is larger than its curve')
+    const point = concat([Uint8Array.of(4), x, y])
+    return { type, blob: concat([sshString(type), sshString(curveName), sshString(point)]), curveName, point }
+  }
+  if (m.type === 'OKP' && m.curve === 'Ed25519') {
+    const type = 'ssh-ed25519'
+    return { type, blob: concat([sshString(type), sshString(m.x)]) }
+  }
+  const name = m.type === 'EC' || m.type === 'OKP' ? m.curve : m.type
+  throw new UnsupportedFormatError(`OpenSSH has no ${what} format for ${name} (RSA, ECDSA P-256/384/521, Ed25519)`)
+}
 
 /** `type base64 [comment]` for RSA, ECDSA P-256/384/521 and Ed25519 public keys. */
 export function toOpenSsh(m: KeyMaterial, comment?: string): string {
-  let type: string
-  let body: Uint8Array
-  if (m.type === 'RSA') {
-    type = 'ssh-rsa'
-    body = concat([sshString(text(type)), mpint(m.e), mpint(m.n)])
-  } else if (m.type === 'EC' && m.usage === 'ECDSA' && m.curve !== 'secp256k1') {
-    const name = SSH_CURVES[m.curve]
-    type = `ecdsa-sha2-${name}`
-    const cb = EC_SIZES[m.curve]
-    const point = concat([Uint8Array.of(4), padTo(m.x, cb) as Uint8Array, padTo(m.y, cb) as Uint8Array])
-    body = concat([sshString(text(type)), sshString(text(name)), sshString(point)])
-  } else if (m.type === 'OKP' && m.curve === 'Ed25519') {
-    type = 'ssh-ed25519'
-    body = concat([sshString(text(type)), sshString(m.x)])
-  } else {
-    const what = m.type === 'EC' ? `${m.usage} ${m.curve}` : m.type === 'OKP' ? m.curve : m.type
-    throw new UnsupportedFormatError(`OpenSSH has no public key format for ${what} (RSA, ECDSA P-256/384/521, Ed25519)`)
+  if (m.type === 'EC' && m.usage !== 'ECDSA') {
+    throw new UnsupportedFormatError(
+      `OpenSSH has no public key format for ${m.usage} ${m.curve} (RSA, ECDSA P-256/384/521, Ed25519)`,
+    )
   }
+  const { type, blob } = sshPublicKey(m, 'public key')
   if (comment !== undefined && /[\r\n]/.test(comment)) {
     throw new UnsupportedFormatError('an OpenSSH comment cannot contain line breaks')
   }
-  const line = `${type} ${Buffer.from(body).toString('base64')}`
+  const line = `${type} ${Buffer.from(blob).toString('base64')}`
   return comment ? `${line} ${comment}` : line
 }
