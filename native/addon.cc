@@ -1,6 +1,10 @@
 // Node-API glue: the native boundary of DESIGN.md, small on purpose.
 //
 //   generate(spec) -> Promise<NativeKey>   (libuv threadpool; inputs copied here)
+//   generateBatch(spec, n) -> Promise<Array<NativeKey | Error>>
+//   generateSync(spec) -> NativeKey        (on the calling thread)
+//   prepare(spec) -> id                    (a validated spec kept natively; any
+//                                           `spec` above may be such an id)
 //   NativeKey: exportBlob(kind), destroy(), destroyed
 //   randomBytes(n) -> Buffer
 //   capabilities() -> { provider, providerVersion, algorithms }
@@ -14,6 +18,7 @@
 #include <string>
 #include <unordered_set>
 #include <utility>
+#include <vector>
 
 #include "backend.h"
 
@@ -38,6 +43,9 @@ struct AddonData {
   // constructor finds nothing here. (Not an External: an External still
   // unreached by the GC when a worker's env dies leaks inside node.)
   PendingKey* handOver = nullptr;
+  // Specs read once by prepare() and named by their index afterwards, so the
+  // fast paths do not read a JS object per call. Never holds a seed.
+  std::vector<pk::KeySpec> prepared;
 };
 
 // Blobs exported on the threadpool right after generation, so that the JS
@@ -216,6 +224,42 @@ pk::KeySpec ReadSpec(Napi::Env env, Napi::Value value) {
   return spec;
 }
 
+constexpr size_t kMaxPrepared = 4096;
+
+pk::KeySpec CopySpec(const pk::KeySpec& from) {
+  pk::KeySpec spec;
+  spec.algorithm = from.algorithm;
+  spec.length = from.length;
+  spec.parameterSet = from.parameterSet;
+  spec.curve = from.curve;
+  spec.noKeyValidation = from.noKeyValidation;
+  spec.extractable = from.extractable;
+  spec.validate = from.validate;
+  return spec;  // never a seed: prepared and batched specs have none
+}
+
+// A spec object, or the id prepare() returned for one.
+pk::KeySpec SpecArg(Napi::Env env, Napi::Value value) {
+  if (!value.IsNumber()) return ReadSpec(env, value);
+  const std::vector<pk::KeySpec>& prepared = env.GetInstanceData<AddonData>()->prepared;
+  double d = value.As<Napi::Number>().DoubleValue();
+  if (!(d >= 0 && d < static_cast<double>(prepared.size()) && std::floor(d) == d)) {
+    throw CodedError(env, "ERR_INVALID_REQUEST", "unknown prepared spec id");
+  }
+  return CopySpec(prepared[static_cast<size_t>(d)]);
+}
+
+// prepare(spec) -> id: checks the spec as generate() would and keeps it.
+Napi::Value Prepare(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  pk::KeySpec spec = ReadSpec(env, info[0]);
+  if (!spec.seed.empty()) throw CodedError(env, "ERR_INVALID_REQUEST", "a spec with a seed cannot be prepared");
+  std::vector<pk::KeySpec>& prepared = env.GetInstanceData<AddonData>()->prepared;
+  if (prepared.size() >= kMaxPrepared) throw CodedError(env, "ERR_INVALID_REQUEST", "too many prepared specs");
+  prepared.push_back(std::move(spec));
+  return Napi::Number::New(env, static_cast<double>(prepared.size() - 1));
+}
+
 // One generation request and, after Execute, its outcome.
 struct Job {
   pk::KeySpec spec;  // its seed is cleansed when the job is destroyed
@@ -316,7 +360,7 @@ class GenerateWorker : public Napi::AsyncWorker {
 Napi::Value Generate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<Job> jobs(1);
-  jobs[0].spec = ReadSpec(env, info[0]);
+  jobs[0].spec = SpecArg(env, info[0]);
   GenerateWorker* worker = new GenerateWorker(env, std::move(jobs), false);
   Napi::Promise promise = worker->Promise();
   worker->Queue();
@@ -329,26 +373,31 @@ constexpr uint32_t kMaxBatch = 4096;
 // of one spec in one work item; each element settles on its own.
 Napi::Value GenerateBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  pk::KeySpec spec = ReadSpec(env, info[0]);
+  pk::KeySpec spec = SpecArg(env, info[0]);
   double n = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0;
   if (!(n >= 1 && n <= kMaxBatch && std::floor(n) == n)) {
     throw CodedError(env, "ERR_INVALID_REQUEST", "a batch holds 1 to 4096 keys");
   }
   if (!spec.seed.empty()) throw CodedError(env, "ERR_INVALID_REQUEST", "seeded keys are generated one at a time");
   std::vector<Job> jobs(static_cast<size_t>(n));
-  for (Job& job : jobs) {
-    job.spec.algorithm = spec.algorithm;
-    job.spec.length = spec.length;
-    job.spec.parameterSet = spec.parameterSet;
-    job.spec.curve = spec.curve;
-    job.spec.noKeyValidation = spec.noKeyValidation;
-    job.spec.extractable = spec.extractable;
-    job.spec.validate = spec.validate;
-  }
+  for (Job& job : jobs) job.spec = CopySpec(spec);
   GenerateWorker* worker = new GenerateWorker(env, std::move(jobs), true);
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;
+}
+
+// generateSync(spec) -> NativeKey: the same job on the calling thread, for
+// keys that take microseconds (no threadpool hop, no promise).
+Napi::Value GenerateSync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Job job;
+  job.spec = SpecArg(env, info[0]);
+  job.Run();
+  bool failed = false;
+  Napi::Value v = job.Settle(env, &failed);
+  if (failed) throw Napi::Error(env, v);
+  return v;
 }
 
 constexpr size_t kMaxRandomBytes = 1 << 20;
@@ -413,6 +462,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   napi_add_env_cleanup_hook(env, CleanupHook, new std::shared_ptr<Registry>(data->registry));
   exports.Set("generate", Napi::Function::New<Generate>(env, "generate"));
   exports.Set("generateBatch", Napi::Function::New<GenerateBatch>(env, "generateBatch"));
+  exports.Set("generateSync", Napi::Function::New<GenerateSync>(env, "generateSync"));
+  exports.Set("prepare", Napi::Function::New<Prepare>(env, "prepare"));
   exports.Set("randomBytes", Napi::Function::New<RandomBytes>(env, "randomBytes"));
   exports.Set("capabilities", Napi::Function::New<Capabilities>(env, "capabilities"));
   exports.Set("liveHandles", Napi::Function::New<LiveHandles>(env, "liveHandles"));

@@ -42,10 +42,17 @@ export interface NativeCapabilities {
   algorithms: Record<string, NativeAlgorithmCapability>
 }
 
+/** A spec, or the id prepare() returned for one. */
+export type NativeSpecArg = NativeSpec | number
+
 interface Binding {
-  generate(spec: NativeSpec): Promise<NativeKey>
+  generate(spec: NativeSpecArg): Promise<NativeKey>
   /** `count` keys of one spec in one threadpool work item; each element is a key or the error it met. */
-  generateBatch(spec: NativeSpec, count: number): Promise<(NativeKey | Error)[]>
+  generateBatch(spec: NativeSpecArg, count: number): Promise<(NativeKey | Error)[]>
+  /** One key on the calling thread. */
+  generateSync(spec: NativeSpecArg): NativeKey
+  /** Checks a seedless spec and keeps it natively; returns its id (at most 4096 per env). */
+  prepare(spec: NativeSpec): number
   randomBytes(n: number): Buffer
   capabilities(): NativeCapabilities
   /** Diagnostics: native keys alive in the process / NativeKey objects alive in this env. */
