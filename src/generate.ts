@@ -268,6 +268,9 @@ function prepare(spec: KeySpec, key: string | undefined): Prepared {
   return p
 }
 
+/** @internal For the tests: how many resolved specs are kept (at most 256). */
+export const keptSpecCount = (): number => kept.size
+
 /** What native code is given: the kept spec's id, or the spec itself. */
 function specArg(p: Prepared): NativeSpec | number {
   if (p.nativeId !== undefined) return p.nativeId
