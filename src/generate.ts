@@ -404,6 +404,69 @@ export function generateKeySync(spec: KeySpec): KeyPair {
   return new KeyPair(handle, p.info, p.resolved.extractable)
 }
 
+/** The most keys one generateKeys() call makes. */
+export const MAX_KEYS_PER_CALL = 65536
+const BULK_CHUNK = 256
+
+/**
+ * Generates `count` key pairs of one spec: the fastest way to many keys.
+ * Small keys (EC, EdDSA, X25519/X448, ML-DSA, ML-KEM) go to native code as
+ * one threadpool work item per core (at most 256 keys each) with one promise
+ * for all; RSA, DSA and DH keys go one work item each, in parallel on the
+ * threadpool. All or nothing: if any key fails, the others are destroyed and
+ * the call rejects with the first error (typed as generateKey's).
+ */
+export async function generateKeys(spec: KeySpec, count: number): Promise<KeyPair[]> {
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_KEYS_PER_CALL) {
+    throw new InvalidRequestError(
+      `count must be an integer from 1 to ${MAX_KEYS_PER_CALL}, got ${describeValue(count)}`,
+    )
+  }
+  const p = lookup(spec)
+  if (p.resolved.native.seed && count > 1) {
+    throw new InvalidRequestError('a seed makes exactly one key: generate seeded keys with count 1')
+  }
+  const binding = native()
+  const arg = specArg(p)
+  const sends: Promise<(NativeKey | Error)[]>[] = []
+  try {
+    if (p.batched) {
+      const chunks = Math.max(Math.min(count, coreCount()), Math.ceil(count / BULK_CHUNK))
+      const size = Math.ceil(count / chunks)
+      for (let i = 0; i < count; i += size) sends.push(binding.generateBatch(arg, Math.min(size, count - i)))
+    } else {
+      for (let i = 0; i < count; i++) sends.push(binding.generate(arg).then((k) => [k]))
+    }
+  } catch (err) {
+    // nothing was queued after the throw; what was queued is settled below
+    sends.push(Promise.reject(err))
+  }
+  const settled = await Promise.allSettled(sends)
+  const handles: NativeKey[] = []
+  let failure: unknown
+  let failed = false
+  for (const s of settled) {
+    if (s.status === 'rejected') {
+      if (!failed) failure = s.reason
+      failed = true
+      continue
+    }
+    for (const r of s.value) {
+      if (r instanceof Error) {
+        if (!failed) failure = r
+        failed = true
+      } else {
+        handles.push(r)
+      }
+    }
+  }
+  if (failed) {
+    for (const h of handles) h.destroy()
+    throw fromNative(failure)
+  }
+  return handles.map((h) => new KeyPair(h, p.info, p.resolved.extractable))
+}
+
 /** n bytes from the platform RNG (BCryptGenRandom / RAND_priv_bytes); n ≤ 1 MiB. */
 export function randomBytes(n: number): Buffer {
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 1 << 20) {

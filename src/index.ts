@@ -45,7 +45,16 @@ export type { EcCurve, KeyMaterial, MlDsaSet, MlKemSet, OkpCurve } from './forma
 export { toOpenSsh } from './formats/openssh.js'
 export { type PrivateType, type PublicType, privateKeyDer, publicKeyDer, toPem } from './formats/pkcs.js'
 export { jwkThumbprint, type ThumbprintDigest } from './formats/thumbprint.js'
-export { type Capabilities, capabilities, generateKey, generateKeySync, type KeySpec, randomBytes } from './generate.js'
+export {
+  type Capabilities,
+  capabilities,
+  generateKey,
+  generateKeySync,
+  generateKeys,
+  type KeySpec,
+  MAX_KEYS_PER_CALL,
+  randomBytes,
+} from './generate.js'
 export {
   type GeneratedSecret,
   type GenerateKeyPairAlgorithm,
