@@ -267,14 +267,16 @@ struct Job {
   std::unique_ptr<pk::Key> key;  // freed with the job if never handed to JS
   BlobCache cache;
 
-  // On a threadpool thread.
-  void Run() {
+  // On a threadpool thread (prefill: export the blobs there too, so the JS
+  // thread only copies them), or on the JS thread for generateSync (no
+  // prefill: blobs are exported when first asked for, on the same thread).
+  void Run(bool prefill = true) {
     status = pk::Generate(spec, &key);
     if (status.ok && spec.validate) {
       status = key->Validate();
       if (!status.ok) key.reset();
     }
-    if (status.ok) cache.Fill(*key, spec.extractable);
+    if (status.ok && prefill) cache.Fill(*key, spec.extractable);
   }
 
   // On the JS thread: the NativeKey, or the error as a value.
@@ -393,7 +395,7 @@ Napi::Value GenerateSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Job job;
   job.spec = SpecArg(env, info[0]);
-  job.Run();
+  job.Run(false);
   bool failed = false;
   Napi::Value v = job.Settle(env, &failed);
   if (failed) throw Napi::Error(env, v);
