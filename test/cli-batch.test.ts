@@ -136,6 +136,26 @@ describe.skipIf(!POSIX)('a reader that goes away', () => {
   })
 })
 
+describe('a --count batch generates ahead, one key per core, and writes in order', () => {
+  it('rsa --count 6: six complete, distinct pairs, named and reported 1..6 in order, no temporary file', () => {
+    const dir = tempDir()
+    const r = ok(
+      cli(['rsa', '--bits', '1024', '--count', '6', '--out', 'k-{n}.pem', '--pub', 'k-{n}.pub'], { cwd: dir }),
+    )
+    const lines = jsonLines(r.stdout)
+    expect(lines.map((l) => l.private)).toEqual(['k-1.pem', 'k-2.pem', 'k-3.pem', 'k-4.pem', 'k-5.pem', 'k-6.pem'])
+    expect(numbered(dir)).toEqual([1, 2, 3, 4, 5, 6])
+    expectCompletePairs(dir, [1, 2, 3, 4, 5, 6])
+    const moduli = new Set(
+      [1, 2, 3, 4, 5, 6].map(
+        (n) => createPrivateKey(readFileSync(join(dir, `k-${n}.pem`))).export({ format: 'jwk' }).n,
+      ),
+    )
+    expect(moduli.size).toBe(6)
+    expect(leftoverTemps(dir)).toEqual([])
+  })
+})
+
 // util-linux script(1) (-q -e -c); the BSD one on macOS takes other options
 const SCRIPT = process.platform === 'linux' && have('script')
 

@@ -7,6 +7,7 @@
  * synchronous file writes, never inside one, so it exits at once (130 / 143)
  * leaving only complete keys; it says how many were written.
  */
+import { availableParallelism } from 'node:os'
 import { extname } from 'node:path'
 import { InvalidRequestError } from '../errors.js'
 import type { Values } from './command.js'
@@ -186,10 +187,25 @@ export async function runBatch(job: Job, plan: OutputPlan): Promise<number> {
   process.on('SIGTERM', onSignal)
   const privateSet: unknown[] = []
   const publicSet: unknown[] = []
+  // A batch keeps one generation per core in flight (an RSA batch uses every
+  // core) and still writes its keys in order, one at a time; keys made ahead
+  // of a failure are disposed of, never written.
+  const ahead = Math.min(count, Math.max(1, availableParallelism()))
+  const inFlight: Promise<GeneratedKey>[] = []
+  let started = 0
+  const startMore = (): void => {
+    while (started < count && inFlight.length < ahead) {
+      const p = job.generate()
+      p.catch(() => {}) // awaited below in order; a later one's failure must not go unhandled meanwhile
+      inFlight.push(p)
+      started++
+    }
+  }
   try {
     for (let i = 0; i < count; i++) {
       if (count > 1) progress.update(`${i + 1}/${count}`)
-      const key = await job.generate()
+      startMore()
+      const key = await (inFlight.shift() as Promise<GeneratedKey>)
       try {
         if (sets) {
           if (!plan.publicOnly) privateSet.push(jwkOf(key.source, false, render.jwk))
@@ -244,6 +260,11 @@ export async function runBatch(job: Job, plan: OutputPlan): Promise<number> {
     }
     return EXIT_OK
   } finally {
+    for (const p of inFlight.splice(0))
+      p.then(
+        (k) => k.dispose(),
+        () => {},
+      )
     progress.stop()
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
