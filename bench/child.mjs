@@ -5,17 +5,19 @@
 //   node --expose-gc bench/child.mjs memory '<JSON>'  → the RSS measurement (see memory())
 //
 // A cell is { alg, impl, mode, par, runs, runSec, warmSec, minKeys }: `impl` is
-// ours | ours-jose | node-sync | node-async | jose | noble | noble-pq | forge | c;
-// `mode` gen | jwk | pem; `par` the number in flight (async) or of threads (c).
-// Each run is a time budget: the loop starts new keys until runSec has passed
-// (and at least minKeys were made), then waits for those in flight; its figure
-// is keys / elapsed. Nothing here asserts a time.
+// ours | ours-sync | ours-bulk | ours-jose | node-sync | node-async | jose | noble |
+// noble-pq | forge | c; `mode` gen | jwk | pem; `par` the number of calls in flight
+// (async), or of threads (c). ours-bulk makes 64 keys per call (generateKeys).
+// Each run is a time budget: the loop starts new calls until runSec has passed
+// (and at least minKeys keys were started), then waits for those in flight; its
+// figure is keys / elapsed. Nothing here asserts a time.
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { BY_ID } from './algorithms.mjs'
+import { BULK_PER_CALL } from './plan.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
@@ -60,7 +62,10 @@ function checkOutput(mode, out) {
   }
 }
 
-/** Returns { kind: 'sync' | 'async' | 'batch', fn } for the cell. fn returns the export (for one check). */
+/**
+ * Returns { kind: 'sync' | 'async' | 'batch', fn, perCall? } for the cell. fn returns the export
+ * (for one check); perCall is how many keys one fn call makes (default 1).
+ */
 async function makeOp(cell, alg) {
   const { impl, mode } = cell
   switch (impl) {
@@ -75,6 +80,39 @@ async function makeOp(cell, alg) {
           const out = exportOpts ? kp.export(exportOpts) : undefined
           kp.destroy()
           return out
+        },
+      }
+    }
+    case 'ours-sync': {
+      const { generateKeySync } = await ours()
+      const spec = alg.ours
+      const exportOpts = mode === 'jwk' ? { format: 'jwk' } : mode === 'pem' ? { format: 'pem' } : null
+      return {
+        kind: 'sync',
+        fn: () => {
+          const kp = generateKeySync({ ...spec })
+          const out = exportOpts ? kp.export(exportOpts) : undefined
+          kp.destroy()
+          return out
+        },
+      }
+    }
+    case 'ours-bulk': {
+      const { generateKeys } = await ours()
+      const spec = alg.ours
+      const exportOpts = mode === 'jwk' ? { format: 'jwk' } : mode === 'pem' ? { format: 'pem' } : null
+      return {
+        kind: 'async',
+        perCall: BULK_PER_CALL,
+        fn: async () => {
+          const kps = await generateKeys({ ...spec }, BULK_PER_CALL)
+          let first
+          for (let i = 0; i < kps.length; i++) {
+            const out = exportOpts ? kps[i].export(exportOpts) : undefined
+            if (i === 0) first = out
+            kps[i].destroy()
+          }
+          return first
         },
       }
     }
@@ -173,17 +211,18 @@ function runSync(fn, seconds, minKeys) {
   return { keys, seconds: (now() - t0) / 1000 }
 }
 
-async function runAsync(fn, inFlight, seconds, minKeys) {
+async function runAsync(fn, inFlight, seconds, minKeys, perCall = 1) {
   const t0 = now()
   const end = t0 + seconds * 1000
   let keys = 0
   let started = 0
-  // Each lane keeps one key in flight: `inFlight` lanes, so that many at a time.
+  // Each lane keeps one call in flight: `inFlight` lanes, so that many at a time;
+  // a call makes `perCall` keys.
   const lane = async () => {
     while (started < minKeys || now() < end) {
-      started++
+      started += perCall
       await fn()
-      keys++
+      keys += perCall
     }
   }
   await Promise.all(Array.from({ length: inFlight }, lane))
@@ -192,7 +231,7 @@ async function runAsync(fn, inFlight, seconds, minKeys) {
 
 async function measure(op, cell, seconds, minKeys) {
   if (op.kind === 'sync') return runSync(op.fn, seconds, minKeys)
-  if (op.kind === 'async') return runAsync(op.fn, cell.par, seconds, minKeys)
+  if (op.kind === 'async') return runAsync(op.fn, cell.par, seconds, minKeys, op.perCall ?? 1)
   return op.fn(seconds, minKeys)
 }
 
@@ -256,7 +295,14 @@ async function info() {
 
 // --- memory: RSS over many P-256 keys -----------------------------------------------
 
-const rssMb = () => process.memoryUsage().rss / 1048576
+const MB = 1048576
+const rssMb = () => process.memoryUsage().rss / MB
+
+/** RSS and V8's heapTotal (MB); rss − heapTotal is everything outside the V8 heap (native). */
+function sample() {
+  const m = process.memoryUsage()
+  return { rss: m.rss / MB, heap: m.heapTotal / MB }
+}
 
 async function settle() {
   // finalizers of Node-API objects run after the GC, on later turns
@@ -267,6 +313,10 @@ async function settle() {
   }
 }
 
+// Two windows of `keys` keys each, back to back. The first window's RSS growth includes V8's
+// young generation growing to its default size under the allocation pressure (heapTotal grows,
+// heapUsed does not; it plateaus); the second window starts from that settled heap, so its growth
+// is what keeps growing per key.
 async function memory({ keys, destroy, inFlight = 16, alg = 'P-256' }) {
   if (!Number.isInteger(keys) || keys < 1) throw new Error('memory: keys must be a positive integer')
   const { generateKey } = await ours()
@@ -279,8 +329,8 @@ async function memory({ keys, destroy, inFlight = 16, alg = 'P-256' }) {
   // warm-up: the addon, the JIT and the allocator's first arenas
   await runAsync(one, inFlight, 0, 2000)
   await settle()
-  const before = rssMb()
-  let peak = before
+  const before = sample()
+  let peak = before.rss
   const timer = setInterval(() => {
     peak = Math.max(peak, rssMb())
   }, 50)
@@ -291,17 +341,35 @@ async function memory({ keys, destroy, inFlight = 16, alg = 'P-256' }) {
   const afterRun = rssMb()
   peak = Math.max(peak, afterRun)
   await settle()
-  const afterGc = rssMb()
+  const after = sample()
+  // the second window: the same loop and settle, right after
+  const t1 = now()
+  await runAsync(one, inFlight, 0, keys)
+  const seconds2 = (now() - t1) / 1000
+  await settle()
+  const after2 = sample()
+  const growth = after.rss - before.rss
+  const second = after2.rss - after.rss
   return {
     keys,
     destroy,
     seconds,
-    rssBeforeMb: before,
+    rssBeforeMb: before.rss,
     rssAfterMb: afterRun,
-    rssAfterGcMb: afterGc,
+    rssAfterGcMb: after.rss,
     rssPeakMb: peak,
-    growthMb: afterGc - before,
-    growthBytesPerKey: ((afterGc - before) * 1048576) / keys,
+    growthMb: growth,
+    growthBytesPerKey: (growth * MB) / keys,
+    heapTotalBeforeMb: before.heap,
+    heapTotalAfterGcMb: after.heap,
+    heapGrowthMb: after.heap - before.heap,
+    nativeGrowthMb: after.rss - after.heap - (before.rss - before.heap),
+    secondWindowSeconds: seconds2,
+    rssAfterSecondWindowMb: after2.rss,
+    heapTotalAfterSecondWindowMb: after2.heap,
+    secondWindowGrowthMb: second,
+    secondWindowBytesPerKey: (second * MB) / keys,
+    secondWindowHeapGrowthMb: after2.heap - after.heap,
     gcExposed: typeof globalThis.gc === 'function',
   }
 }

@@ -9,10 +9,11 @@
 // ones, and the default run leaves out the RSA/DSA cells that only repeat what another
 // cell shows (exports cost microseconds next to a prime search); --full measures them all.
 // --scale multiplies every runSec (e.g. --scale 4 --only RSA-2048,RSA-3072 for ±3%).
+// The fast tier's runs are 0.2 s: at 0.1 s figures scattered by ±20–50% on a 2-core VM.
 
 export const TIERS = {
   //          runSec  target runSec  warmSec
-  fast: { runSec: 0.1, targetSec: 0.1, warmSec: 0.1 },
+  fast: { runSec: 0.2, targetSec: 0.2, warmSec: 0.1 },
   medium: { runSec: 0.25, targetSec: 0.25, warmSec: 0.15 },
   rsa2048: { runSec: 1.5, targetSec: 5, warmSec: 0 },
   rsa3072: { runSec: 2, targetSec: 5, warmSec: 0 },
@@ -34,6 +35,13 @@ const EST_RATE = { rsa2048: 7, rsa3072: 2.5, rsa4096: 0.8, dsa: 3 }
 
 export const IN_FLIGHT = [1, 2, 16]
 
+/** Keys per generateKeys() call in the ours-bulk cells (their `par` is the calls in flight). */
+export const BULK_PER_CALL = 64
+export const BULK_IN_FLIGHT = 2
+
+/** Keys one call of the cell's operation makes. */
+export const perCallOf = (impl) => (impl === 'ours-bulk' ? BULK_PER_CALL : 1)
+
 const key = (impl, mode, par) => `${impl}:${mode}:${par}`
 
 /** Every cell of the complete matrix for one algorithm. */
@@ -42,6 +50,8 @@ function fullMatrix(alg) {
   const cells = []
   const add = (impl, mode, par) => cells.push({ impl, mode, par })
   for (const m of modes) for (const p of IN_FLIGHT) add('ours', m, p)
+  for (const m of modes) add('ours-sync', m, 1)
+  for (const m of modes) add('ours-bulk', m, BULK_IN_FLIGHT)
   if (!alg.noJwk) add('ours-jose', 'jwk', 1)
   for (const m of modes) add('node-sync', m, 1)
   for (const m of modes) for (const p of IN_FLIGHT) add('node-async', m, p)
@@ -63,6 +73,7 @@ const REDUCED = {
       'ours:gen:2',
       'ours:gen:16',
       'ours:jwk:16',
+      'ours-sync:gen:1',
       'ours-jose:jwk:1',
       'node-sync:gen:1',
       'node-sync:jwk:1',
@@ -76,7 +87,7 @@ const REDUCED = {
       'c:gen:2',
       'c:jwk:1',
     ],
-    target: ['ours:gen:1', 'ours:gen:16', 'node-sync:gen:1'],
+    target: ['ours:gen:1', 'ours:gen:16', 'ours-sync:gen:1', 'node-sync:gen:1'],
   },
   rsa3072: {
     keep: [
@@ -84,13 +95,14 @@ const REDUCED = {
       'ours:jwk:1',
       'ours:pem:1',
       'ours:gen:16',
+      'ours-sync:gen:1',
       'node-sync:gen:1',
       'node-sync:jwk:1',
       'node-async:gen:16',
       'c:gen:1',
       'c:gen:2',
     ],
-    target: ['ours:gen:1', 'node-sync:gen:1'],
+    target: ['ours:gen:1', 'ours-sync:gen:1', 'node-sync:gen:1'],
   },
   rsa4096: {
     keep: ['ours:gen:1', 'ours:gen:2', 'node-sync:gen:1', 'node-async:gen:2', 'c:gen:1'],
@@ -136,13 +148,14 @@ export function buildPlan(opts) {
       }
       if (c.impl === 'c' && alg.tier.startsWith('rsa')) minKeys = c.par
       const rate = EST_RATE[alg.tier]
+      const perCall = perCallOf(c.impl)
       let estSec = 0.35 + warmSec + runs * runSec
       if (rate) {
-        // at least one key per lane per run, and a warm-up key
+        // at least one call per lane per run, and the checked call before the runs
         const lanes = c.impl === 'c' ? 1 : c.par
-        const cores = Math.min(2, c.par)
-        const perRun = Math.max(runSec, lanes / (rate * cores))
-        estSec = 0.35 + runs * perRun + 1 / rate
+        const cores = Math.min(2, c.par * perCall)
+        const perRun = Math.max(runSec, (lanes * perCall) / (rate * cores))
+        estSec = 0.35 + runs * perRun + perCall / (rate * cores)
         if (c.impl === 'forge') estSec = 0.35 + (runs + 1) * 2
       }
       out.push({
