@@ -31,7 +31,7 @@ export const QUICK = {
 }
 
 /** Rough keys/s per core on a quiet 2-core EPYC with OpenSSL 3.0, only for the time estimate. */
-const EST_RATE = { rsa2048: 7, rsa3072: 2.5, rsa4096: 0.8, dsa: 3 }
+const EST_RATE = { rsa2048: 6, rsa3072: 1.8, rsa4096: 0.6, dsa: 3 }
 
 export const IN_FLIGHT = [1, 2, 16]
 
@@ -151,11 +151,13 @@ export function buildPlan(opts) {
       const perCall = perCallOf(c.impl)
       let estSec = 0.35 + warmSec + runs * runSec
       if (rate) {
-        // at least one call per lane per run, and the checked call before the runs
-        const lanes = c.impl === 'c' ? 1 : c.par
-        const cores = Math.min(2, c.par * perCall)
-        const perRun = Math.max(runSec, (lanes * perCall) / (rate * cores))
-        estSec = 0.35 + runs * perRun + perCall / (rate * cores)
+        // A run lasts its budget plus the keys still in flight when it ends: about half a
+        // key for one at a time (or per C thread), all of them for many in flight (on at
+        // most 2 cores); before the runs, the one checked call.
+        const inFlight = c.impl === 'c' ? 1 : c.par * perCall
+        const cores = Math.min(2, c.impl === 'c' ? c.par : inFlight)
+        const tail = inFlight === 1 ? 0.5 / rate : inFlight / (rate * cores)
+        estSec = 0.35 + runs * (runSec + tail) + perCall / (rate * Math.min(2, perCall))
         if (c.impl === 'forge') estSec = 0.35 + (runs + 1) * 2
       }
       out.push({

@@ -11,7 +11,7 @@ import os from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ALGORITHMS, selectAlgorithms } from './algorithms.mjs'
-import { buildPlan } from './plan.mjs'
+import { BULK_PER_CALL, buildPlan } from './plan.mjs'
 import { fmtRate, renderDetail, renderReport, summarize } from './report.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -30,7 +30,7 @@ const USAGE = `usage: npm run bench -- [options]
   --scale <x>         multiply every run's time budget (e.g. --scale 4 for tighter RSA medians)
   --runs <n>          runs per figure (default 5; 3 with --quick)
   --no-memory         skip the RSS measurement; --memory-only: only it
-  --memory-keys <n>   keys per memory run (default 200000; 20000 with --quick)
+  --memory-keys <n>   keys per memory window, two windows per run (default 200000; 20000 with --quick)
   --package <dir>     measure the platform-keygen built in <dir> (default: this repository)
   --no-snapshot       use the package in place (default: copy its dist/esm, package.json and addon
                       to bench/.pkg first, so a rebuild of dist/ during the run cannot disturb it)
@@ -299,7 +299,8 @@ async function main() {
         { keys: opts.memoryKeys, destroy: false },
       ]
     : []
-  const estimate = plan.reduce((s, c) => s + c.estSec, 0) + memoryRuns.length * (opts.memoryKeys / 15000 + 5)
+  // a memory run measures two windows of memoryKeys keys each
+  const estimate = plan.reduce((s, c) => s + c.estSec, 0) + memoryRuns.length * ((2 * opts.memoryKeys) / 15000 + 5)
   log(
     `bench: ${plan.length} measurements over ${algorithms.length} algorithms${memoryRuns.length ? ' + memory' : ''}; ` +
       `about ${estimate < 120 ? `${Math.round(estimate)} s` : `${Math.round(estimate / 60)} min`} on a quiet 2-core machine (more under load)`,
@@ -307,7 +308,7 @@ async function main() {
   if (opts.list) {
     for (const c of plan) {
       log(
-        `  ${c.alg.padEnd(11)} ${c.impl.padEnd(10)} ${c.mode} ×${c.par}  ${c.runs} × ${c.runSec} s${c.target ? '  (target cell)' : ''}`,
+        `  ${c.alg.padEnd(11)} ${c.impl.padEnd(10)} ${c.mode} ×${c.par}${c.impl === 'ours-bulk' ? ` (${BULK_PER_CALL} keys/call)` : ''}  ${c.runs} × ${c.runSec} s${c.target ? '  (target cell)' : ''}`,
       )
     }
     return
@@ -403,10 +404,16 @@ async function main() {
     const r = await runChild(
       mainNode,
       ['--expose-gc', CHILD, 'memory', JSON.stringify({ ...m, pkg })],
-      m.keys / 500 + 120,
+      m.keys / 250 + 120,
     )
     memory.push(r.ok ? { ok: true, ...r.memory } : { ok: false, ...m, error: r.error })
-    if (r.ok) log(`  growth ${r.memory.growthMb.toFixed(1)} MB (${r.memory.growthBytesPerKey.toFixed(1)} bytes/key)`)
+    if (r.ok) {
+      const g = r.memory
+      log(
+        `  growth ${g.growthMb.toFixed(1)} MB (${g.growthBytesPerKey.toFixed(1)} bytes/key; V8 heap ${g.heapGrowthMb.toFixed(1)} MB, ` +
+          `native ${g.nativeGrowthMb.toFixed(1)} MB); the next ${m.keys} keys: ${g.secondWindowGrowthMb.toFixed(1)} MB`,
+      )
+    }
   }
 
   meta.loadEnd = loadavg()
@@ -415,8 +422,10 @@ async function main() {
   mkdirSync(RESULTS_DIR, { recursive: true })
   const stamp = meta.date.replace(/[:.]/g, '-')
   const file = join(RESULTS_DIR, `${stamp}.json`)
-  writeFileSync(file, JSON.stringify(results, null, 1))
-  writeFileSync(join(RESULTS_DIR, 'latest.json'), JSON.stringify(results, null, 1))
+  // formatted as biome formats JSON (bench/** is in its includes)
+  const json = `${JSON.stringify(results, null, 2)}\n`
+  writeFileSync(file, json)
+  writeFileSync(join(RESULTS_DIR, 'latest.json'), json)
 
   const report = renderReport(results)
   console.log(report)
