@@ -309,7 +309,7 @@ const coreCount = (): number => {
 }
 
 interface Waiting {
-  resolve: (key: NativeKey) => void
+  resolve: (key: KeyPair) => void
   reject: (err: unknown) => void
 }
 
@@ -319,8 +319,8 @@ let waiting = new Map<string, { prepared: Prepared; jobs: Waiting[] }>()
 const groupKey = (s: NativeSpec): string =>
   `${s.algorithm}|${s.length}|${s.curve ?? ''}|${s.parameterSet ?? ''}|${s.extractable}|${s.validate === true}|${s.noKeyValidation === true}`
 
-function enqueue(prepared: Prepared): Promise<NativeKey> {
-  return new Promise<NativeKey>((resolve, reject) => {
+function enqueue(prepared: Prepared): Promise<KeyPair> {
+  return new Promise<KeyPair>((resolve, reject) => {
     if (waiting.size === 0) queueMicrotask(flush)
     let group = waiting.get(prepared.group)
     if (!group) {
@@ -342,9 +342,11 @@ function flush(): void {
       binding = native()
       spec = specArg(prepared)
     } catch (err) {
-      for (const job of jobs) job.reject(err)
+      for (const job of jobs) job.reject(fromNative(err))
       continue
     }
+    const { info } = prepared
+    const { extractable } = prepared.resolved
     const chunks = Math.max(Math.min(jobs.length, coreCount()), Math.ceil(jobs.length / MAX_CHUNK))
     const size = Math.ceil(jobs.length / chunks)
     for (let i = 0; i < jobs.length; i += size) {
@@ -353,19 +355,20 @@ function flush(): void {
       try {
         sent = chunk.length === 1 ? binding.generate(spec).then((k) => [k]) : binding.generateBatch(spec, chunk.length)
       } catch (err) {
-        for (const job of chunk) job.reject(err)
+        for (const job of chunk) job.reject(fromNative(err))
         continue
       }
       sent.then(
         (results) => {
-          chunk.forEach((job, k) => {
+          for (let k = 0; k < chunk.length; k++) {
+            const job = chunk[k] as Waiting
             const r = results[k]
-            if (r instanceof Error) job.reject(r)
-            else job.resolve(r as NativeKey)
-          })
+            if (r instanceof Error) job.reject(fromNative(r))
+            else job.resolve(new KeyPair(r as NativeKey, info, extractable))
+          }
         },
         (err) => {
-          for (const job of chunk) job.reject(err)
+          for (const job of chunk) job.reject(fromNative(err))
         },
       )
     }
@@ -377,15 +380,28 @@ function flush(): void {
  * Rejects with typed errors (ERR_KEY_LENGTH, ERR_UNSUPPORTED_ALGORITHM,
  * ERR_NOT_SUPPORTED_ON_PLATFORM, ERR_INVALID_REQUEST, ERR_PROVIDER).
  */
-export async function generateKey(spec: KeySpec): Promise<KeyPair> {
-  const p = lookup(spec)
-  let handle: NativeKey
+export function generateKey(spec: KeySpec): Promise<KeyPair> {
+  let p: Prepared
   try {
-    handle = await (p.batched ? enqueue(p) : native().generate(specArg(p)))
+    p = lookup(spec) // throws the typed errors of the table (or a spec getter's own error)
   } catch (err) {
-    throw fromNative(err)
+    return Promise.reject(err)
   }
-  return new KeyPair(handle, p.info, p.resolved.extractable)
+  if (p.batched) return enqueue(p)
+  let sent: Promise<NativeKey>
+  try {
+    sent = native().generate(specArg(p))
+  } catch (err) {
+    return Promise.reject(fromNative(err))
+  }
+  const { info } = p
+  const { extractable } = p.resolved
+  return sent.then(
+    (handle) => new KeyPair(handle, info, extractable),
+    (err) => {
+      throw fromNative(err)
+    },
+  )
 }
 
 /**

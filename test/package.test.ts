@@ -101,6 +101,15 @@ function buildPrebuild(target: string): void {
   for (const f of readdirSync(join(copy, 'prebuilds', ARCH))) cpSync(join(copy, 'prebuilds', ARCH, f), join(target, f))
 }
 
+/** A prebuild older than any native source or binding.gyp was built from other code: rebuild it. */
+function stale(dir: string): boolean {
+  const built = Math.min(...readdirSync(dir).map((n) => statSync(join(dir, n)).mtimeMs))
+  const sources = execFileSync('git', ['ls-files', 'native', 'binding.gyp'], { cwd: ROOT, encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+  return sources.some((f) => existsSync(join(ROOT, f)) && statSync(join(ROOT, f)).mtimeMs > built)
+}
+
 interface Packed {
   tarball: string
   files: string[]
@@ -113,7 +122,10 @@ beforeAll(() => {
       throw new Error(`${f} is missing: run \`npm run build:ts\` first (\`npm test\` does)`)
   }
   const prebuilds = join(ROOT, 'prebuilds', ARCH)
-  if (!existsSync(prebuilds) || !readdirSync(prebuilds).some((n) => n.endsWith('.node'))) buildPrebuild(prebuilds)
+  if (!existsSync(prebuilds) || !readdirSync(prebuilds).some((n) => n.endsWith('.node')) || stale(prebuilds)) {
+    rmSync(prebuilds, { recursive: true, force: true })
+    buildPrebuild(prebuilds)
+  }
   const dest = join(WORK, 'pack')
   mkdirSync(dest)
   const r = run(process.execPath, [NPM, 'pack', '--ignore-scripts', '--json', '--pack-destination', dest], {
