@@ -97,11 +97,18 @@ Napi::Error CodedError(Napi::Env env, const char* code, const std::string& messa
 
 class NativeKey : public Napi::ObjectWrap<NativeKey> {
  public:
+  // The methods are plain functions on the prototype rather than ObjectWrap
+  // instance methods: destroy() removes the wrap and frees the native object
+  // at once (a key destroyed in a synchronous loop leaves nothing behind for
+  // a finalizer that only runs when the loop yields), and the methods of a
+  // destroyed key must then still answer (ERR_KEY_DESTROYED, destroyed: true).
   static Napi::Function Define(Napi::Env env) {
-    return DefineClass(
-        env, "NativeKey",
-        {InstanceMethod<&NativeKey::ExportBlob>("exportBlob"), InstanceMethod<&NativeKey::Destroy>("destroy"),
-         InstanceAccessor<&NativeKey::Destroyed>("destroyed")});
+    Napi::Function ctor = DefineClass(env, "NativeKey", {});
+    Napi::Object proto = ctor.Get("prototype").As<Napi::Object>();
+    proto.Set("exportBlob", Napi::Function::New<&NativeKey::ExportBlob>(env, "exportBlob"));
+    proto.Set("destroy", Napi::Function::New<&NativeKey::Destroy>(env, "destroy"));
+    proto.DefineProperty(Napi::PropertyDescriptor::Accessor<&NativeKey::Destroyed>("destroyed"));
+    return ctor;
   }
 
   explicit NativeKey(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeKey>(info) {
@@ -133,7 +140,25 @@ class NativeKey : public Napi::ObjectWrap<NativeKey> {
   }
 
  private:
-  Napi::Value ExportBlob(const Napi::CallbackInfo& info) {
+  // `this` of a method call, if it is a live NativeKey of this env: null for
+  // a destroyed one (its wrap is gone) and for any other object, so that a
+  // method called on a foreign object never reinterprets its wrapped pointer.
+  static NativeKey* From(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    void* p = nullptr;
+    if (!info.This().IsObject() || napi_unwrap(env, info.This(), &p) != napi_ok || p == nullptr) return nullptr;
+    NativeKey* key = static_cast<NativeKey*>(p);
+    const std::unordered_set<NativeKey*>& live = env.GetInstanceData<AddonData>()->registry->live;
+    return live.count(key) != 0 ? key : nullptr;
+  }
+
+  static Napi::Value ExportBlob(const Napi::CallbackInfo& info) {
+    NativeKey* self = From(info);
+    if (self == nullptr) throw CodedError(info.Env(), "ERR_KEY_DESTROYED", "the key was destroyed");
+    return self->DoExportBlob(info);
+  }
+
+  Napi::Value DoExportBlob(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!key_) throw CodedError(env, "ERR_KEY_DESTROYED", "the key was destroyed");
     std::string kind = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
@@ -161,12 +186,23 @@ class NativeKey : public Napi::ObjectWrap<NativeKey> {
     return Napi::Buffer<uint8_t>::Copy(env, out.data(), out.size());
   }
 
-  Napi::Value Destroy(const Napi::CallbackInfo& info) {
-    Release();
+  // Releases the key and frees this object now: the wrap is removed first,
+  // so the GC finalizer will not run for it (idempotent: a second call finds
+  // no wrap).
+  static Napi::Value Destroy(const Napi::CallbackInfo& info) {
+    NativeKey* self = From(info);
+    if (self != nullptr) {
+      self->Release();
+      void* unused = nullptr;
+      if (napi_remove_wrap(info.Env(), info.This(), &unused) == napi_ok) delete self;
+    }
     return info.Env().Undefined();
   }
 
-  Napi::Value Destroyed(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), !key_); }
+  static Napi::Value Destroyed(const Napi::CallbackInfo& info) {
+    NativeKey* self = From(info);
+    return Napi::Boolean::New(info.Env(), self == nullptr || !self->key_);
+  }
 
   std::unique_ptr<pk::Key> key_;
   bool extractable_ = false;

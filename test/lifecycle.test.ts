@@ -89,6 +89,54 @@ describe('extractable: false', () => {
   })
 })
 
+describe('destroy() on the raw handle frees it at once', () => {
+  it('the handle answers after destroy: destroyed is true, exportBlob throws ERR_KEY_DESTROYED, destroy is idempotent', async () => {
+    const b = native()
+    const before = b.liveHandles()
+    const handle = await b.generate({ algorithm: 'ECDSA_P256', length: 256, extractable: true })
+    expect(b.liveHandles()).toEqual({ process: before.process + 1, env: before.env + 1 })
+    handle.destroy()
+    // freed now, not when the GC finds the JS object
+    expect(b.liveHandles()).toEqual(before)
+    expect(handle.destroyed).toBe(true)
+    expect(() => handle.exportBlob('public')).toThrow(expect.objectContaining({ code: 'ERR_KEY_DESTROYED' }))
+    handle.destroy()
+    expect(handle.destroyed).toBe(true)
+  })
+
+  it('a synchronous loop of generateKeySync + destroy leaves no native object behind, before it yields', async () => {
+    const { generateKeySync } = await import('../src/index.js')
+    const b = native()
+    const before = b.liveHandles()
+    for (let i = 0; i < 20_000; i++) {
+      const k = generateKeySync({ algorithm: 'EdDSA', curve: 'Ed25519' })
+      k.export({ format: 'jwk' })
+      k.destroy()
+    }
+    expect(b.liveHandles()).toEqual(before)
+  })
+
+  it('its methods called on other objects (plain, or a destroyed key) do not reach native memory', async () => {
+    const b = native()
+    const handle = await b.generate({ algorithm: 'EdDSA', curve: 'Ed25519', length: 255, extractable: true })
+    const proto = Object.getPrototypeOf(handle) as {
+      exportBlob(this: unknown, kind: string): Buffer
+      destroy(this: unknown): void
+    }
+    const destroyedGetter = Object.getOwnPropertyDescriptor(proto, 'destroyed')?.get as (this: unknown) => boolean
+    for (const other of [{}, Object.create(proto), []]) {
+      expect(() => proto.exportBlob.call(other, 'public')).toThrow(
+        expect.objectContaining({ code: 'ERR_KEY_DESTROYED' }),
+      )
+      expect(() => proto.destroy.call(other)).not.toThrow()
+      expect(destroyedGetter.call(other)).toBe(true)
+    }
+    expect(handle.destroyed).toBe(false)
+    expect(handle.exportBlob('public').length).toBeGreaterThan(0)
+    handle.destroy()
+  })
+})
+
 describe('the native boundary re-checks what it is given', () => {
   it.each([
     [{ algorithm: 'RSA', length: 2047, extractable: true }, 'ERR_KEY_LENGTH'],
