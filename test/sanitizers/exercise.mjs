@@ -199,7 +199,9 @@ export async function everyAlgorithm(pk, { small = false, rounds = 1 } = {}) {
 export async function nativeErrorPaths(binding) {
   const bad = [
     [undefined, 'ERR_INVALID_REQUEST'],
-    [42, 'ERR_INVALID_REQUEST'],
+    [1e9, 'ERR_INVALID_REQUEST'], // a prepared-spec id that does not exist
+    [-1, 'ERR_INVALID_REQUEST'],
+    [0.5, 'ERR_INVALID_REQUEST'],
     [{}, 'ERR_INVALID_REQUEST'],
     [{ algorithm: 7, length: 0 }, 'ERR_INVALID_REQUEST'],
     [{ algorithm: 'x'.repeat(65), length: 0 }, 'ERR_INVALID_REQUEST'],
@@ -236,13 +238,35 @@ export async function nativeErrorPaths(binding) {
   }
   handle.destroy()
   await expectCode(() => handle.exportBlob('public'), 'ERR_KEY_DESTROYED', 'raw exportBlob after destroy')
+  handle.destroy()
+  check(handle.destroyed === true, 'destroyed after destroy')
+  // the prototype's methods on objects that are not live keys
+  const proto = Object.getPrototypeOf(handle)
+  for (const other of [{}, [], Object.create(proto), handle]) {
+    await expectCode(() => proto.exportBlob.call(other, 'public'), 'ERR_KEY_DESTROYED', 'exportBlob on a non-key')
+    proto.destroy.call(other)
+  }
+  // generateSync and prepared specs: the same checks, on the calling thread
+  for (const [spec, code] of bad) {
+    await expectCode(() => binding.generateSync(spec), code, `native generateSync(${JSON.stringify(spec)})`)
+  }
+  await expectCode(
+    () => binding.prepare({ algorithm: 'RSA', length: 1024, seed: new Uint8Array(32) }),
+    'ERR_INVALID_REQUEST',
+    'prepare() with a seed',
+  )
+  const id = binding.prepare({ algorithm: 'EdDSA', curve: 'Ed25519', length: 255, extractable: true })
+  const sync = binding.generateSync(id)
+  check(sync.exportBlob('private').length > 0, 'a prepared spec generates')
+  sync.destroy()
+  for (const k of await binding.generateBatch(id, 3)) k.destroy()
   for (const n of [-1, 1.5, 2 ** 20 + 1, Number.NaN, '8']) {
     await expectCode(() => binding.randomBytes(n), 'ERR_INVALID_REQUEST', `randomBytes(${String(n)})`)
   }
   check(binding.randomBytes(0).length === 0, 'randomBytes(0)')
   check(binding.randomBytes(2 ** 20).length === 2 ** 20, 'randomBytes(1 MiB)')
   binding.capabilities()
-  return bad.length + 4 + 4 + 1 + 5
+  return 2 * bad.length + 4 + 4 + 1 + 4 + 1 + 5
 }
 
 /** Generates `count` keys and drops them; collects until the finalizers ran. Returns the live counts. */
