@@ -201,6 +201,8 @@ interface Prepared {
   readonly info: KeyInfo
   /** Small keys go through the per-turn batches (see enqueue). */
   readonly batched: boolean
+  /** A lone request is generated on the JS thread (see INLINE). */
+  readonly inline: boolean
   /** Equal native specs share a batch. */
   readonly group: string
   /** Kept in the Map: may be prepared natively. */
@@ -260,6 +262,8 @@ function prepare(spec: KeySpec, key: string | undefined): Prepared {
     resolved,
     info,
     batched: BATCHED.has(resolved.algorithm) && !resolved.native.seed,
+    inline:
+      !resolved.native.seed && INLINE.has(`${resolved.algorithm}|${resolved.curve ?? resolved.parameterSet ?? ''}`),
     group: groupKey(resolved.native),
     kept: keep,
     nativeId: undefined,
@@ -301,6 +305,25 @@ const BATCHED: ReadonlySet<Algorithm> = new Set<Algorithm>([
 ])
 const MAX_CHUNK = 32
 
+// The keys whose generation costs less than a threadpool round trip costs the
+// JS thread (queueing the work, waking a pool thread, the completion callback:
+// some 20 µs): P-256 (about 15 µs with OpenSSL), X25519 and Ed25519 (35–40 µs),
+// ML-KEM-512/768 (30–50 µs). A request for one of them that is alone in its
+// turn of the event loop (`await generateKey()` in a loop) is generated on the
+// JS thread in a setImmediate callback — the loop still yields to I/O between
+// keys — instead of going to the threadpool; requests made together still go
+// to the threadpool in batches, one work item per core, and so does a lone
+// request while batches are still on the threadpool (it joins the parallel
+// work instead of holding up the JS thread).
+const INLINE: ReadonlySet<string> = new Set([
+  'ECDSA_P256|P-256',
+  'ECDH_P256|P-256',
+  'ECDH|X25519',
+  'EdDSA|Ed25519',
+  'ML-KEM|512',
+  'ML-KEM|768',
+])
+
 let cores: number | undefined
 /** availableParallelism() is a system call: asked once. */
 const coreCount = (): number => {
@@ -312,6 +335,9 @@ interface Waiting {
   resolve: (key: KeyPair) => void
   reject: (err: unknown) => void
 }
+
+/** Batches sent to the threadpool and not yet completed. */
+let workItems = 0
 
 /** The requests of this turn, grouped by spec (equal specs share one native call). */
 let waiting = new Map<string, { prepared: Prepared; jobs: Waiting[] }>()
@@ -331,11 +357,27 @@ function enqueue(prepared: Prepared): Promise<KeyPair> {
   })
 }
 
+function generateInline(prepared: Prepared, job: Waiting): void {
+  let handle: NativeKey
+  try {
+    const binding = native()
+    handle = binding.generateSync(specArg(prepared))
+  } catch (err) {
+    job.reject(fromNative(err))
+    return
+  }
+  job.resolve(new KeyPair(handle, prepared.info, prepared.resolved.extractable))
+}
+
 /** Sends each group of this turn as one work item per core (at most MAX_CHUNK keys each). */
 function flush(): void {
   const groups = waiting
   waiting = new Map()
   for (const { prepared, jobs } of groups.values()) {
+    if (jobs.length === 1 && prepared.inline && workItems === 0) {
+      setImmediate(generateInline, prepared, jobs[0] as Waiting)
+      continue
+    }
     let binding: ReturnType<typeof native>
     let spec: NativeSpec | number
     try {
@@ -358,8 +400,10 @@ function flush(): void {
         for (const job of chunk) job.reject(fromNative(err))
         continue
       }
+      workItems++
       sent.then(
         (results) => {
+          workItems--
           for (let k = 0; k < chunk.length; k++) {
             const job = chunk[k] as Waiting
             const r = results[k]
@@ -368,6 +412,7 @@ function flush(): void {
           }
         },
         (err) => {
+          workItems--
           for (const job of chunk) job.reject(fromNative(err))
         },
       )

@@ -5,7 +5,7 @@
  * request fails only itself.
  */
 import { createPublicKey, sign, verify } from 'node:crypto'
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { generateKey } from '../src/index.js'
 import { native } from '../src/native.js'
 import { expectCode } from './helpers.js'
@@ -80,5 +80,80 @@ describe('native generateBatch', () => {
   it('refuses seeded specs (deterministic keys are made one at a time)', async () => {
     const spec = { algorithm: 'ML-KEM', parameterSet: '768', length: 0, extractable: true, seed: new Uint8Array(64) }
     await expectCode(() => native().generateBatch(spec, 2), 'ERR_INVALID_REQUEST')
+  })
+})
+
+describe('a lone request for a microsecond key is generated on the JS thread', () => {
+  const b = native() as unknown as Record<string, (...args: unknown[]) => unknown>
+  const real = { generateSync: b.generateSync, generateBatch: b.generateBatch, generate: b.generate }
+  const calls = { generateSync: 0, generateBatch: 0, generate: 0 }
+  const spy = (): void => {
+    for (const name of ['generateSync', 'generateBatch', 'generate'] as const) {
+      calls[name] = 0
+      const fn = real[name] as (...args: unknown[]) => unknown
+      b[name] = (...args: unknown[]) => {
+        calls[name]++
+        return fn.apply(b, args)
+      }
+    }
+  }
+  afterEach(() => Object.assign(b, real))
+
+  it.each([
+    [{ algorithm: 'ECDSA_P256' }, true],
+    [{ algorithm: 'ECDH', curve: 'X25519' }, true],
+    [{ algorithm: 'EdDSA', curve: 'Ed25519' }, true],
+    [{ algorithm: 'ECDSA_P384' }, false],
+    [{ algorithm: 'EdDSA', curve: 'Ed448' }, false],
+  ])('%o one at a time: on the JS thread: %s', async (spec, inline) => {
+    spy()
+    const ds = new Set<unknown>()
+    for (let i = 0; i < 20; i++) {
+      const k = await generateKey(spec)
+      ds.add(k.export({ format: 'jwk' }).d)
+      k.destroy()
+    }
+    expect(ds.size).toBe(20)
+    expect(calls.generateSync).toBe(inline ? 20 : 0)
+    expect(calls.generate + calls.generateBatch).toBe(inline ? 0 : 20)
+  })
+
+  it('requests made together go to the threadpool, and so does a lone one while a batch is there', async () => {
+    spy()
+    const first = Array.from({ length: 8 }, () => generateKey({ algorithm: 'ECDSA_P256' }))
+    // the next turn: one request while the batch above is (most likely) still on the threadpool
+    await new Promise((r) => setImmediate(r))
+    const pendingBatches = calls.generateBatch + calls.generate
+    const lone = generateKey({ algorithm: 'ECDSA_P256' })
+    const keys = await Promise.all([...first, lone])
+    expect(calls.generateBatch).toBeGreaterThanOrEqual(1)
+    expect(pendingBatches).toBeGreaterThanOrEqual(1)
+    // 8 together never run on the JS thread; the lone one may have (if the batch had finished)
+    expect(calls.generateSync).toBeLessThanOrEqual(1)
+    expect(new Set(keys.map((k) => k.export({ format: 'jwk' }).d)).size).toBe(9)
+    for (const k of keys) k.destroy()
+  })
+
+  it('the event loop still turns between keys made one at a time (setImmediate, not a microtask loop)', async () => {
+    let turns = 0
+    let stop = false
+    const tick = (): void => {
+      turns++
+      if (!stop) setImmediate(tick)
+    }
+    setImmediate(tick)
+    for (let i = 0; i < 50; i++) (await generateKey({ algorithm: 'EdDSA', curve: 'Ed25519' })).destroy()
+    const during = turns
+    stop = true
+    expect(during).toBeGreaterThanOrEqual(25)
+  })
+
+  it('a provider failure on the JS thread rejects that request with a typed error', async () => {
+    b.generateSync = () => {
+      throw Object.assign(new Error('simulated provider failure'), { code: 'ERR_PROVIDER', opensslCode: 7 })
+    }
+    const err = await expectCode(generateKey({ algorithm: 'ECDH', curve: 'X25519' }), 'ERR_PROVIDER')
+    expect(err.message).toContain('simulated provider failure')
+    expect((err as unknown as { opensslCode: number }).opensslCode).toBe(7)
   })
 })
