@@ -41,29 +41,35 @@ interface Seen {
 }
 const seen: Seen[] = []
 const binding = native()
-const realGenerate = binding.generate
+const real = { generate: binding.generate, generateSync: binding.generateSync, generateBatch: binding.generateBatch }
 
-beforeAll(() => {
-  binding.generate = async (spec) => {
-    const handle = await realGenerate.call(binding, spec)
-    const observed: NativeKey = {
-      exportBlob(kind) {
-        const buf = handle.exportBlob(kind)
-        seen.push({ kind, buf, copy: Buffer.from(buf) })
-        return buf
-      },
-      destroy() {
-        handle.destroy()
-      },
-      get destroyed() {
-        return handle.destroyed
-      },
-    }
-    return observed
+/** The handle, with every blob it hands out recorded. */
+function observed(handle: NativeKey): NativeKey {
+  return {
+    exportBlob(kind) {
+      const buf = handle.exportBlob(kind)
+      seen.push({ kind, buf, copy: Buffer.from(buf) })
+      return buf
+    },
+    destroy() {
+      handle.destroy()
+    },
+    get destroyed() {
+      return handle.destroyed
+    },
   }
+}
+
+// every way the TypeScript layer gets a key: one on the threadpool, one on the
+// JS thread (a lone small key), a batch
+beforeAll(() => {
+  binding.generate = async (spec) => observed(await real.generate.call(binding, spec))
+  binding.generateSync = (spec) => observed(real.generateSync.call(binding, spec))
+  binding.generateBatch = async (spec, n) =>
+    (await real.generateBatch.call(binding, spec, n)).map((k) => (k instanceof Error ? k : observed(k)))
 })
 afterAll(() => {
-  binding.generate = realGenerate
+  Object.assign(binding, real)
   for (const s of seen) s.copy.fill(0)
 })
 
