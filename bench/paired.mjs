@@ -166,7 +166,7 @@ async function main() {
     node: process.version,
     openssl: process.versions.openssl,
     node24: n24
-      ? spawnSync(n24, ['-p', '`${process.version} (OpenSSL ${process.versions.openssl})`'], {
+      ? spawnSync(n24, ['-p', 'process.version + " (OpenSSL " + process.versions.openssl + ")"'], {
           encoding: 'utf8',
         }).stdout.trim()
       : null,
