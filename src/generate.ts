@@ -313,8 +313,9 @@ const MAX_CHUNK = 32
 // JS thread in a setImmediate callback — the loop still yields to I/O between
 // keys — instead of going to the threadpool; requests made together still go
 // to the threadpool in batches, one work item per core, and so does a lone
-// request while batches are still on the threadpool (it joins the parallel
-// work instead of holding up the JS thread).
+// request while the threadpool has a batch per core already (it joins the
+// parallel work instead of holding up the JS thread); with fewer in flight
+// (two callers awaiting in turn) it is cheaper made here.
 const INLINE: ReadonlySet<string> = new Set([
   'ECDSA_P256|P-256',
   'ECDH_P256|P-256',
@@ -374,7 +375,7 @@ function flush(): void {
   const groups = waiting
   waiting = new Map()
   for (const { prepared, jobs } of groups.values()) {
-    if (jobs.length === 1 && prepared.inline && workItems === 0) {
+    if (jobs.length === 1 && prepared.inline && workItems < coreCount()) {
       setImmediate(generateInline, prepared, jobs[0] as Waiting)
       continue
     }

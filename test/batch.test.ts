@@ -118,7 +118,7 @@ describe('a lone request for a microsecond key is generated on the JS thread', (
     expect(calls.generate + calls.generateBatch).toBe(inline ? 0 : 20)
   })
 
-  it('requests made together go to the threadpool, and so does a lone one while a batch is there', async () => {
+  it('requests made together go to the threadpool, and so does a lone one while there is a batch per core', async () => {
     spy()
     const first = Array.from({ length: 8 }, () => generateKey({ algorithm: 'ECDSA_P256' }))
     // the next turn: one request while the batch above is (most likely) still on the threadpool
