@@ -1,7 +1,7 @@
 // Paired A/B runs for the "within 5% of node:crypto" targets (RSA and ML-*, where the
 // two sides share the same OpenSSL and the honest answer is "the same").
 //
-//   node bench/paired.mjs [--rounds 8] [--only ML-KEM,RSA-2048] [--scale 1] [--write]
+//   node bench/paired.mjs [--rounds 8] [--only ML-KEM,RSA-2048] [--pairs sync,x16] [--scale 1] [--write]
 //
 // The main run measures each cell's runs back to back, minutes apart from the cell it is
 // compared with; on a shared 2-core VM the machine's speed drifts by more than 5% over that
@@ -42,13 +42,14 @@ const PAIRS = [
 ]
 
 function parseArgs(argv) {
-  const o = { rounds: 8, only: null, scale: 1, write: false }
+  const o = { rounds: 8, only: null, scale: 1, write: false, pairs: null }
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]
     if (a === '--rounds') o.rounds = Number(argv[++i])
     else if (a === '--only') o.only = argv[++i].split(',')
     else if (a === '--scale') o.scale = Number(argv[++i])
     else if (a === '--write') o.write = true
+    else if (a === '--pairs') o.pairs = argv[++i].split(',')
     else throw new Error(`unknown option ${a}`)
   }
   if (!Number.isInteger(o.rounds) || o.rounds < 2) throw new Error('--rounds takes an integer ≥ 2')
@@ -114,7 +115,7 @@ async function main() {
       rows.push({ alg: id, error: 'needs Node.js 24 (bash scripts/fetch-nodes.sh linux)' })
       continue
     }
-    for (const [label, a, b] of PAIRS) {
+    for (const [label, a, b] of PAIRS.filter(([l]) => !opts.pairs || opts.pairs.includes(l === '×16' ? 'x16' : l))) {
       const runSec = sec * opts.scale
       const base = { alg: id, runs: 1, runSec, warmSec: Math.min(0.3, runSec), minKeys: 1, pkg: root }
       const ratios = []
