@@ -317,14 +317,25 @@ async function settle() {
 // young generation growing to its default size under the allocation pressure (heapTotal grows,
 // heapUsed does not; it plateaus); the second window starts from that settled heap, so its growth
 // is what keeps growing per key.
-async function memory({ keys, destroy, inFlight = 16, alg = 'P-256' }) {
+async function memory({ keys, destroy, inFlight = 16, alg = 'P-256', impl = 'ours' }) {
   if (!Number.isInteger(keys) || keys < 1) throw new Error('memory: keys must be a positive integer')
-  const { generateKey } = await ours()
-  const spec = BY_ID.get(alg).ours
-  const one = async () => {
-    const kp = await generateKey({ ...spec })
-    kp.export({ format: 'jwk' })
-    if (destroy) kp.destroy()
+  let one
+  if (impl === 'node') {
+    // the reference: node:crypto's fastest way to the same private JWK, the same loop shape
+    const { generateKeyPair } = await import('node:crypto')
+    const [type, opts] = nodeOptions(BY_ID.get(alg), 'jwk', {})
+    one = () =>
+      new Promise((resolve, reject) => {
+        generateKeyPair(type, opts, (err, _pub, priv) => (err ? reject(err) : resolve(priv)))
+      })
+  } else {
+    const { generateKey } = await ours()
+    const spec = BY_ID.get(alg).ours
+    one = async () => {
+      const kp = await generateKey({ ...spec })
+      kp.export({ format: 'jwk' })
+      if (destroy) kp.destroy()
+    }
   }
   // warm-up: the addon, the JIT and the allocator's first arenas
   await runAsync(one, inFlight, 0, 2000)
@@ -353,6 +364,7 @@ async function memory({ keys, destroy, inFlight = 16, alg = 'P-256' }) {
   return {
     keys,
     destroy,
+    impl,
     seconds,
     rssBeforeMb: before.rss,
     rssAfterMb: afterRun,

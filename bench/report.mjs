@@ -381,6 +381,7 @@ export function targetRows(results) {
   //    generation growing to its default size) and over the second (what grows per key)
   const mb = (x) => (Number.isFinite(x) ? `${x.toFixed(1)} MB` : '·')
   for (const m of results.memory ?? []) {
+    if (m.impl === 'node') continue // the reference run: in the memory table, not a target
     const keys = m.keys.toLocaleString('en-US')
     const how = m.destroy ? 'destroy()' : 'left to the GC'
     const limit = (10 * m.keys) / 200000
@@ -425,7 +426,9 @@ function memoryTable(results) {
   const rows = (results.memory ?? []).map((m) =>
     m.ok
       ? [
-          `${m.keys.toLocaleString('en-US')} × P-256 generate + JWK${m.destroy ? ' + destroy()' : ', left to the GC'}`,
+          m.impl === 'node'
+            ? `${m.keys.toLocaleString('en-US')} × P-256, node:crypto generateKeyPair → JWK (reference)`
+            : `${m.keys.toLocaleString('en-US')} × P-256 generate + JWK${m.destroy ? ' + destroy()' : ', left to the GC'}`,
           f(m.rssBeforeMb),
           f(m.rssAfterMb),
           f(m.rssAfterGcMb),

@@ -297,6 +297,8 @@ async function main() {
     ? [
         { keys: opts.memoryKeys, destroy: true },
         { keys: opts.memoryKeys, destroy: false },
+        // node:crypto in the same loop, for reference (V8's heap grows under it too)
+        { keys: opts.memoryKeys, destroy: false, impl: 'node' },
       ]
     : []
   // a memory run measures two windows of memoryKeys keys each
@@ -400,7 +402,9 @@ async function main() {
 
   const memory = []
   for (const m of memoryRuns) {
-    log(`bench: memory — ${m.keys} P-256 keys, ${m.destroy ? 'destroy()' : 'left to the GC'} …`)
+    log(
+      `bench: memory — ${m.keys} P-256 keys, ${m.impl === 'node' ? 'node:crypto (reference)' : m.destroy ? 'destroy()' : 'left to the GC'} …`,
+    )
     const r = await runChild(
       mainNode,
       ['--expose-gc', CHILD, 'memory', JSON.stringify({ ...m, pkg })],
