@@ -8,31 +8,14 @@
  * No assertion depends on timing.
  */
 
-import { spawnSync } from 'node:child_process'
 import { createPublicKey, verify } from 'node:crypto'
 import { Worker } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 import { generateKey } from '../src/index.js'
 import { native } from '../src/native.js'
+import { type ChildRun as Child, runSnippet as runChild } from './helpers.js'
 
 const dist = new URL('../dist/esm/index.js', import.meta.url).href
-
-interface Child {
-  stdout: string
-  stderr: string
-  status: number | null
-  signal: NodeJS.Signals | null
-}
-
-/** Runs an ES module snippet in a fresh node against the built package; never throws. */
-function runChild(code: string, flags: string[] = []): Child {
-  const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', code], {
-    encoding: 'utf8',
-    env: { ...process.env, PK_DIST: dist },
-    timeout: 300_000,
-  })
-  return { stdout: r.stdout, stderr: r.stderr, status: r.status, signal: r.signal }
-}
 
 /** The last stdout line as JSON, after asserting a clean exit (status 0, nothing on stderr). */
 function cleanResult<T>(r: Child): T {

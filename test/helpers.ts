@@ -1,5 +1,5 @@
 /** Shared test helpers. */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -65,4 +65,26 @@ export function sshKeygenFingerprint(line: string): string {
   } finally {
     rmSync(dir, { recursive: true, force: true })
   }
+}
+
+/** What a child node process did. */
+export interface ChildRun {
+  stdout: string
+  stderr: string
+  status: number | null
+  signal: NodeJS.Signals | null
+}
+
+/**
+ * Runs an ES module snippet in a fresh node (the one running the tests) against the built
+ * package, whose dist/esm/index.js URL it finds in process.env.PK_DIST; never throws.
+ */
+export function runSnippet(code: string, flags: string[] = []): ChildRun {
+  const dist = new URL('../dist/esm/index.js', import.meta.url).href
+  const r = spawnSync(process.execPath, [...flags, '--input-type=module', '-e', code], {
+    encoding: 'utf8',
+    env: { ...process.env, PK_DIST: dist },
+    timeout: 300_000,
+  })
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status, signal: r.signal }
 }

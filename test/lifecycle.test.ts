@@ -4,29 +4,11 @@
  * generations, and a worker thread's env teardown — each native key is
  * released exactly once (counted by the addon's liveHandles diagnostics).
  */
-import { execFileSync } from 'node:child_process'
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { generateKey, type KeyPair } from '../src/index.js'
 import { native } from '../src/native.js'
-import { expectCode } from './helpers.js'
-
-const dist = new URL('../dist/esm/index.js', import.meta.url).href
-
-/** Runs an ES module snippet in a fresh node (the one running the tests) against the built package. */
-function runChild(code: string, flags: string[] = []): { stdout: string; stderr: string; status: number } {
-  try {
-    const stdout = execFileSync(process.execPath, [...flags, '--input-type=module', '-e', code], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PK_DIST: dist },
-    })
-    return { stdout, stderr: '', status: 0 }
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; status: number }
-    return { stdout: e.stdout, stderr: e.stderr, status: e.status }
-  }
-}
+import { expectCode, runSnippet as runChild } from './helpers.js'
 
 describe('destroy()', () => {
   it('releases the native key at once; later use throws ERR_KEY_DESTROYED; destroying again is harmless', async () => {
