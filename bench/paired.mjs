@@ -9,12 +9,13 @@
 // ours and node:crypto one after the other (each in its own process, after a warm-up), in
 // alternating order (AB, BA, AB, …), and the figure is the median of the per-round ratios:
 // drift that is slow next to one round cancels out. Nothing here asserts a time.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { BY_ID } from './algorithms.mjs'
+import { runChild } from './proc.mjs'
 import { fmtRate } from './report.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -67,27 +68,7 @@ function node24() {
 }
 
 function child(bin, cell) {
-  return new Promise((resolve) => {
-    const p = spawn(bin, ['--no-warnings', CHILD, JSON.stringify(cell)], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let out = ''
-    let err = ''
-    p.stdout.on('data', (d) => {
-      out += d
-    })
-    p.stderr.on('data', (d) => {
-      err += d
-    })
-    const timer = setTimeout(() => p.kill('SIGKILL'), (cell.runSec * 6 + 60) * 1000)
-    p.on('close', () => {
-      clearTimeout(timer)
-      const line = out.split('\n').find((l) => l.startsWith('@@RESULT '))
-      if (!line) return resolve({ ok: false, error: err.trim().split('\n').pop() ?? 'no result' })
-      resolve(JSON.parse(line.slice(9)))
-    })
-  })
+  return runChild(bin, [CHILD, JSON.stringify(cell)], cell.runSec * 6 + 60)
 }
 
 const median = (xs) => {

@@ -5,13 +5,14 @@
 // the other, so nothing that one implementation leaves behind (threads, GC debt,
 // node:crypto KeyGenJob objects — which on Node 20 can deadlock in their destructor
 // in a later GC when mixed with other work) touches another's figure.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ALGORITHMS, selectAlgorithms } from './algorithms.mjs'
 import { BULK_PER_CALL, buildPlan } from './plan.mjs'
+import { runChild } from './proc.mjs'
 import { fmtRate, renderDetail, renderReport, summarize } from './report.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -141,38 +142,6 @@ function readNpmrcNodedir() {
 }
 
 /** Runs one child; resolves with its @@RESULT object (or an error object). */
-function runChild(bin, args, timeoutSec) {
-  return new Promise((resolve) => {
-    const child = spawn(bin, ['--no-warnings', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d) => {
-      stdout += d
-    })
-    child.stderr.on('data', (d) => {
-      stderr += d
-    })
-    let timedOut = false
-    const timer = setTimeout(() => {
-      timedOut = true
-      child.kill('SIGKILL')
-    }, timeoutSec * 1000)
-    child.on('close', (code, signal) => {
-      clearTimeout(timer)
-      const line = stdout.split('\n').find((l) => l.startsWith('@@RESULT '))
-      if (line) {
-        try {
-          return resolve(JSON.parse(line.slice(9)))
-        } catch {}
-      }
-      const why = timedOut
-        ? `timed out after ${Math.round(timeoutSec)} s (killed)`
-        : `exited with ${signal ?? code}: ${stderr.trim().split('\n').slice(-1)[0] ?? ''}`
-      resolve({ ok: false, timedOut, error: why })
-    })
-  })
-}
-
 /** Copies what `import('platform-keygen')` loads into bench/.pkg (dependencies still resolve from the repo). */
 function snapshot(from) {
   rmSync(SNAPSHOT, { recursive: true, force: true })
