@@ -358,16 +358,28 @@ function enqueue(prepared: Prepared): Promise<KeyPair> {
   })
 }
 
+/** One key of a resolved spec on this thread (generateKeySync, and lone small keys). */
+function generateHere(p: Prepared): KeyPair {
+  const binding = native()
+  const arg = specArg(p)
+  const handle = call(() => binding.generateSync(arg))
+  return new KeyPair(handle, p.info, p.resolved.extractable)
+}
+
 function generateInline(prepared: Prepared, job: Waiting): void {
-  let handle: NativeKey
+  let key: KeyPair
   try {
-    const binding = native()
-    handle = binding.generateSync(specArg(prepared))
+    key = generateHere(prepared)
   } catch (err) {
     job.reject(fromNative(err))
     return
   }
-  job.resolve(new KeyPair(handle, prepared.info, prepared.resolved.extractable))
+  job.resolve(key)
+}
+
+/** How many keys each work item of an n-key batch gets: one item per core, at most `max` keys each. */
+function chunkSize(n: number, max: number): number {
+  return Math.ceil(n / Math.max(Math.min(n, coreCount()), Math.ceil(n / max)))
 }
 
 /** Sends each group of this turn as one work item per core (at most MAX_CHUNK keys each). */
@@ -390,8 +402,7 @@ function flush(): void {
     }
     const { info } = prepared
     const { extractable } = prepared.resolved
-    const chunks = Math.max(Math.min(jobs.length, coreCount()), Math.ceil(jobs.length / MAX_CHUNK))
-    const size = Math.ceil(jobs.length / chunks)
+    const size = chunkSize(jobs.length, MAX_CHUNK)
     for (let i = 0; i < jobs.length; i += size) {
       const chunk = jobs.slice(i, i + size)
       let sent: Promise<(NativeKey | Error)[]>
@@ -459,11 +470,7 @@ export function generateKey(spec: KeySpec): Promise<KeyPair> {
  * generateKey.
  */
 export function generateKeySync(spec: KeySpec): KeyPair {
-  const p = lookup(spec)
-  const binding = native()
-  const arg = specArg(p)
-  const handle = call(() => binding.generateSync(arg))
-  return new KeyPair(handle, p.info, p.resolved.extractable)
+  return generateHere(lookup(spec))
 }
 
 /** The most keys one generateKeys() call makes. */
@@ -493,8 +500,7 @@ export async function generateKeys(spec: KeySpec, count: number): Promise<KeyPai
   const sends: Promise<(NativeKey | Error)[]>[] = []
   try {
     if (p.batched) {
-      const chunks = Math.max(Math.min(count, coreCount()), Math.ceil(count / BULK_CHUNK))
-      const size = Math.ceil(count / chunks)
+      const size = chunkSize(count, BULK_CHUNK)
       for (let i = 0; i < count; i += size) sends.push(binding.generateBatch(arg, Math.min(size, count - i)))
     } else {
       for (let i = 0; i < count; i++) sends.push(binding.generate(arg).then((k) => [k]))
