@@ -4,9 +4,11 @@
 // build (binding.gyp conditions / CMake if(WIN32)): native/openssl/ on Linux
 // and macOS, native/cng/ on Windows. Nothing in shared code tests the platform.
 //
-// Threading: Generate() runs on libuv threadpool threads, concurrently with
-// itself. Key::Export(), RandomBytes() and GetCapabilities() run on the JS
-// thread. A Key is never used from two threads at once.
+// Threading: Generate(), Import() and the Key operations run on libuv
+// threadpool threads, concurrently with themselves. Key::Export(),
+// RandomBytes() and GetCapabilities() run on the JS thread. The addon keeps a
+// Key alive (shared ownership) while any operation on it is in flight, so
+// destroy() during an operation frees it when the operation ends.
 #pragma once
 
 #include <atomic>
@@ -87,6 +89,22 @@ struct KeySpec {
 
 enum class BlobKind { kPublic, kPrivate, kSeed };
 
+// Options of one operation (validated in TypeScript first).
+struct OpParams {
+  // Digest for RSA / ECDSA / DSA signatures and for OAEP: "SHA-1" (verify and
+  // OAEP only) "SHA-256" "SHA-384" "SHA-512". Empty for Ed25519 / Ed448 / ML-DSA.
+  std::string hash;
+  // RSA signatures: "pkcs1" | "pss"; RSA encryption: "oaep" | "pkcs1".
+  std::string padding;
+  // PSS salt length in bytes; -1 = the digest's length.
+  int32_t saltLength = -1;
+  // ECDSA / DSA: "ieee-p1363" (r||s, JOSE's form; the default) | "der".
+  std::string signatureEncoding = "ieee-p1363";
+  SecureBytes context;  // Ed448 / ML-DSA context string (<= 255 bytes)
+  SecureBytes label;    // OAEP label
+  bool allowPkcs1Decrypt = false;
+};
+
 // An error as the provider reported it. code is one of the project's error
 // codes (DESIGN.md "Errors"); status / opensslCode keep the provider's number.
 struct Status {
@@ -132,9 +150,69 @@ class Key {
   // OpenSSL; sign/verify, agree with a peer, or encapsulate/decapsulate on
   // CNG. Runs on a threadpool thread, right after generation.
   virtual Status Validate() const = 0;
+
+  // --- operations on the key where it lives (issue 14) ------------------------
+  // Each runs on a threadpool thread (or the calling thread for the *Sync
+  // variants), may run concurrently with other operations on the same key
+  // (they are const and the providers' key objects are safe for concurrent
+  // use), never reads JS memory (inputs were copied into OpParams / SecureBytes
+  // before Execute), and keeps every secret intermediate in SecureBytes.
+  // A Key that cannot do an operation answers ERR_UNSUPPORTED_OPERATION; a
+  // public-only key asked for a private operation answers ERR_UNSUPPORTED_OPERATION
+  // too ("a public key cannot sign"). The defaults below refuse; each
+  // backend overrides what its keys can do. Options were validated in TypeScript;
+  // backends still refuse what would be unsafe (ERR_INVALID_REQUEST).
+  virtual bool HasPrivate() const { return true; }
+  // RSA (PKCS#1 v1.5 / PSS over a digest the backend computes), ECDSA, DSA
+  // (r||s by default, DER on request), Ed25519 / Ed448 (pure; Ed448 context),
+  // ML-DSA (pure; context).
+  virtual Status Sign(const OpParams& /*p*/, const SecureBytes& /*data*/, SecureBytes* /*sig*/) const {
+    return Unsupported("sign");
+  }
+  // *valid = false for a signature that does not verify (never an error);
+  // errors are for keys or options that cannot verify at all.
+  virtual Status Verify(const OpParams& /*p*/, const SecureBytes& /*data*/, const SecureBytes& /*sig*/,
+                        bool* /*valid*/) const {
+    return Unsupported("verify");
+  }
+  // RSA-OAEP (hash + label); PKCS#1 v1.5 encryption only when asked.
+  virtual Status Encrypt(const OpParams& /*p*/, const SecureBytes& /*data*/, SecureBytes* /*out*/) const {
+    return Unsupported("encrypt");
+  }
+  // RSA-OAEP; PKCS#1 v1.5 decryption only when p.allowPkcs1Decrypt and the
+  // provider does implicit rejection (OpenSSL >= 3.2), else ERR_UNSUPPORTED_OPERATION.
+  virtual Status Decrypt(const OpParams& /*p*/, const SecureBytes& /*data*/, SecureBytes* /*out*/) const {
+    return Unsupported("decrypt");
+  }
+  // ECDH / X25519 / X448 / DH: the raw shared secret, big-endian, the length of
+  // the field (as node's diffieHellman). peer is a key of the same algorithm and
+  // curve/group (public part used); ERR_INVALID_KEY for a peer that is off the
+  // curve, of another curve, or gives an all-zero secret (small order).
+  virtual Status Derive(const Key& /*peer*/, SecureBytes* /*secret*/) const { return Unsupported("derive"); }
+  // ML-KEM: public key -> (ciphertext, shared secret); private -> secret.
+  virtual Status Encapsulate(SecureBytes* /*ciphertext*/, SecureBytes* /*secret*/) const {
+    return Unsupported("encapsulate");
+  }
+  virtual Status Decapsulate(const SecureBytes& /*ciphertext*/, SecureBytes* /*secret*/) const {
+    return Unsupported("decapsulate");
+  }
+
+ protected:
+  static Status Unsupported(const char* op) {
+    return Status::Fail("ERR_UNSUPPORTED_OPERATION", std::string("this key cannot ") + op);
+  }
 };
 
 Status Generate(const KeySpec& spec, std::unique_ptr<Key>* out);
+
+// A key from material: blob is a CNG blob (native/blob.h layouts, the one
+// interchange format; the TypeScript layer turns JWK / SPKI / PKCS#8 / raw
+// bytes into it). kind is kPublic or kPrivate (kSeed for ML-DSA / ML-KEM).
+// spec names the algorithm / curve / parameter set exactly as for Generate;
+// spec.extractable = false makes an imported private key non-extractable.
+// The provider's checks run (public key on the curve / valid; private:
+// pairwise consistency): a key that fails them is ERR_INVALID_KEY.
+Status Import(const KeySpec& spec, BlobKind kind, const SecureBytes& blob, std::unique_ptr<Key>* out);
 
 Status RandomBytes(uint8_t* out, size_t n);
 
