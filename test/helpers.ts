@@ -1,9 +1,10 @@
 /** Shared test helpers. */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { gunzipSync } from 'node:zlib'
 import { expect } from 'vitest'
 import { capabilities } from '../src/index.js'
 
@@ -45,11 +46,18 @@ export function opensslCheck(pem: string, kind: 'private' | 'public'): string {
   }
 }
 
-/** Loads a Wycheproof vector file from ../shared/vectors/wycheproof/. */
-export function wycheproofPath(name: string): string {
-  const dir =
-    process.env.PLATFORM_KEYGEN_VECTORS ?? fileURLToPath(new URL('../../shared/vectors/wycheproof/', import.meta.url))
-  return join(dir, name)
+const VECTORS = fileURLToPath(new URL('./vectors/wycheproof/', import.meta.url))
+
+/**
+ * A Wycheproof vector file (`NAME.json`) from test/vectors/wycheproof/, parsed. The files are
+ * kept there gzipped (`NAME.json.gz`, see its SOURCE); a plain `NAME.json` is read as well.
+ */
+export function readWycheproof<T = unknown>(name: string): T {
+  const plain = join(VECTORS, name)
+  const text = existsSync(plain)
+    ? readFileSync(plain, 'utf8')
+    : gunzipSync(readFileSync(`${plain}.gz`)).toString('utf8')
+  return JSON.parse(text) as T
 }
 
 /** `ssh-keygen -l -f` on an OpenSSH public key line; returns its one-line fingerprint. */

@@ -7,10 +7,9 @@
  */
 import * as nodeCrypto from 'node:crypto'
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { capabilities, generateKey, jwkToMaterial, parseBlob, privateKeyDer, writeBlob } from '../src/index.js'
-import { expectCode, hasPostQuantum, wycheproofPath } from './helpers.js'
+import { expectCode, hasPostQuantum, readWycheproof } from './helpers.js'
 
 const PQ = hasPostQuantum()
 
@@ -34,7 +33,7 @@ interface DsaGroup {
   publicKey: string
 }
 
-const load = <T>(name: string): T => JSON.parse(readFileSync(wycheproofPath(name), 'utf8')) as T
+const load = readWycheproof
 const hex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'))
 /** The key bytes after a PQ blob's header and parameter-set name (read without our parser). */
 function keyOf(blob: Uint8Array): Buffer {

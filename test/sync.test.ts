@@ -4,12 +4,11 @@
  * and a cached resolution must never make a bad spec pass.
  */
 import { sign, verify } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { keptSpecCount } from '../src/generate.js'
 import { capabilities, generateKey, generateKeySync, KeyPair } from '../src/index.js'
 import { native } from '../src/native.js'
-import { expectCode, hasPostQuantum, opensslCheck, wycheproofPath } from './helpers.js'
+import { expectCode, hasPostQuantum, opensslCheck, readWycheproof } from './helpers.js'
 
 const PQ = hasPostQuantum()
 const OKP = capabilities().provider === 'openssl'
@@ -98,9 +97,9 @@ describe('generateKeySync', () => {
   })
 
   it.runIf(PQ)('ML-KEM-768 from a Wycheproof seed gives exactly the vector’s keys', () => {
-    const file = JSON.parse(readFileSync(wycheproofPath('mlkem_768_keygen_seed_test.json'), 'utf8')) as {
+    const file = readWycheproof<{
       testGroups: { tests: { seed: string; ek: string }[] }[]
-    }
+    }>('mlkem_768_keygen_seed_test.json')
     const t = file.testGroups[0]?.tests[0]
     if (!t) throw new Error('the vector file has no tests')
     const kp = generateKeySync({ algorithm: 'ML-KEM', parameterSet: '768', seed: Buffer.from(t.seed, 'hex') })
