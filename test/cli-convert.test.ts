@@ -9,9 +9,10 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { cli, expectMode, have, jsonLines, ok, publicMode, tempDir } from './cli-helpers.js'
-import { hasPostQuantum, opensslCheck } from './helpers.js'
+import { nodeCryptoHasPostQuantum, opensslCheck } from './helpers.js'
 
-const PQ = hasPostQuantum()
+/** node:crypto reads ML-DSA / ML-KEM keys (Node 24+); Node 22's cannot, pq-noble.test.ts checks them there. */
+const NODE_PQ = nodeCryptoHasPostQuantum()
 
 const JWK_KINDS: { name: string; args: string[] }[] = [
   { name: 'RSA 2048', args: ['rsa', '--bits', '2048'] },
@@ -63,7 +64,7 @@ function roundTrips(kinds: { name: string; args: string[] }[], note: string): vo
 
 describe('convert round trips', () => {
   roundTrips(JWK_KINDS, '')
-  describe.skipIf(!PQ)("ML-DSA / ML-KEM (Node 24's OpenSSL 3.5 reads the PEM)", () => {
+  describe.skipIf(!NODE_PQ)("ML-DSA / ML-KEM (Node 24's node:crypto reads the PEM; Node 22's cannot)", () => {
     roundTrips(PQ_KINDS, ' (with Node 24 crypto)')
   })
 

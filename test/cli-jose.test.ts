@@ -9,9 +9,11 @@ import { join } from 'node:path'
 import { CompactEncrypt, compactDecrypt, importJWK, type JWK, jwtVerify, SignJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { cli, expectMode, fails, jsonLines, ok, publicMode, ROOT, tempDir } from './cli-helpers.js'
-import { hasPostQuantum, opensslCheck } from './helpers.js'
+import { hasPostQuantum, nodeCryptoHasPostQuantum, opensslCheck } from './helpers.js'
 
 const PQ = hasPostQuantum()
+/** node:crypto reads ML-DSA / ML-KEM keys (Node 24+); Node 22's cannot, pq-noble.test.ts checks them there. */
+const NODE_PQ = nodeCryptoHasPostQuantum()
 
 function jwkOut(args: string[]): JWK & Record<string, unknown> {
   return JSON.parse(ok(cli(args)).stdout)
@@ -112,7 +114,7 @@ describe('<JWA alg>: key pairs that jose uses', () => {
     expect(JSON.parse(readFileSync(join(dir, 'es.pub.jwk'), 'utf8'))).toEqual(publicOf(priv))
   })
 
-  it.skipIf(!PQ)("ML-DSA-65 (Node 24): the AKP JWK signs and verifies with Node 24's crypto", () => {
+  it.skipIf(!NODE_PQ)("ML-DSA-65 (Node 24+): the AKP JWK signs and verifies with Node 24's crypto", () => {
     const jwk = jwkOut(['ML-DSA-65'])
     expect(jwk).toMatchObject({ kty: 'AKP', alg: 'ML-DSA-65' })
     const key = createPrivateKey({ key: jwk as never, format: 'jwk' })
@@ -120,15 +122,18 @@ describe('<JWA alg>: key pairs that jose uses', () => {
     expect(verify(null, msg, createPublicKey(key), sign(null, msg, key))).toBe(true)
   })
 
-  it.skipIf(!PQ)("ML-KEM-768 (Node 24): the AKP JWK (alg ML-KEM-768, 64-byte seed) works with Node 24's crypto", () => {
-    const jwk = jwkOut(['ML-KEM-768'])
-    expect(jwk).toMatchObject({ kty: 'AKP', alg: 'ML-KEM-768' })
-    expect(Buffer.from(jwk.priv as string, 'base64url')).toHaveLength(64)
-    const key = createPrivateKey({ key: jwk as never, format: 'jwk' })
-    const { sharedKey, ciphertext } = encapsulate(createPublicKey(key))
-    expect(decapsulate(key, ciphertext)).toEqual(sharedKey)
-    expect(ok(cli(['ML-KEM-1024', '--format', 'pem'])).stdout).toMatch(/^-----BEGIN PRIVATE KEY-----\n/)
-  })
+  it.skipIf(!NODE_PQ)(
+    "ML-KEM-768 (Node 24+): the AKP JWK (alg ML-KEM-768, 64-byte seed) works with Node 24's crypto",
+    () => {
+      const jwk = jwkOut(['ML-KEM-768'])
+      expect(jwk).toMatchObject({ kty: 'AKP', alg: 'ML-KEM-768' })
+      expect(Buffer.from(jwk.priv as string, 'base64url')).toHaveLength(64)
+      const key = createPrivateKey({ key: jwk as never, format: 'jwk' })
+      const { sharedKey, ciphertext } = encapsulate(createPublicKey(key))
+      expect(decapsulate(key, ciphertext)).toEqual(sharedKey)
+      expect(ok(cli(['ML-KEM-1024', '--format', 'pem'])).stdout).toMatch(/^-----BEGIN PRIVATE KEY-----\n/)
+    },
+  )
 
   it.skipIf(PQ)(
     'ML-DSA-65 / ML-KEM-768 on a runtime without them: exit 1, ERR_NOT_SUPPORTED_ON_PLATFORM (as `ml-dsa` says)',

@@ -1,5 +1,6 @@
 /** Shared test helpers. */
 import { execFileSync, spawnSync } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -10,10 +11,25 @@ import { capabilities } from '../src/index.js'
 
 export const NODE_MAJOR = Number(process.versions.node.split('.')[0])
 
-/** Whether this runtime's provider has ML-DSA / ML-KEM (Node 24: OpenSSL 3.5). */
+/** Whether this runtime's provider has ML-DSA / ML-KEM (OpenSSL 3.5: Node 22.x with it, 24, 26). */
 export function hasPostQuantum(): boolean {
   const a = capabilities().algorithms
   return Boolean(a['ML-DSA']?.supported && a['ML-KEM']?.supported)
+}
+
+/**
+ * Whether node:crypto itself has ML-DSA and ML-KEM keys (Node 24+).
+ * (Node 22's OpenSSL 3.5 has them, so hasPostQuantum() is true there, but its node:crypto cannot
+ * use such keys: the cross-checks there use @noble/post-quantum, test/pq-oracle.ts.)
+ */
+export function nodeCryptoHasPostQuantum(): boolean {
+  try {
+    generateKeyPairSync('ml-dsa-44' as never)
+    generateKeyPairSync('ml-kem-512' as never)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** Asserts that fn throws (or the promise rejects) with the given error code. */
