@@ -196,6 +196,8 @@ describe('<JWA alg>: errors', () => {
     [['ES256', '--crv', 'P-384'], 2, 'ERR_JOSE_NOT_SUPPORTED'],
     [['ECDH-ES', '--crv', 'P-999'], 2, 'ERR_JOSE_NOT_SUPPORTED'],
     [['ECDH-ES', '--crv', 'X448', '--format', 'openssh'], 2, 'ERR_UNSUPPORTED_FORMAT'],
+    [['ECDH-ES', '--crv', 'P-256', '--format', 'openssh'], 2, 'ERR_UNSUPPORTED_FORMAT'],
+    [['ECDH-ES+A128KW', '--crv', 'P-521', '--format', 'openssh', '--public'], 2, 'ERR_UNSUPPORTED_FORMAT'],
     [['HS256', '--format', 'pem'], 2, 'ERR_UNSUPPORTED_FORMAT'],
     [['HS256', '--public'], 2, 'ERR_INVALID_REQUEST'],
     [['HS256', '--pub', 'x.jwk'], 2, 'ERR_INVALID_REQUEST'],

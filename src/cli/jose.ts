@@ -19,7 +19,7 @@ import { JwkStore } from '../store/jwk-store.js'
 import { type GeneratedKey, type Job, OUTPUT_OPTIONS, outputPlan, runBatch } from './batch.js'
 import { type CommandDef, intOption, stringOption, type Values } from './command.js'
 import { checkTargets, type OutputFile, writeFilesAtomic } from './files.js'
-import { keyPairSource, kindOf, secretSource } from './output.js'
+import { checkOpenSshUsage, keyPairSource, kindOf, secretSource } from './output.js'
 import { asUsage, EXIT_OK, withFix } from './report.js'
 
 const usage = (message: string): never => {
@@ -114,6 +114,13 @@ export const JWA_COMMAND: CommandDef = {
     }
     if (described.kind === 'ML-KEM' && (crv !== undefined || bits !== undefined)) {
       usage(`--crv and --bits do not apply to ${alg}: its parameter set fixes the key`)
+    }
+    if (described.kind === 'EC' && ECDH_ALGORITHMS.includes(alg)) {
+      try {
+        checkOpenSshUsage('ECDH', described.curve, values.format)
+      } catch (err) {
+        throw asUsage(err)
+      }
     }
     const plan = outputPlan({ format: 'jwk', ...values }, described.kind, described.curve)
     // the JWK says which algorithm the key is for, as jose's JWK results do
