@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'ERR_STORE_CORRUPT'
   | 'ERR_STORE_LOCKED'
   | 'ERR_STORE_PASSPHRASE'
+  | 'ERR_STORE_NOT_FOUND'
 
 export class PlatformKeygenError extends Error {
   /** The code of this class of error. */
@@ -132,6 +133,18 @@ export class StoreLockedError extends PlatformKeygenError {
 /** A JWK store's private keys need a passphrase, and none or a wrong one was given. */
 export class StorePassphraseError extends PlatformKeygenError {
   static override code = 'ERR_STORE_PASSPHRASE' as const
+}
+
+/** A JWK store file that does not exist where one was to be read (the CLI's `jwks --store FILE`). */
+export class StoreNotFoundError extends PlatformKeygenError {
+  static override code = 'ERR_STORE_NOT_FOUND' as const
+  /** The store file. */
+  readonly path: string
+
+  constructor(message: string, path: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.path = path
+  }
 }
 
 const byCode: Record<string, new (message: string, options?: { cause?: unknown }) => PlatformKeygenError> = {

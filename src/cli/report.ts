@@ -66,6 +66,8 @@ function defaultFix(code: string, command: string | undefined): string {
       return 'the store file was left untouched: restore it from a backup, or point --store at another file'
     case 'ERR_STORE_LOCKED':
       return 'another process holds the store lock (FILE.lock): retry when it is done'
+    case 'ERR_STORE_NOT_FOUND':
+      return 'check the path, or pass --create to start an empty store there'
     case 'ERR_STORE_PASSPHRASE':
       return "give the store's passphrase with --passphrase-file FILE"
     case 'EEXIST':
