@@ -11,6 +11,9 @@ import { describe, expect, it } from 'vitest'
 import { cli, expectMode, have, jsonLines, ok, publicMode, tempDir } from './cli-helpers.js'
 import { nodeCryptoHasPostQuantum, opensslCheck } from './helpers.js'
 
+/** openssl genpkey prints progress dots on stderr: keep them out of the test report. */
+const QUIET: { stdio: ['ignore', 'pipe', 'pipe'] } = { stdio: ['ignore', 'pipe', 'pipe'] }
+
 /** node:crypto reads ML-DSA / ML-KEM keys (Node 24+); Node 22's cannot, pq-noble.test.ts checks them there. */
 const NODE_PQ = nodeCryptoHasPostQuantum()
 
@@ -140,7 +143,7 @@ describe('convert round trips', () => {
     ]
     for (const [name, args] of gens) {
       const file = join(dir, `${name}.pem`)
-      execFileSync('openssl', ['genpkey', ...args, '-out', file])
+      execFileSync('openssl', ['genpkey', ...args, '-out', file], QUIET)
       const jwk = ok(cli(['convert', file, '--to', 'jwk'])).stdout
       const pem = ok(cli(['convert', '-', '--to', 'pem'], { input: jwk })).stdout
       expect(createPrivateKey(pem).export({ format: 'jwk' })).toEqual(
@@ -148,18 +151,26 @@ describe('convert round trips', () => {
       )
       expect(opensslCheck(pem, 'private')).toMatch(/valid/i)
     }
-    execFileSync('openssl', [
-      'genpkey',
-      '-genparam',
-      '-algorithm',
-      'DSA',
-      '-pkeyopt',
-      'dsa_paramgen_bits:1024',
-      '-out',
-      join(dir, 'dsap.pem'),
-    ])
-    execFileSync('openssl', ['genpkey', '-paramfile', join(dir, 'dsap.pem'), '-out', join(dir, 'dsa.pem')])
-    execFileSync('openssl', ['genpkey', '-algorithm', 'DH', '-pkeyopt', 'group:ffdhe2048', '-out', join(dir, 'dh.pem')])
+    execFileSync(
+      'openssl',
+      [
+        'genpkey',
+        '-genparam',
+        '-algorithm',
+        'DSA',
+        '-pkeyopt',
+        'dsa_paramgen_bits:1024',
+        '-out',
+        join(dir, 'dsap.pem'),
+      ],
+      QUIET,
+    )
+    execFileSync('openssl', ['genpkey', '-paramfile', join(dir, 'dsap.pem'), '-out', join(dir, 'dsa.pem')], QUIET)
+    execFileSync(
+      'openssl',
+      ['genpkey', '-algorithm', 'DH', '-pkeyopt', 'group:ffdhe2048', '-out', join(dir, 'dh.pem')],
+      QUIET,
+    )
     for (const name of ['dsa', 'dh']) {
       const file = join(dir, `${name}.pem`)
       const pem = ok(cli(['convert', file, '--to', 'pem'])).stdout

@@ -126,18 +126,22 @@ describe('runtime errors: exit 1', () => {
 
   it('convert: an encrypted PEM → ERR_INVALID_REQUEST with the openssl fix', () => {
     const dir = tempDir()
-    execFileSync('openssl', [
-      'genpkey',
-      '-algorithm',
-      'EC',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-aes-128-cbc',
-      '-pass',
-      'pass:secret',
-      '-out',
-      join(dir, 'enc.pem'),
-    ])
+    execFileSync(
+      'openssl',
+      [
+        'genpkey',
+        '-algorithm',
+        'EC',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-aes-128-cbc',
+        '-pass',
+        'pass:secret',
+        '-out',
+        join(dir, 'enc.pem'),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     const r = cli(['convert', 'enc.pem', '--to', 'jwk'], { cwd: dir })
     fails(r, 1, 'ERR_INVALID_REQUEST')
     expect(r.stderr).toContain('openssl pkey -in KEY -out plain.pem')
