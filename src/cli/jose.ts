@@ -128,7 +128,7 @@ export const JWA_COMMAND: CommandDef = {
     'platform-keygen ES256',
     'platform-keygen RS256 --bits 3072 --out rs256.jwk --pub rs256.pub.jwk',
     'platform-keygen ECDH-ES --crv X25519 --format jwks --public',
-    'platform-keygen EdDSA --format openssh --out id_ed25519',
+    'platform-keygen EdDSA --format openssh --out ssh_host_ed25519_key',
     'platform-keygen HS256',
     'platform-keygen A256GCM --count 2 --format jwks',
     'platform-keygen ML-DSA-65 --format pem --out ml-dsa-65.pem',
