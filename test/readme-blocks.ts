@@ -4,7 +4,7 @@
  * anything), in order. Used by readme.test.ts (in the checkout) and package.test.ts (in a project
  * that installed the packed tarball).
  */
-import { spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { expect } from 'vitest'
 
@@ -40,14 +40,27 @@ function escapeRegExp(s: string): string {
  * (older ones must fail with a SyntaxError), ML-KEM needs OpenSSL 3.5 (without it the example
  * must fail with ERR_NOT_SUPPORTED_ON_PLATFORM).
  */
-export function checkJsExample(
+export async function checkJsExample(
   code: string,
   options: { cwd: string; node?: string; env?: NodeJS.ProcessEnv; nodeMajor: number; postQuantum: boolean },
-): void {
-  const r = spawnSync(options.node ?? process.execPath, ['--input-type=module', '-e', code], {
-    cwd: options.cwd,
-    env: options.env ?? process.env,
-    encoding: 'utf8',
+): Promise<void> {
+  // asynchronously, so the test worker's event loop keeps answering the runner meanwhile
+  const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(options.node ?? process.execPath, ['--input-type=module', '-e', code], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d
+    })
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d
+    })
+    child.on('error', reject)
+    child.on('close', (status) => resolve({ status, stdout, stderr }))
   })
   if (/^\s*using /m.test(code) && options.nodeMajor < 24) {
     // no `using` syntax before Node 24 (the README says Node.js 24+)

@@ -28,9 +28,12 @@ describe('README examples', () => {
     expect(blocks.length).toBeGreaterThanOrEqual(10)
   })
 
-  it.each(blocks.map((code, i) => [i + 1, code] as const))('example %i runs and prints what it says', (_i, code) => {
-    checkJsExample(code, { cwd: root, nodeMajor: NODE_MAJOR, postQuantum: hasPostQuantum() })
-  })
+  it.each(blocks.map((code, i) => [i + 1, code] as const))(
+    'example %i runs and prints what it says',
+    async (_i, code) => {
+      await checkJsExample(code, { cwd: root, nodeMajor: NODE_MAJOR, postQuantum: hasPostQuantum() })
+    },
+  )
 })
 
 describe("the README's shell blocks", () => {
