@@ -189,7 +189,7 @@ describe('<JWA alg>: secrets', () => {
 
 describe('<JWA alg>: errors', () => {
   const cases: [string[], number, string][] = [
-    [['NOPE256'], 2, 'ERR_JOSE_NOT_SUPPORTED'],
+    [['NOPE256'], 2, 'ERR_UNSUPPORTED_ALGORITHM'],
     [['RS256', '--bits', '1024'], 2, 'ERR_JOSE_NOT_SUPPORTED'],
     [['RS256', '--bits', '2050'], 2, 'ERR_KEY_LENGTH'],
     [['RS256', '--bits', 'big'], 2, 'ERR_INVALID_REQUEST'],
@@ -203,7 +203,7 @@ describe('<JWA alg>: errors', () => {
     [['HS256', '--pub', 'x.jwk'], 2, 'ERR_INVALID_REQUEST'],
     [['HS256', '--crv', 'P-256'], 2, 'ERR_INVALID_REQUEST'],
     [['ML-KEM-768', '--bits', '2048'], 2, 'ERR_INVALID_REQUEST'],
-    [['ML-KEM-999'], 2, 'ERR_JOSE_NOT_SUPPORTED'],
+    [['ML-KEM-999'], 2, 'ERR_UNSUPPORTED_ALGORITHM'],
     [['ML-KEM-768', '--format', 'openssh'], 2, 'ERR_UNSUPPORTED_FORMAT'],
     [['ES256', '--alg', 'ES384'], 2, 'ERR_PARSE_ARGS_UNKNOWN_OPTION'],
     [['ES256', 'ES384'], 2, 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'],
@@ -216,8 +216,10 @@ describe('<JWA alg>: errors', () => {
     })
   }
 
-  it('the fix of a JWA error points at that alg’s --help', () => {
-    expect(cli(['NOPE256']).stderr).toContain('fix: `platform-keygen NOPE256 --help`')
+  it('the fix of a JWA error points at that alg’s --help; an unknown alg gets the nearest names', () => {
+    expect(cli(['ECDH-ES', '--crv', 'P-999']).stderr).toContain('fix: `platform-keygen ECDH-ES --help`')
+    expect(cli(['NOPE256']).stderr).toContain('unknown command or algorithm "NOPE256"')
+    expect(cli(['ML-KEM-999']).stderr).toContain('did you mean `ML-KEM-')
   })
 })
 

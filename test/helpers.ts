@@ -32,24 +32,6 @@ export function nodeCryptoHasPostQuantum(): boolean {
   }
 }
 
-/**
- * Runs fn with the process warnings that match `pattern` kept off the console (Node's own
- * ExperimentalWarning for X448 in WebCrypto, say: printed once per process, it is noise in the
- * test report); every other warning goes out as usual. Resolves to fn's result.
- */
-export async function quietWarning<T>(pattern: RegExp, fn: () => Promise<T>): Promise<T> {
-  const emit = process.emitWarning
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    if (pattern.test(typeof warning === 'string' ? warning : warning.message)) return
-    return (emit as (...a: unknown[]) => void).call(process, warning, ...rest)
-  }) as typeof process.emitWarning
-  try {
-    return await fn()
-  } finally {
-    process.emitWarning = emit
-  }
-}
-
 /** Asserts that fn throws (or the promise rejects) with the given error code. */
 export async function expectCode(fn: (() => unknown) | Promise<unknown>, code: string): Promise<Error> {
   let caught: unknown
