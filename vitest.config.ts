@@ -8,5 +8,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // keeps Node's WebCrypto ExperimentalWarnings (X448, ML-DSA) off the report
+    setupFiles: ['test/setup-warnings.ts'],
   },
 })

@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'ERR_STORE_CORRUPT'
   | 'ERR_STORE_LOCKED'
   | 'ERR_STORE_PASSPHRASE'
+  | 'ERR_STORE_NOT_FOUND'
 
 export class PlatformKeygenError extends Error {
   /** The code of this class of error. */
@@ -112,9 +113,8 @@ export class UnsupportedFormatError extends PlatformKeygenError {
   static override code = 'ERR_UNSUPPORTED_FORMAT' as const
 }
 
-/** A JWK store file that is not a valid store; it is reported, never overwritten. */
-export class StoreCorruptError extends PlatformKeygenError {
-  static override code = 'ERR_STORE_CORRUPT' as const
+/** A JWK store error about one store file, which it names (`path`). */
+export abstract class StoreFileError extends PlatformKeygenError {
   /** The store file. */
   readonly path: string
 
@@ -122,6 +122,11 @@ export class StoreCorruptError extends PlatformKeygenError {
     super(message, options)
     this.path = path
   }
+}
+
+/** A JWK store file that is not a valid store; it is reported, never overwritten. */
+export class StoreCorruptError extends StoreFileError {
+  static override code = 'ERR_STORE_CORRUPT' as const
 }
 
 /** The JWK store's lock stayed held by another live writer for longer than the lock timeout. */
@@ -132,6 +137,11 @@ export class StoreLockedError extends PlatformKeygenError {
 /** A JWK store's private keys need a passphrase, and none or a wrong one was given. */
 export class StorePassphraseError extends PlatformKeygenError {
   static override code = 'ERR_STORE_PASSPHRASE' as const
+}
+
+/** A JWK store file that does not exist where one was to be read (the CLI's `jwks --store FILE`). */
+export class StoreNotFoundError extends StoreFileError {
+  static override code = 'ERR_STORE_NOT_FOUND' as const
 }
 
 const byCode: Record<string, new (message: string, options?: { cause?: unknown }) => PlatformKeygenError> = {

@@ -35,6 +35,7 @@ export {
   ProviderError,
   StoreCorruptError,
   StoreLockedError,
+  StoreNotFoundError,
   StorePassphraseError,
   UnsupportedAlgorithmError,
   UnsupportedFormatError,

@@ -663,7 +663,7 @@ const cliRows: CliRow[] = [
   [['convert', 'exists.pem'], 2, 'ERR_INVALID_REQUEST'],
   [['convert', 'missing.pem', '--to', 'jwk'], 1, 'ENOENT'],
   [['convert', 'not-a-key.pem', '--to', 'jwk'], 1, 'ERR_INVALID_REQUEST'],
-  [['NOPE'], 2, 'ERR_JOSE_NOT_SUPPORTED'],
+  [['NOPE'], 2, 'ERR_UNSUPPORTED_ALGORITHM'],
   [['RS256', '--bits', '1024'], 2, 'ERR_JOSE_NOT_SUPPORTED'],
   [['ES256', '--crv', 'P-384'], 2, 'ERR_JOSE_NOT_SUPPORTED'],
   [['ES256', '--format', 'xml'], 2, 'ERR_INVALID_REQUEST'],

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process'
 import { readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { generateKey } from '../src/index.js'
 import { cli, fails, ok, tempDir } from './cli-helpers.js'
 import { hasPostQuantum } from './helpers.js'
 
@@ -46,6 +47,8 @@ const USAGE: [string[], string][] = [
   [['dh', '--format', 'jwks'], 'ERR_UNSUPPORTED_FORMAT'],
   [['dh', '--format', 'openssh'], 'ERR_UNSUPPORTED_FORMAT'],
   [['ec', '--curve', 'secp256k1', '--format', 'openssh'], 'ERR_UNSUPPORTED_FORMAT'],
+  [['ec', '--curve', 'P-256', '--ecdh', '--format', 'openssh'], 'ERR_UNSUPPORTED_FORMAT'],
+  [['ec', '--curve', 'P-384', '--ecdh', '--format', 'openssh', '--public'], 'ERR_UNSUPPORTED_FORMAT'],
   [['okp', '--curve', 'X25519', '--format', 'openssh'], 'ERR_UNSUPPORTED_FORMAT'],
   [['okp', '--curve', 'Ed448', '--format', 'openssh'], 'ERR_UNSUPPORTED_FORMAT'],
   [['ml-dsa', '--format', 'openssh'], 'ERR_UNSUPPORTED_FORMAT'],
@@ -123,29 +126,57 @@ describe('runtime errors: exit 1', () => {
 
   it('convert: an encrypted PEM → ERR_INVALID_REQUEST with the openssl fix', () => {
     const dir = tempDir()
-    execFileSync('openssl', [
-      'genpkey',
-      '-algorithm',
-      'EC',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-aes-128-cbc',
-      '-pass',
-      'pass:secret',
-      '-out',
-      join(dir, 'enc.pem'),
-    ])
+    execFileSync(
+      'openssl',
+      [
+        'genpkey',
+        '-algorithm',
+        'EC',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-aes-128-cbc',
+        '-pass',
+        'pass:secret',
+        '-out',
+        join(dir, 'enc.pem'),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
     const r = cli(['convert', 'enc.pem', '--to', 'jwk'], { cwd: dir })
     fails(r, 1, 'ERR_INVALID_REQUEST')
     expect(r.stderr).toContain('openssl pkey -in KEY -out plain.pem')
   })
 
-  it('convert: a DSA / DH key to JWK or OpenSSH → ERR_UNSUPPORTED_FORMAT', () => {
+  it('convert: a DSA / DH key to JWK or OpenSSH → ERR_UNSUPPORTED_FORMAT, exit 2 (a --to the key has no form of)', () => {
     const dir = tempDir()
     ok(cli(['dsa', '--bits', '1024', '--out', 'dsa.pem'], { cwd: dir }))
-    fails(cli(['convert', 'dsa.pem', '--to', 'jwk'], { cwd: dir }), 1, 'ERR_UNSUPPORTED_FORMAT')
-    fails(cli(['convert', 'dsa.pem', '--to', 'openssh', '--public'], { cwd: dir }), 1, 'ERR_UNSUPPORTED_FORMAT')
-    fails(cli(['convert', 'dsa.pem', '--to', 'pem', '--type', 'sec1'], { cwd: dir }), 1, 'ERR_UNSUPPORTED_FORMAT')
+    fails(cli(['convert', 'dsa.pem', '--to', 'jwk'], { cwd: dir }), 2, 'ERR_UNSUPPORTED_FORMAT')
+    fails(cli(['convert', 'dsa.pem', '--to', 'openssh', '--public'], { cwd: dir }), 2, 'ERR_UNSUPPORTED_FORMAT')
+    fails(cli(['convert', 'dsa.pem', '--to', 'pem', '--type', 'sec1'], { cwd: dir }), 2, 'ERR_UNSUPPORTED_FORMAT')
+    ok(cli(['okp', '--curve', 'X25519', '--out', 'x.pem'], { cwd: dir }))
+    fails(cli(['convert', 'x.pem', '--to', 'openssh'], { cwd: dir }), 2, 'ERR_UNSUPPORTED_FORMAT')
+  })
+
+  it('OpenSSH has no ECDH keys: refused by the API, by ec --ecdh / ECDH-ES (exit 2, nothing written) and by convert of an ECDH JWK', async () => {
+    const k = await generateKey({ algorithm: 'ECDH_P256' })
+    expect(() => k.publicKey.export({ format: 'openssh' })).toThrow(
+      expect.objectContaining({ code: 'ERR_UNSUPPORTED_FORMAT', message: expect.stringContaining('ECDH P-256') }),
+    )
+    k.destroy()
+    const dir = tempDir()
+    fails(cli(['ec', '--ecdh', '--format', 'openssh', '--out', 'id'], { cwd: dir }), 2, 'ERR_UNSUPPORTED_FORMAT')
+    fails(cli(['ECDH-ES', '--format', 'openssh', '--out', 'id2'], { cwd: dir }), 2, 'ERR_UNSUPPORTED_FORMAT')
+    expect(readdirSync(dir)).toEqual([])
+    for (const [args, file] of [
+      [['ECDH-ES', '--out', 'e.jwk'], 'e.jwk'],
+      [['ec', '--ecdh', '--format', 'jwk', '--use', 'enc', '--out', 'u.jwk'], 'u.jwk'],
+    ] as const) {
+      ok(cli([...args], { cwd: dir }))
+      fails(cli(['convert', file, '--to', 'openssh'], { cwd: dir }), 2, 'ERR_UNSUPPORTED_FORMAT')
+      fails(cli(['convert', file, '--to', 'openssh', '--public'], { cwd: dir }), 2, 'ERR_UNSUPPORTED_FORMAT')
+      // the same key as PEM says nothing of its use: it converts as the EC key it is
+      expect(ok(cli(['convert', file, '--to', 'pem'], { cwd: dir })).stdout).toMatch(/^-----BEGIN PRIVATE KEY-----\n/)
+    }
   })
 
   it('convert: an OpenSSH public key, a symmetric JWK, a JWK set of two → typed errors', () => {

@@ -5,11 +5,8 @@
  * examples must fail with ERR_NOT_SUPPORTED_ON_PLATFORM where the runtime has
  * no ML-DSA / ML-KEM (Node 20), and succeed where it has (Node 24).
  */
-import { spawnSync } from 'node:child_process'
-import { chmodSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { CLI, cli, ok, POSIX, tempDir } from './cli-helpers.js'
+import { cli, cliOnPath, expectExampleRuns, ok, POSIX, tempDir } from './cli-helpers.js'
 import { hasPostQuantum } from './helpers.js'
 
 const PQ = hasPostQuantum()
@@ -30,14 +27,6 @@ function examplesOf(help: string): string[] {
     .split('\n')
     .filter((l) => l.startsWith('  platform-keygen '))
     .map((l) => l.trim())
-}
-
-function shim(): string {
-  const bin = tempDir()
-  const file = join(bin, 'platform-keygen')
-  writeFileSync(file, `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`)
-  chmodSync(file, 0o755)
-  return bin
 }
 
 describe('--help and its examples', () => {
@@ -62,7 +51,7 @@ describe('--help and its examples', () => {
     expect(ok(cli(['-h'])).stdout).toBe(ok(cli(['--help'])).stdout)
   })
 
-  const bin = POSIX ? shim() : ''
+  const bin = POSIX ? cliOnPath() : ''
   for (const name of names) {
     const args = name === '<JWA' ? ['ES256', '--help'] : [name, '--help']
     // the examples are shell lines (quotes, {n}): run with sh, so not on Windows
@@ -75,20 +64,7 @@ describe('--help and its examples', () => {
       const examples = examplesOf(help)
       expect(examples.length).toBeGreaterThan(0)
       const dir = tempDir()
-      for (const example of examples) {
-        const r = spawnSync('sh', ['-c', example], {
-          cwd: dir,
-          encoding: 'utf8',
-          env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
-        })
-        const postQuantum = /\bML-(DSA|KEM)|\bml-(dsa|kem)\b/.test(example)
-        if (postQuantum && !PQ) {
-          expect({ example, status: r.status }).toEqual({ example, status: 1 })
-          expect(r.stderr).toMatch(/^platform-keygen: error ERR_NOT_SUPPORTED_ON_PLATFORM: /)
-        } else {
-          expect({ example, status: r.status, stderr: r.stderr }).toEqual({ example, status: 0, stderr: '' })
-        }
-      }
+      for (const example of examples) expectExampleRuns(example, dir, bin, PQ)
     })
   }
 })

@@ -1,6 +1,7 @@
 /** Helpers for the CLI tests: they run the real binary (dist/esm/cli/main.js) as a child process. */
 import { type SpawnSyncOptions, spawnSync } from 'node:child_process'
 import {
+  chmodSync,
   copyFileSync,
   cpSync,
   existsSync,
@@ -10,6 +11,7 @@ import {
   rmSync,
   statSync,
   symlinkSync,
+  writeFileSync,
 } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
@@ -162,4 +164,32 @@ export function jsonLines(text: string): Record<string, unknown>[] {
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => JSON.parse(l) as Record<string, unknown>)
+}
+
+/** A directory holding a `platform-keygen` that runs the CLI under test, to put on PATH for shell lines. */
+export function cliOnPath(): string {
+  const bin = tempDir()
+  const file = join(bin, 'platform-keygen')
+  writeFileSync(file, `#!/bin/sh\nexec '${process.execPath}' '${CLI}' "$@"\n`)
+  chmodSync(file, 0o755)
+  return bin
+}
+
+/**
+ * Runs an example shell line in `cwd` with cliOnPath()'s `bin` first on PATH: it must succeed
+ * with nothing on stderr, except that an ML-DSA / ML-KEM line must fail with exit 1 and
+ * ERR_NOT_SUPPORTED_ON_PLATFORM where the runtime lacks them (`postQuantum` false).
+ */
+export function expectExampleRuns(line: string, cwd: string, bin: string, postQuantum: boolean): void {
+  const r = spawnSync('sh', ['-c', line], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+  })
+  if (/\bML-(DSA|KEM)|\bml-(dsa|kem)\b/.test(line) && !postQuantum) {
+    expect({ line, status: r.status }).toEqual({ line, status: 1 })
+    expect(r.stderr).toMatch(/^platform-keygen: error ERR_NOT_SUPPORTED_ON_PLATFORM: /)
+  } else {
+    expect({ line, status: r.status, stderr: r.stderr }).toEqual({ line, status: 0, stderr: '' })
+  }
 }

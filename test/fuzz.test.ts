@@ -46,7 +46,8 @@ import {
   writeBlob,
 } from '../src/index.js'
 import { CLI, tempDir } from './cli-helpers.js'
-import { hasPostQuantum } from './helpers.js'
+import { hasPostQuantum, nodeCryptoHasPostQuantum } from './helpers.js'
+import { nobleMlDsaWorks, nobleMlKemWorks } from './pq-oracle.js'
 
 // --- run counts ----------------------------------------------------------------
 
@@ -162,6 +163,7 @@ const kem = nodeCrypto as unknown as {
   decapsulate?: (key: KeyObject, ciphertext: Buffer) => Buffer
 }
 const MESSAGE = Buffer.from('platform-keygen property test')
+const NODE_PQ = nodeCryptoHasPostQuantum()
 
 /** Proves a private/public KeyObject pair is one working key: a signature verifies, an agreement agrees, a KEM round-trips. */
 function works(priv: KeyObject, pub: KeyObject, usage: 'sign' | 'agree' | 'kem'): void {
@@ -191,6 +193,14 @@ function keyPairWorks(k: KeyPair): void {
   const pub = k.publicKey.toKeyObject()
   if (!k.extractable) {
     expect(() => k.toKeyObject()).toThrow(expect.objectContaining({ code: 'ERR_NOT_EXTRACTABLE' }))
+    return
+  }
+  if (k.algorithm.startsWith('ML-') && !NODE_PQ) {
+    // Node 22: OpenSSL 3.5 makes the key, node:crypto cannot use it; noble checks it instead
+    const pkcs8 = k.export({ format: 'der' })
+    const spki = k.publicKey.export({ format: 'der' })
+    if (k.algorithm === 'ML-DSA') nobleMlDsaWorks(k.parameterSet as '44' | '65' | '87', pkcs8, spki)
+    else nobleMlKemWorks(k.parameterSet as '512' | '768' | '1024', pkcs8, spki)
     return
   }
   const priv = k.toKeyObject()

@@ -4,11 +4,10 @@
  * call is all or nothing — when one key fails, the ones made are destroyed.
  */
 import { sign, verify } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import { generateKeys, KeyPair, MAX_KEYS_PER_CALL, ProviderError } from '../src/index.js'
 import { native } from '../src/native.js'
-import { expectCode, hasPostQuantum, opensslCheck, wycheproofPath } from './helpers.js'
+import { expectCode, hasPostQuantum, opensslCheck, readWycheproof } from './helpers.js'
 
 const PQ = hasPostQuantum()
 const live = (): number => native().liveHandles().process
@@ -88,9 +87,9 @@ describe('generateKeys', () => {
   })
 
   it.runIf(PQ)('a seeded ML-KEM-512 key with count 1 is the Wycheproof vector’s', async () => {
-    const file = JSON.parse(readFileSync(wycheproofPath('mlkem_512_keygen_seed_test.json'), 'utf8')) as {
+    const file = readWycheproof<{
       testGroups: { tests: { seed: string; ek: string }[] }[]
-    }
+    }>('mlkem_512_keygen_seed_test.json')
     const t = file.testGroups[0]?.tests[0]
     if (!t) throw new Error('the vector file has no tests')
     const [kp] = await generateKeys({ algorithm: 'ML-KEM', parameterSet: '512', seed: Buffer.from(t.seed, 'hex') }, 1)

@@ -1,18 +1,35 @@
 /** Shared test helpers. */
 import { execFileSync, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { generateKeyPairSync } from 'node:crypto'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { gunzipSync } from 'node:zlib'
 import { expect } from 'vitest'
 import { capabilities } from '../src/index.js'
 
 export const NODE_MAJOR = Number(process.versions.node.split('.')[0])
 
-/** Whether this runtime's provider has ML-DSA / ML-KEM (Node 24: OpenSSL 3.5). */
+/** Whether this runtime's provider has ML-DSA / ML-KEM (OpenSSL 3.5: Node 22.x with it, 24, 26). */
 export function hasPostQuantum(): boolean {
   const a = capabilities().algorithms
   return Boolean(a['ML-DSA']?.supported && a['ML-KEM']?.supported)
+}
+
+/**
+ * Whether node:crypto itself has ML-DSA and ML-KEM keys (Node 24+).
+ * (Node 22's OpenSSL 3.5 has them, so hasPostQuantum() is true there, but its node:crypto cannot
+ * use such keys: the cross-checks there use @noble/post-quantum, test/pq-oracle.ts.)
+ */
+export function nodeCryptoHasPostQuantum(): boolean {
+  try {
+    generateKeyPairSync('ml-dsa-44' as never)
+    generateKeyPairSync('ml-kem-512' as never)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /** Asserts that fn throws (or the promise rejects) with the given error code. */
@@ -45,11 +62,18 @@ export function opensslCheck(pem: string, kind: 'private' | 'public'): string {
   }
 }
 
-/** Loads a Wycheproof vector file from ../shared/vectors/wycheproof/. */
-export function wycheproofPath(name: string): string {
-  const dir =
-    process.env.PLATFORM_KEYGEN_VECTORS ?? fileURLToPath(new URL('../../shared/vectors/wycheproof/', import.meta.url))
-  return join(dir, name)
+const VECTORS = fileURLToPath(new URL('./vectors/wycheproof/', import.meta.url))
+
+/**
+ * A Wycheproof vector file (`NAME.json`) from test/vectors/wycheproof/, parsed. The files are
+ * kept there gzipped (`NAME.json.gz`, see its SOURCE); a plain `NAME.json` is read as well.
+ */
+export function readWycheproof<T = unknown>(name: string): T {
+  const plain = join(VECTORS, name)
+  const text = existsSync(plain)
+    ? readFileSync(plain, 'utf8')
+    : gunzipSync(readFileSync(`${plain}.gz`)).toString('utf8')
+  return JSON.parse(text) as T
 }
 
 /** `ssh-keygen -l -f` on an OpenSSH public key line; returns its one-line fingerprint. */

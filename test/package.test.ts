@@ -37,9 +37,10 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join, relative } from 'node:path'
+import { basename, dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { checkJsExample, commandLines, jsExamples, shBlocks } from './readme-blocks.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const ARCH = `${process.platform}-${process.arch}`
@@ -279,10 +280,15 @@ describe.skipIf(ARCH !== 'linux-x64')('installing the tarball with no compiler o
       npm_config_node_gyp: gypTrap,
       npm_config_update_notifier: 'false',
     }
-    // let the install script talk, so a failure shows why
+    // as the README's Install section says: the tarball beside the project's package.json,
+    // `npm install ./platform-keygen-0.1.0.tgz`; let the install script talk, so a failure shows why
+    const readmeInstall = commandLines(shBlocks()[2] ?? '')
+    expect(readmeInstall).toEqual([`npm install ./${basename(packed.tarball)}`])
+    cpSync(packed.tarball, join(project, basename(packed.tarball)))
+    const [, ...readmeArgs] = (readmeInstall[0] as string).split(' ')
     install = run(
       process.execPath,
-      [NPM, 'install', '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts', packed.tarball],
+      [NPM, ...readmeArgs, '--prefer-offline', '--no-audit', '--no-fund', '--foreground-scripts'],
       { cwd: project, env },
     )
   }, 300_000)
@@ -401,6 +407,24 @@ describe.skipIf(ARCH !== 'linux-x64')('installing the tarball with no compiler o
     expect(r.stdout).toMatch(/node_modules\/platform-keygen\/dist\/esm\/index\.d\.ts/)
     expect(r.stdout).toMatch(/node_modules\/platform-keygen\/dist\/cjs\/index\.d\.ts/)
   })
+
+  it("the README's JavaScript examples run from this project and print what they say", async () => {
+    const examples = jsExamples()
+    expect(examples.length).toBeGreaterThanOrEqual(10)
+    const probe = run(
+      'node',
+      [
+        '--input-type=module',
+        '-e',
+        "import { capabilities } from 'platform-keygen'; console.log(capabilities().algorithms['ML-KEM'].supported)",
+      ],
+      { cwd: project, env },
+    )
+    expect(probe.stderr).toBe('')
+    const postQuantum = probe.stdout.trim() === 'true'
+    const nodeMajor = Number(process.versions.node.split('.')[0])
+    for (const code of examples) await checkJsExample(code, { cwd: project, node: 'node', env, nodeMajor, postQuantum })
+  }, 300_000)
 
   it('the installed package is the packed file list plus nothing built', () => {
     const installed = walk(join(project, 'node_modules', 'platform-keygen')).sort()

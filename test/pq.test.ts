@@ -7,12 +7,12 @@
  */
 import * as nodeCrypto from 'node:crypto'
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
-import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { capabilities, generateKey, jwkToMaterial, parseBlob, privateKeyDer, writeBlob } from '../src/index.js'
-import { expectCode, hasPostQuantum, wycheproofPath } from './helpers.js'
+import { expectCode, hasPostQuantum, nodeCryptoHasPostQuantum, readWycheproof } from './helpers.js'
 
 const PQ = hasPostQuantum()
+const NODE_PQ = nodeCryptoHasPostQuantum()
 
 // CI sets this for its Node 24 run, so the post-quantum suites cannot quietly skip there.
 it.runIf(process.env.PLATFORM_KEYGEN_REQUIRE_PQ === '1')(
@@ -34,7 +34,7 @@ interface DsaGroup {
   publicKey: string
 }
 
-const load = <T>(name: string): T => JSON.parse(readFileSync(wycheproofPath(name), 'utf8')) as T
+const load = readWycheproof
 const hex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'))
 /** The key bytes after a PQ blob's header and parameter-set name (read without our parser). */
 function keyOf(blob: Uint8Array): Buffer {
@@ -118,83 +118,93 @@ describe.runIf(PQ)(`ML-DSA known answers (OpenSSL ${process.versions.openssl})`,
   })
 })
 
-describe.runIf(PQ)('ML-DSA keys work in node:crypto', () => {
-  it.each(['44', '65', '87'])('ML-DSA-%s: PEM, DER, JWK and KeyObject sign/verify, blobs round-trip', async (set) => {
-    const k = await generateKey({ algorithm: 'ML-DSA', parameterSet: set, validate: true })
-    expect(k).toMatchObject({ algorithm: 'ML-DSA', parameterSet: set, length: 0, provider: 'openssl' })
-    const jwk = k.export({ format: 'jwk' })
-    expect(jwk).toMatchObject({ kty: 'AKP', alg: `ML-DSA-${set}` })
-    expect(Buffer.from(jwk.priv as string, 'base64url')).toHaveLength(32)
-    const privs = [
-      createPrivateKey(k.export({ format: 'pem' })),
-      createPrivateKey({ key: k.export({ format: 'der' }), format: 'der', type: 'pkcs8' }),
-      createPrivateKey({ key: jwk as never, format: 'jwk' }),
-      k.toKeyObject(),
-    ]
-    const pub = createPublicKey(k.publicKey.export({ format: 'pem' }))
-    expect(pub.asymmetricKeyType).toBe(`ml-dsa-${set}`)
-    expect(createPublicKey({ key: k.publicKey.export({ format: 'jwk' }) as never, format: 'jwk' }).equals(pub)).toBe(
-      true,
-    )
-    const msg = Buffer.from('post-quantum hello')
-    for (const p of privs) {
-      expect(p.equals(privs[0] as KeyObject)).toBe(true)
-      const sig = sign(null, msg, p)
-      expect(verify(null, msg, pub, sig)).toBe(true)
-      expect(verify(null, Buffer.from('other'), pub, sig)).toBe(false)
-    }
-    // our JWK equals node's for the same key
-    expect(jwk).toEqual((privs[0] as KeyObject).export({ format: 'jwk' }))
-    // SPKI byte-identical to OpenSSL's
-    expect(
-      k.publicKey
-        .export({ format: 'der' })
-        .equals(createPublicKey(privs[0] as KeyObject).export({ format: 'der', type: 'spki' })),
-    ).toBe(true)
-    for (const kind of ['private', 'seed'] as const) {
-      const blob = k.export({ format: 'blob', type: kind })
-      expect(Buffer.from(writeBlob(parseBlob(blob).material, kind)).equals(blob)).toBe(true)
-    }
-    const pubBlob = k.publicKey.export({ format: 'blob' })
-    expect(Buffer.from(writeBlob(jwkToMaterial(k.publicKey.export({ format: 'jwk' })), 'public')).equals(pubBlob)).toBe(
-      true,
-    )
-    expect(Buffer.from(writeBlob(jwkToMaterial(jwk), 'seed')).equals(k.export({ format: 'blob', type: 'seed' }))).toBe(
-      true,
-    )
-  })
-})
-
-describe.runIf(PQ)('ML-KEM keys work in node:crypto', () => {
-  it.each(['512', '768', '1024'])(
-    'ML-KEM-%s: encapsulate to every public form, decapsulate with every private form',
-    async (set) => {
-      const k = await generateKey({ algorithm: 'ML-KEM', parameterSet: set, noKeyValidation: true, validate: true })
-      expect(k).toMatchObject({ algorithm: 'ML-KEM', parameterSet: set, length: 0 })
+describe.runIf(NODE_PQ)(
+  'ML-DSA keys work in node:crypto (node:crypto has ML-DSA/ML-KEM from Node 24; on Node 22 pq-noble.test.ts checks the keys)',
+  () => {
+    it.each(['44', '65', '87'])('ML-DSA-%s: PEM, DER, JWK and KeyObject sign/verify, blobs round-trip', async (set) => {
+      const k = await generateKey({ algorithm: 'ML-DSA', parameterSet: set, validate: true })
+      expect(k).toMatchObject({ algorithm: 'ML-DSA', parameterSet: set, length: 0, provider: 'openssl' })
       const jwk = k.export({ format: 'jwk' })
-      expect(jwk).toMatchObject({ kty: 'AKP', alg: `ML-KEM-${set}` })
-      expect(Buffer.from(jwk.priv as string, 'base64url')).toHaveLength(64)
+      expect(jwk).toMatchObject({ kty: 'AKP', alg: `ML-DSA-${set}` })
+      expect(Buffer.from(jwk.priv as string, 'base64url')).toHaveLength(32)
       const privs = [
         createPrivateKey(k.export({ format: 'pem' })),
         createPrivateKey({ key: k.export({ format: 'der' }), format: 'der', type: 'pkcs8' }),
+        createPrivateKey({ key: jwk as never, format: 'jwk' }),
         k.toKeyObject(),
       ]
-      const pubs = [createPublicKey(k.publicKey.export({ format: 'pem' })), k.publicKey.toKeyObject()]
-      expect((pubs[0] as KeyObject).asymmetricKeyType).toBe(`ml-kem-${set}`)
-      for (const pub of pubs) {
-        const { sharedKey, ciphertext } = kem.encapsulate(pub)
-        expect(sharedKey).toHaveLength(32)
-        for (const priv of privs) expect(kem.decapsulate(priv, ciphertext).equals(sharedKey)).toBe(true)
+      const pub = createPublicKey(k.publicKey.export({ format: 'pem' }))
+      expect(pub.asymmetricKeyType).toBe(`ml-dsa-${set}`)
+      expect(createPublicKey({ key: k.publicKey.export({ format: 'jwk' }) as never, format: 'jwk' }).equals(pub)).toBe(
+        true,
+      )
+      const msg = Buffer.from('post-quantum hello')
+      for (const p of privs) {
+        expect(p.equals(privs[0] as KeyObject)).toBe(true)
+        const sig = sign(null, msg, p)
+        expect(verify(null, msg, pub, sig)).toBe(true)
+        expect(verify(null, Buffer.from('other'), pub, sig)).toBe(false)
       }
-      // a PKCS#8 written from the expanded key alone (no seed) still decapsulates
-      const expanded = parseBlob(k.export({ format: 'blob' })).material
-      const fromExpanded = createPrivateKey({ key: Buffer.from(privateKeyDer(expanded)), format: 'der', type: 'pkcs8' })
-      const { sharedKey, ciphertext } = kem.encapsulate(pubs[0] as KeyObject)
-      expect(kem.decapsulate(fromExpanded, ciphertext).equals(sharedKey)).toBe(true)
+      // our JWK equals node's for the same key
+      expect(jwk).toEqual((privs[0] as KeyObject).export({ format: 'jwk' }))
+      // SPKI byte-identical to OpenSSL's
+      expect(
+        k.publicKey
+          .export({ format: 'der' })
+          .equals(createPublicKey(privs[0] as KeyObject).export({ format: 'der', type: 'spki' })),
+      ).toBe(true)
       for (const kind of ['private', 'seed'] as const) {
         const blob = k.export({ format: 'blob', type: kind })
         expect(Buffer.from(writeBlob(parseBlob(blob).material, kind)).equals(blob)).toBe(true)
       }
-    },
-  )
-})
+      const pubBlob = k.publicKey.export({ format: 'blob' })
+      expect(
+        Buffer.from(writeBlob(jwkToMaterial(k.publicKey.export({ format: 'jwk' })), 'public')).equals(pubBlob),
+      ).toBe(true)
+      expect(
+        Buffer.from(writeBlob(jwkToMaterial(jwk), 'seed')).equals(k.export({ format: 'blob', type: 'seed' })),
+      ).toBe(true)
+    })
+  },
+)
+
+describe.runIf(NODE_PQ)(
+  'ML-KEM keys work in node:crypto (node:crypto has ML-DSA/ML-KEM from Node 24; on Node 22 pq-noble.test.ts checks the keys)',
+  () => {
+    it.each(['512', '768', '1024'])(
+      'ML-KEM-%s: encapsulate to every public form, decapsulate with every private form',
+      async (set) => {
+        const k = await generateKey({ algorithm: 'ML-KEM', parameterSet: set, noKeyValidation: true, validate: true })
+        expect(k).toMatchObject({ algorithm: 'ML-KEM', parameterSet: set, length: 0 })
+        const jwk = k.export({ format: 'jwk' })
+        expect(jwk).toMatchObject({ kty: 'AKP', alg: `ML-KEM-${set}` })
+        expect(Buffer.from(jwk.priv as string, 'base64url')).toHaveLength(64)
+        const privs = [
+          createPrivateKey(k.export({ format: 'pem' })),
+          createPrivateKey({ key: k.export({ format: 'der' }), format: 'der', type: 'pkcs8' }),
+          k.toKeyObject(),
+        ]
+        const pubs = [createPublicKey(k.publicKey.export({ format: 'pem' })), k.publicKey.toKeyObject()]
+        expect((pubs[0] as KeyObject).asymmetricKeyType).toBe(`ml-kem-${set}`)
+        for (const pub of pubs) {
+          const { sharedKey, ciphertext } = kem.encapsulate(pub)
+          expect(sharedKey).toHaveLength(32)
+          for (const priv of privs) expect(kem.decapsulate(priv, ciphertext).equals(sharedKey)).toBe(true)
+        }
+        // a PKCS#8 written from the expanded key alone (no seed) still decapsulates
+        const expanded = parseBlob(k.export({ format: 'blob' })).material
+        const fromExpanded = createPrivateKey({
+          key: Buffer.from(privateKeyDer(expanded)),
+          format: 'der',
+          type: 'pkcs8',
+        })
+        const { sharedKey, ciphertext } = kem.encapsulate(pubs[0] as KeyObject)
+        expect(kem.decapsulate(fromExpanded, ciphertext).equals(sharedKey)).toBe(true)
+        for (const kind of ['private', 'seed'] as const) {
+          const blob = k.export({ format: 'blob', type: kind })
+          expect(Buffer.from(writeBlob(parseBlob(blob).material, kind)).equals(blob)).toBe(true)
+        }
+      },
+    )
+  },
+)

@@ -1,6 +1,6 @@
 /** `convert FILE --to jwk|pem|der|openssh`: PEM, DER or JWK in; any of our formats out. */
 import { readFileSync } from 'node:fs'
-import { InvalidRequestError } from '../errors.js'
+import { InvalidRequestError, UnsupportedFormatError } from '../errors.js'
 import { isPrivate } from '../formats/material.js'
 import { type CommandDef, choiceOption, stringOption } from './command.js'
 import { checkTargets, writeFilesAtomic } from './files.js'
@@ -99,7 +99,13 @@ export const CONVERT_COMMAND: CommandDef = {
       throw asUsage(new InvalidRequestError(`--type ${type} is a private key type; a public key is spki or pkcs1`))
     }
     const source = materialSource(material)
-    const data = publicOnly ? renderPublic(source, render) : renderPrivate(source, render)
+    let data: string | Uint8Array
+    try {
+      data = publicOnly ? renderPublic(source, render) : renderPrivate(source, render)
+    } catch (err) {
+      // a --to the key has no form of is a usage error (exit 2), as for the generating commands
+      throw err instanceof UnsupportedFormatError ? asUsage(err) : err
+    }
     if (out === undefined) {
       process.stdout.write(data)
       return EXIT_OK

@@ -6,10 +6,10 @@
  *    optionally into a JwkStore.
  *  - `jwks`: the public JWK set of a JwkStore.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { generateJwk, parseGenerateJwkRequest } from '../apinizer/generate-jwk.js'
 import { alreadyExists } from '../apinizer/messages.js'
-import { InvalidRequestError, PlatformKeygenError } from '../errors.js'
+import { InvalidRequestError, PlatformKeygenError, StoreNotFoundError, UnsupportedAlgorithmError } from '../errors.js'
 import { b64url } from '../formats/bytes.js'
 import { generateKey } from '../generate.js'
 import { ECDH_ALGORITHMS, ECDH_CURVES, PAIR_ALGORITHMS, SECRET_ALGORITHMS } from '../jose/algorithms.js'
@@ -19,7 +19,7 @@ import { JwkStore } from '../store/jwk-store.js'
 import { type GeneratedKey, type Job, OUTPUT_OPTIONS, outputPlan, runBatch } from './batch.js'
 import { type CommandDef, intOption, stringOption, type Values } from './command.js'
 import { checkTargets, type OutputFile, writeFilesAtomic } from './files.js'
-import { keyPairSource, kindOf, secretSource } from './output.js'
+import { checkOpenSshUsage, keyPairSource, kindOf, secretSource } from './output.js'
 import { asUsage, EXIT_OK, withFix } from './report.js'
 
 const usage = (message: string): never => {
@@ -70,6 +70,47 @@ function describeAlg(alg: string, crv: string | undefined): { kind: string; curv
 
 const { alg: _alg, ...JWA_OUTPUT_OPTIONS } = OUTPUT_OPTIONS
 
+/** Every JWA algorithm the `<JWA alg>` command takes. */
+const JWA_NAMES: readonly string[] = [
+  ...Object.keys(PAIR_ALGORITHMS),
+  ...ECDH_ALGORITHMS,
+  ...Object.keys(SECRET_ALGORITHMS),
+  'ML-KEM-512',
+  'ML-KEM-768',
+  'ML-KEM-1024',
+]
+
+/** The commands of the dispatcher (src/cli/run.ts), for suggestions. */
+const COMMAND_NAMES = ['rsa', 'dsa', 'dh', 'ec', 'okp', 'ml-dsa', 'ml-kem', 'jwk', 'jwks', 'convert', 'info']
+
+/** Levenshtein distance, case-insensitive. */
+function distance(a: string, b: string): number {
+  const x = a.toLowerCase()
+  const y = b.toLowerCase()
+  let row = Array.from({ length: y.length + 1 }, (_, j) => j)
+  for (let i = 1; i <= x.length; i++) {
+    const next = [i]
+    for (let j = 1; j <= y.length; j++) {
+      next[j] = Math.min(
+        (row[j] as number) + 1,
+        (next[j - 1] as number) + 1,
+        (row[j - 1] as number) + (x[i - 1] === y[j - 1] ? 0 : 1),
+      )
+    }
+    row = next
+  }
+  return row[y.length] as number
+}
+
+/** The (up to three) commands or algorithms nearest to what was typed, as `a`, `b` or `c`. */
+function nearest(typed: string): string {
+  const ranked = [...COMMAND_NAMES, ...JWA_NAMES]
+    .map((name) => ({ name, d: distance(typed, name) }))
+    .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
+  const best = ranked.slice(0, 3).map((r) => `\`${r.name}\``)
+  return best.length > 1 ? `${best.slice(0, -1).join(', ')} or ${best.at(-1)}` : (best[0] as string)
+}
+
 export const JWA_COMMAND: CommandDef = {
   name: '<JWA alg>',
   summary: 'Generate a key for a JOSE algorithm (RS256, ES256, EdDSA, ECDH-ES, ML-DSA-65, ML-KEM-768, HS256, ...).',
@@ -87,7 +128,7 @@ export const JWA_COMMAND: CommandDef = {
     'platform-keygen ES256',
     'platform-keygen RS256 --bits 3072 --out rs256.jwk --pub rs256.pub.jwk',
     'platform-keygen ECDH-ES --crv X25519 --format jwks --public',
-    'platform-keygen EdDSA --format openssh --out id_ed25519',
+    'platform-keygen EdDSA --format openssh --out ssh_host_ed25519_key',
     'platform-keygen HS256',
     'platform-keygen A256GCM --count 2 --format jwks',
     'platform-keygen ML-DSA-65 --format pem --out ml-dsa-65.pem',
@@ -98,6 +139,17 @@ export const JWA_COMMAND: CommandDef = {
     const crv = stringOption(values, 'crv')
     const bits = values.bits === undefined ? undefined : intOption(values, 'bits', 2048, 0, Number.MAX_SAFE_INTEGER)
     const what = describeAlg(alg, crv)
+    if (!what && !JWA_NAMES.includes(alg)) {
+      // neither a command nor a JWA algorithm: say what was typed, and what is near it
+      throw asUsage(
+        withFix(
+          new UnsupportedAlgorithmError(`unknown command or algorithm ${JSON.stringify(alg)}`),
+          /^(gen|generate|keygen|new|create|make)$/i.test(alg)
+            ? 'name the key to make: `platform-keygen ES256`, `platform-keygen rsa --bits 3072`; `platform-keygen --help` lists the commands and algorithms'
+            : `did you mean ${nearest(alg)}? \`platform-keygen --help\` lists the commands and algorithms`,
+        ),
+      )
+    }
     if (!what) {
       // let the jose layer say what is wrong (an unknown alg, a bad crv), in jose's own words
       await generateKeyPair(alg, { as: 'keypair', ...(crv === undefined ? {} : { crv }) }).then(
@@ -114,6 +166,13 @@ export const JWA_COMMAND: CommandDef = {
     }
     if (described.kind === 'ML-KEM' && (crv !== undefined || bits !== undefined)) {
       usage(`--crv and --bits do not apply to ${alg}: its parameter set fixes the key`)
+    }
+    if (described.kind === 'EC' && ECDH_ALGORITHMS.includes(alg)) {
+      try {
+        checkOpenSshUsage('ECDH', described.curve, values.format)
+      } catch (err) {
+        throw asUsage(err)
+      }
     }
     const plan = outputPlan({ format: 'jwk', ...values }, described.kind, described.curve)
     // the JWK says which algorithm the key is for, as jose's JWK results do
@@ -381,11 +440,20 @@ export const JWK_COMMAND: CommandDef = {
 export const JWKS_COMMAND: CommandDef = {
   name: 'jwks',
   summary: 'Print the public JWK set of a JwkStore (for serving as jwks.json).',
-  usage: 'jwks --store FILE [--out FILE]',
+  usage: 'jwks --store FILE [--create] [--out FILE]',
   description:
-    'The public JWKs of every key pair in the store, private members stripped; OCT secrets are left out. No passphrase is needed.',
+    'The public JWKs of every key pair in the store, private members stripped; OCT secrets are left out. No passphrase is needed. A store that does not exist is an error (ERR_STORE_NOT_FOUND) unless --create is given.',
   options: {
     store: STORE_OPTION.store,
+    create: {
+      type: 'boolean',
+      description: 'create FILE as an empty store if it does not exist (encrypted with --passphrase-file)',
+    },
+    'passphrase-file': {
+      type: 'string',
+      value: 'FILE',
+      description: 'with --create: encrypt the new store with the first line of FILE',
+    },
     out: {
       type: 'string',
       short: 'o',
@@ -396,8 +464,9 @@ export const JWKS_COMMAND: CommandDef = {
   },
   positionals: { min: 0, max: 0 },
   examples: [
-    'platform-keygen jwk --name k1 --type EC --curve P256 --store store.json',
-    'platform-keygen jwks --store store.json --out jwks.json',
+    'platform-keygen jwk --name web --type EC --curve P256 --use sig --store jwks-store.json',
+    'platform-keygen jwks --store jwks-store.json --out jwks.json',
+    'platform-keygen jwks --store new-store.json --create',
   ],
   async run(values) {
     const storeFile = stringOption(values, 'store')
@@ -405,8 +474,15 @@ export const JWKS_COMMAND: CommandDef = {
     const out = stringOption(values, 'out')
     const force = values.force === true
     if (out !== undefined) checkTargets([out], force)
-    const store = new JwkStore(storeFile as string)
+    const create = values.create === true
+    if (values['passphrase-file'] !== undefined && !create) usage('--passphrase-file is for --create')
+    const passphrase = passphraseOf(values)
+    const store = new JwkStore(storeFile as string, passphrase === undefined ? {} : { passphrase })
     try {
+      if (create) await store.create()
+      else if (!existsSync(storeFile as string)) {
+        throw new StoreNotFoundError(`the JWK store ${storeFile} does not exist`, storeFile as string)
+      }
       const set = `${JSON.stringify(await store.publicJwks(), null, 2)}\n`
       if (out === undefined) process.stdout.write(set)
       else writeFilesAtomic([{ path: out, data: set, secret: false }], force)

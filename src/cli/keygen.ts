@@ -4,7 +4,7 @@ import { generateKey, type KeySpec, resolveSpec } from '../generate.js'
 import { keyLengthTable, normalizeCurve } from '../table.js'
 import { type Job, OUTPUT_OPTIONS, outputPlan, runBatch } from './batch.js'
 import { type CommandDef, choiceOption, intOption, type OptionDef, stringOption, type Values } from './command.js'
-import { keyPairSource, kindOf } from './output.js'
+import { checkOpenSshUsage, keyPairSource, kindOf } from './output.js'
 import { asUsage } from './report.js'
 
 interface KeygenDef {
@@ -158,6 +158,13 @@ function toCommand(k: KeygenDef): CommandDef {
         throw asUsage(err)
       }
       const kind = kindOf(resolved.algorithm, resolved.curve)
+      if (kind === 'EC') {
+        try {
+          checkOpenSshUsage(resolved.algorithm, resolved.curve, values.format)
+        } catch (err) {
+          throw asUsage(err)
+        }
+      }
       const plan = outputPlan(values, kind, resolved.curve)
       const family = resolved.algorithm.replace(/_P\d+$/, '')
       const label = resolved.parameterSet

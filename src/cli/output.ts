@@ -97,6 +97,19 @@ export function supportsOpenSsh(kind: string, curve: string | undefined): boolea
   return false
 }
 
+/**
+ * OpenSSH has no ECDH keys (RFC 5656 defines ECDSA ones): refused before any work for
+ * generated ECDH keys (a usage error, exit 2, like every format a key lacks); the encoder
+ * (src/formats/openssh.ts) refuses ECDH material itself, for the API and convert.
+ */
+export function checkOpenSshUsage(algorithm: string, curve: string | undefined, format: unknown): void {
+  if (format === 'openssh' && algorithm.startsWith('ECDH')) {
+    throw new UnsupportedFormatError(
+      `OpenSSH has no ECDH keys (${curve ?? 'EC'}); it holds RSA, ECDSA P-256/384/521 and Ed25519`,
+    )
+  }
+}
+
 export interface RenderOptions {
   format: Format
   /** pkcs8 / pkcs1 / sec1 for private keys; spki / pkcs1 for public keys. */

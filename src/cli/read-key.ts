@@ -159,7 +159,10 @@ export function readKey(input: Buffer, name: string): KeyMaterial {
     if (jwk.kty === 'oct') {
       throw new UnsupportedFormatError('a symmetric (oct) JWK has no PEM, DER or OpenSSH form')
     }
-    return jwkToMaterial(jwk)
+    // a JWK may say its EC key is for key agreement (RFC 7518 §4.6): OpenSSH then refuses it
+    const ecdh =
+      jwk.kty === 'EC' && (jwk.use === 'enc' || (typeof jwk.alg === 'string' && jwk.alg.startsWith('ECDH-ES')))
+    return jwkToMaterial(jwk, ecdh ? 'ECDH' : 'ECDSA')
   }
   if (/^(ssh-|ecdsa-sha2-)/.test(text)) {
     throw withFix(

@@ -57,7 +57,7 @@ function defaultFix(code: string, command: string | undefined): string {
     case 'ERR_JOSE_NOT_SUPPORTED':
       return `\`${help}\` lists the algorithms, curves and parameter sets`
     case 'ERR_NOT_SUPPORTED_ON_PLATFORM':
-      return '`platform-keygen info` shows what this runtime has (ML-DSA and ML-KEM need Node.js 24 or later)'
+      return '`platform-keygen info` shows what this runtime has (ML-DSA and ML-KEM need OpenSSL 3.5: Node.js 24 or later, or a Node.js 22 built with it)'
     case 'ERR_UNSUPPORTED_FORMAT':
       return 'choose another format: DSA and DH keys are pem or der only; OpenSSH holds RSA, ECDSA P-256/384/521 and Ed25519'
     case 'ERR_PROVIDER':
@@ -66,6 +66,8 @@ function defaultFix(code: string, command: string | undefined): string {
       return 'the store file was left untouched: restore it from a backup, or point --store at another file'
     case 'ERR_STORE_LOCKED':
       return 'another process holds the store lock (FILE.lock): retry when it is done'
+    case 'ERR_STORE_NOT_FOUND':
+      return 'check the path, or pass --create to start an empty store there'
     case 'ERR_STORE_PASSPHRASE':
       return "give the store's passphrase with --passphrase-file FILE"
     case 'EEXIST':

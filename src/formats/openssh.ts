@@ -39,6 +39,12 @@ export function sshPublicKey(m: KeyMaterial, what = 'key'): SshPublicKey {
     const type = 'ssh-rsa'
     return { type, blob: concat([sshString(type), sshMpint(m.e), sshMpint(m.n)]) }
   }
+  if (m.type === 'EC' && m.usage === 'ECDH') {
+    // RFC 5656 defines ECDSA keys only: an ECDH key is refused in every OpenSSH form
+    throw new UnsupportedFormatError(
+      `OpenSSH has no ${what} format for ECDH ${m.curve} (RSA, ECDSA P-256/384/521, Ed25519)`,
+    )
+  }
   if (m.type === 'EC' && m.curve !== 'secp256k1') {
     const curveName = SSH_CURVES[m.curve]
     const type = `ecdsa-sha2-${curveName}`
@@ -59,11 +65,6 @@ export function sshPublicKey(m: KeyMaterial, what = 'key'): SshPublicKey {
 
 /** `type base64 [comment]` for RSA, ECDSA P-256/384/521 and Ed25519 public keys. */
 export function toOpenSsh(m: KeyMaterial, comment?: string): string {
-  if (m.type === 'EC' && m.usage !== 'ECDSA') {
-    throw new UnsupportedFormatError(
-      `OpenSSH has no public key format for ${m.usage} ${m.curve} (RSA, ECDSA P-256/384/521, Ed25519)`,
-    )
-  }
   const { type, blob } = sshPublicKey(m, 'public key')
   if (comment !== undefined && /[\r\n]/.test(comment)) {
     throw new UnsupportedFormatError('an OpenSSH comment cannot contain line breaks')

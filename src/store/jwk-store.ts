@@ -317,6 +317,15 @@ export class JwkStore {
     })
   }
 
+  /**
+   * Creates the store file, empty (encrypted if the store was opened with a passphrase), unless
+   * it exists; an existing one is validated and left as it is. (add() creates it too.)
+   */
+  async create(): Promise<void> {
+    if (await this.#read()) return
+    await this.#update((file) => file)
+  }
+
   /** Whether the store has a JWK of this name. */
   async has(name: string): Promise<boolean> {
     return (await this.#entries()).some((e) => e.name === name)
