@@ -88,6 +88,11 @@ const rows: Row[] = [
     () => k.rsa?.sign(data, { padding: 'pss', saltLength: '32' as never }),
     'ERR_INVALID_REQUEST',
   ],
+  [
+    'RSA-1024 PSS with SHA-512 and a 64-byte salt (needs 130 bytes)',
+    () => k.rsa?.sign(data, { hash: 'SHA-512', padding: 'pss' }),
+    'ERR_INVALID_REQUEST',
+  ],
   ['RSA signatureEncoding', () => k.rsa?.sign(data, { signatureEncoding: 'der' }), 'ERR_INVALID_REQUEST'],
   ['Ed25519 with a hash', () => k.ed25519?.sign(data, { hash: 'SHA-512' }), 'ERR_INVALID_REQUEST'],
   ['Ed25519 with a context', () => k.ed25519?.sign(data, { context: data }), 'ERR_INVALID_REQUEST'],
