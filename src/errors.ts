@@ -19,6 +19,9 @@ export type ErrorCode =
   | 'ERR_STORE_LOCKED'
   | 'ERR_STORE_PASSPHRASE'
   | 'ERR_STORE_NOT_FOUND'
+  | 'ERR_UNSUPPORTED_OPERATION'
+  | 'ERR_INVALID_KEY'
+  | 'ERR_DECRYPTION_FAILED'
 
 export class PlatformKeygenError extends Error {
   /** The code of this class of error. */
@@ -113,6 +116,21 @@ export class UnsupportedFormatError extends PlatformKeygenError {
   static override code = 'ERR_UNSUPPORTED_FORMAT' as const
 }
 
+/** The key cannot do this operation (sign with an ECDH key, decrypt with a public key, ...). */
+export class UnsupportedOperationError extends PlatformKeygenError {
+  static override code = 'ERR_UNSUPPORTED_OPERATION' as const
+}
+
+/** Key material the provider's checks refuse: a point off the curve, a peer of another curve, a small-order point. */
+export class InvalidKeyError extends PlatformKeygenError {
+  static override code = 'ERR_INVALID_KEY' as const
+}
+
+/** A ciphertext that does not decrypt with this key and these options (the provider says no more, on purpose). */
+export class DecryptionFailedError extends PlatformKeygenError {
+  static override code = 'ERR_DECRYPTION_FAILED' as const
+}
+
 /** A JWK store error about one store file, which it names (`path`). */
 export abstract class StoreFileError extends PlatformKeygenError {
   /** The store file. */
@@ -153,6 +171,9 @@ const byCode: Record<string, new (message: string, options?: { cause?: unknown }
   ERR_INVALID_BLOB: InvalidBlobError,
   ERR_INVALID_REQUEST: InvalidRequestError,
   ERR_UNSUPPORTED_FORMAT: UnsupportedFormatError,
+  ERR_UNSUPPORTED_OPERATION: UnsupportedOperationError,
+  ERR_INVALID_KEY: InvalidKeyError,
+  ERR_DECRYPTION_FAILED: DecryptionFailedError,
 }
 
 interface NativeErrorShape {

@@ -24,8 +24,10 @@ export {
   type RsaParameters,
 } from './apinizer/index.js'
 export {
+  DecryptionFailedError,
   type ErrorCode,
   InvalidBlobError,
+  InvalidKeyError,
   InvalidRequestError,
   KeyDestroyedError,
   KeyLengthError,
@@ -39,6 +41,7 @@ export {
   StorePassphraseError,
   UnsupportedAlgorithmError,
   UnsupportedFormatError,
+  UnsupportedOperationError,
 } from './errors.js'
 export { type BlobHint, type BlobKind, type ParsedBlob, parseBlob, writeBlob } from './formats/blob.js'
 export { type Jwk, jwkToMaterial, materialToJwk, publicJwk } from './formats/jwk.js'
@@ -56,7 +59,11 @@ export {
   MAX_KEYS_PER_CALL,
   randomBytes,
 } from './generate.js'
+export { type ImportFormat, type ImportOptions, importKey, importKeySync, type KeyInput } from './import.js'
 export {
+  type CompactDecryptResult,
+  CompactSign,
+  compactDecrypt,
   type GeneratedSecret,
   type GenerateKeyPairAlgorithm,
   type GenerateKeyPairOptions,
@@ -65,10 +72,15 @@ export {
   type GenerateSecretOptions,
   generateKeyPair,
   generateSecret,
+  type JweKeyAlgorithm,
   type JwkPairResult,
+  type JwsAlgorithm,
+  type JwtDecryptResult,
+  jwtDecrypt,
   type KeyObjectPairResult,
   type KeyPairResultType,
   type PlatformKeyPairResult,
+  SignJWT,
 } from './jose/index.js'
 export {
   type KeyInfo,
@@ -78,6 +90,7 @@ export {
   type PublicExportOptions,
   PublicKey,
 } from './keypair.js'
+export type { DecryptOptions, Encapsulation, EncryptOptions, Hash, SignOptions } from './operations/index.js'
 export {
   JwkStore,
   type JwkStoreEntry,
