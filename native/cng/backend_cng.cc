@@ -1289,8 +1289,8 @@ class CngKey final : public Key {
     if (!hasPrivate_) return Status::Fail("ERR_UNSUPPORTED_OPERATION", "a public key cannot derive a shared secret");
     const CngKey& peer = static_cast<const CngKey&>(peerKey);
     if (peer.plan_.prov != plan_.prov) {
-      return Status::Fail("ERR_INVALID_KEY", "the peer is a " + peer.plan_.label + " key; this is a " + plan_.label +
-                                                 " key (same algorithm and curve needed)");
+      return Status::Fail("ERR_INVALID_KEY", "the peer key is " + peer.plan_.label + ", this key " + plan_.label +
+                                                 ": derive needs the same algorithm and curve");
     }
     size_t width = plan_.cbKey;
     if (plan_.family == Family::kDh) {
@@ -1677,19 +1677,20 @@ Status Import(const KeySpec& spec, BlobKind kind, const SecureBytes& blob, std::
   bool pq = plan.family == Family::kMlDsa || plan.family == Family::kMlKem;
   if (kind == BlobKind::kSeed && !pq) return BadRequest("only ML-DSA and ML-KEM keys have a seed blob");
   bool priv = kind != BlobKind::kPublic;
+  // A Windows without the algorithm says so first, whatever the blob.
+  BCRYPT_ALG_HANDLE alg = nullptr;
+  s = OpenProvider(plan.prov, &alg);
+  if (!s.ok) return s;
   FitPlanToBlob(blob, &plan);
   const char* which = kind == BlobKind::kPublic ? "public key" : kind == BlobKind::kPrivate ? "private key" : "seed";
   if (!BlobOk(plan, kind, blob) || blob.size() > ULONG_MAX) {
-    return Status::Fail("ERR_INVALID_BLOB",
-                        "not a " + plan.label + " " + which + " blob of the layout DESIGN.md gives");
+    return Status::Fail("ERR_INVALID_BLOB", "the blob does not have the " + plan.label + " " + which +
+                                                " layout of DESIGN.md (\"Blob layouts\")");
   }
   if (plan.family == Family::kRsa && (plan.bits < 512 || plan.bits > 16384)) {
     return Status::Fail("ERR_KEY_LENGTH",
                         "RSA keys of 512 to 16384 bits can be imported (got " + std::to_string(plan.bits) + ")");
   }
-  BCRYPT_ALG_HANDLE alg = nullptr;
-  s = OpenProvider(plan.prov, &alg);
-  if (!s.ok) return s;
 
   bool x25519 = plan.family == Family::kX25519;
   SecureBytes converted;
