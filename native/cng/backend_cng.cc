@@ -869,7 +869,7 @@ Status FindHash(const std::string& name, bool signing, const HashDef** out) {
 }
 
 // A non-null pointer for an input that may be empty.
-PUCHAR In(const SecureBytes& b) {
+PUCHAR InputPtr(const SecureBytes& b) {
   static uint8_t empty = 0;
   return b.empty() ? &empty : const_cast<PUCHAR>(b.data());
 }
@@ -880,7 +880,7 @@ Status Digest(const HashDef& h, const SecureBytes& data, SecureBytes* out) {
   Status s = OpenProvider(h.prov, &alg);
   if (!s.ok) return s;
   SecureBytes d(h.size);
-  NTSTATUS st = BCryptHash(alg, nullptr, 0, In(data), static_cast<ULONG>(data.size()), d.data(), h.size);
+  NTSTATUS st = BCryptHash(alg, nullptr, 0, InputPtr(data), static_cast<ULONG>(data.size()), d.data(), h.size);
   if (!Ok(st)) return OpFail(std::string("BCryptHash failed for ") + h.name, st);
   *out = std::move(d);
   return Status::Ok();
@@ -894,13 +894,13 @@ Status SignWith(BCRYPT_KEY_HANDLE h, void* pad, ULONG flags, const SecureBytes& 
   if (in.size() > ULONG_MAX) return BadRequest("the input is too long for CNG");
   ULONG cbIn = static_cast<ULONG>(in.size());
   ULONG cb = 0;
-  NTSTATUS st = BCryptSignHash(h, pad, In(in), cbIn, nullptr, 0, &cb, flags);
+  NTSTATUS st = BCryptSignHash(h, pad, InputPtr(in), cbIn, nullptr, 0, &cb, flags);
   if (!Ok(st)) return OpFail("BCryptSignHash cannot size a " + label + " signature", st);
   if (cb < want) cb = static_cast<ULONG>(want);
   if (cb == 0 || cb > (1u << 16)) return Internal("BCryptSignHash sized a signature at " + std::to_string(cb));
   SecureBytes buf(cb);
   ULONG written = 0;
-  st = BCryptSignHash(h, pad, In(in), cbIn, buf.data(), cb, &written, flags);
+  st = BCryptSignHash(h, pad, InputPtr(in), cbIn, buf.data(), cb, &written, flags);
   if (!Ok(st)) return OpFail("BCryptSignHash failed with the " + label + " key", st);
   if (written == 0 || written > cb || (want != 0 && written != want)) {
     return Internal("BCryptSignHash wrote " + std::to_string(written) + " bytes for a " + label + " signature");
@@ -914,7 +914,7 @@ Status SignWith(BCRYPT_KEY_HANDLE h, void* pad, ULONG flags, const SecureBytes& 
 Status VerifyWith(BCRYPT_KEY_HANDLE h, void* pad, ULONG flags, const SecureBytes& in, const uint8_t* sig, size_t cbSig,
                   const std::string& label, bool* valid) {
   if (in.size() > ULONG_MAX) return BadRequest("the input is too long for CNG");
-  NTSTATUS st = BCryptVerifySignature(h, pad, In(in), static_cast<ULONG>(in.size()), const_cast<PUCHAR>(sig),
+  NTSTATUS st = BCryptVerifySignature(h, pad, InputPtr(in), static_cast<ULONG>(in.size()), const_cast<PUCHAR>(sig),
                                       static_cast<ULONG>(cbSig), flags);
   uint32_t u = static_cast<uint32_t>(st);
   *valid = Ok(st);
@@ -1026,6 +1026,22 @@ size_t MlKemCiphertextSize(const char* set) {
 // Import can tell it (ERR_INVALID_KEY) from a provider failure.
 bool IsCheckFailure(const Status& s) {
   return !s.ok && s.message.find("pairwise consistency check failed") != std::string::npos;
+}
+
+// The ECDH provider of an ECDSA provider's curve (kProvCount: none).
+Prov EcdhOf(Prov p) {
+  switch (p) {
+    case kProvEcdsaP256:
+      return kProvEcdhP256;
+    case kProvEcdsaP384:
+      return kProvEcdhP384;
+    case kProvEcdsaP521:
+      return kProvEcdhP521;
+    case kProvEcdsaSecp256k1:
+      return kProvEcdhSecp256k1;
+    default:
+      return kProvCount;
+  }
 }
 
 // Facts about a key that its public blob holds, read once.
@@ -1236,12 +1252,14 @@ class CngKey final : public Key {
       return BadRequest("RSA encryption needs params.padding 'oaep' or 'pkcs1'");
     }
     ULONG cb = 0;
-    NTSTATUS st = BCryptEncrypt(h_, In(data), static_cast<ULONG>(data.size()), pad, nullptr, 0, nullptr, 0, &cb, flags);
+    NTSTATUS st =
+        BCryptEncrypt(h_, InputPtr(data), static_cast<ULONG>(data.size()), pad, nullptr, 0, nullptr, 0, &cb, flags);
     if (!Ok(st)) return OpFail("BCryptEncrypt cannot size an " + plan_.label + " ciphertext", st);
     if (cb != k) return Internal("BCryptEncrypt sized an RSA ciphertext at " + std::to_string(cb) + " bytes");
     SecureBytes ct(cb);
     ULONG written = 0;
-    st = BCryptEncrypt(h_, In(data), static_cast<ULONG>(data.size()), pad, nullptr, 0, ct.data(), cb, &written, flags);
+    st = BCryptEncrypt(h_, InputPtr(data), static_cast<ULONG>(data.size()), pad, nullptr, 0, ct.data(), cb, &written,
+                       flags);
     if (!Ok(st)) return OpFail("BCryptEncrypt failed with the " + plan_.label + " key", st);
     if (written != k) return Internal("BCryptEncrypt wrote " + std::to_string(written) + " bytes");
     *out = std::move(ct);
@@ -1273,7 +1291,8 @@ class CngKey final : public Key {
     ULONG cbIn = static_cast<ULONG>(data.size());
     SecureBytes buf(data.size());
     ULONG written = 0;
-    NTSTATUS st = BCryptDecrypt(h_, In(data), cbIn, &pad, nullptr, 0, buf.data(), cbIn, &written, BCRYPT_PAD_OAEP);
+    NTSTATUS st =
+        BCryptDecrypt(h_, InputPtr(data), cbIn, &pad, nullptr, 0, buf.data(), cbIn, &written, BCRYPT_PAD_OAEP);
     if (!Ok(st)) return OpFail("BCryptDecrypt (RSA-OAEP) failed with the " + plan_.label + " key", st);
     if (written > cbIn) return Internal("BCryptDecrypt wrote past its buffer");
     *out = SecureBytes(buf.data(), written);  // buf is wiped as it goes
@@ -1288,9 +1307,18 @@ class CngKey final : public Key {
     if (!agrees) return Unsupported("derive");
     if (!hasPrivate_) return Status::Fail("ERR_UNSUPPORTED_OPERATION", "a public key cannot derive a shared secret");
     const CngKey& peer = static_cast<const CngKey&>(peerKey);
+    BCRYPT_KEY_HANDLE peerHandle = peer.h_;
+    KeyHandle twin;  // an ECDSA peer's point as an ECDH key
     if (peer.plan_.prov != plan_.prov) {
-      return Status::Fail("ERR_INVALID_KEY", "the peer key is " + peer.plan_.label + ", this key " + plan_.label +
-                                                 ": derive needs the same algorithm and curve");
+      bool ecdsaTwin = plan_.family == Family::kEc && peer.plan_.family == Family::kEc &&
+                       !IsEcdh(peer.plan_.pubMagic) && EcdhOf(peer.plan_.prov) == plan_.prov;
+      if (!ecdsaTwin) {
+        return Status::Fail("ERR_INVALID_KEY", "the peer key is " + peer.plan_.label + ", this key " + plan_.label +
+                                                   ": derive needs the same algorithm and curve");
+      }
+      Status s = peer.PublicAsEcdh(plan_, &twin);
+      if (!s.ok) return s;
+      peerHandle = twin.get();
     }
     size_t width = plan_.cbKey;
     if (plan_.family == Family::kDh) {
@@ -1303,7 +1331,7 @@ class CngKey final : public Key {
       width = mine.dhGroup.size() / 2;
     }
     SecretHandle agreed;
-    NTSTATUS st = BCryptSecretAgreement(h_, peer.h_, agreed.Out(), 0);
+    NTSTATUS st = BCryptSecretAgreement(h_, peerHandle, agreed.Out(), 0);
     if (!Ok(st)) return OpFail("BCryptSecretAgreement failed for the " + plan_.label + " key", st);
     SecureBytes raw;
     st = DeriveSecret(agreed.get(), false, &raw);
@@ -1357,7 +1385,7 @@ class CngKey final : public Key {
     if (kem.decapsulate == nullptr) return NoKemFunctions();
     SecureBytes ss(32);
     ULONG got = 0;
-    NTSTATUS st = kem.decapsulate(h_, In(ciphertext), static_cast<ULONG>(want), ss.data(), 32, &got, 0);
+    NTSTATUS st = kem.decapsulate(h_, InputPtr(ciphertext), static_cast<ULONG>(want), ss.data(), 32, &got, 0);
     if (!Ok(st)) return OpFail("BCryptDecapsulate failed for the " + plan_.label + " key", st);
     if (got != 32) return Internal("BCryptDecapsulate wrote " + std::to_string(got) + " bytes");
     *secret = std::move(ss);
@@ -1416,6 +1444,24 @@ class CngKey final : public Key {
     }
     pad->pszAlgId = h.cng;
     pad->cbSalt = static_cast<ULONG>(salt);
+    return Status::Ok();
+  }
+
+  // CNG agrees with ECDH handles only, and an ECDSA key of the same curve is
+  // the same point: its public blob, under the ECDH magic, imported into the
+  // ECDH provider (validated, as any import).
+  Status PublicAsEcdh(const Plan& ecdh, KeyHandle* out) const {
+    SecureBytes pub;
+    Status s = ExportRaw(h_, BCRYPT_ECCPUBLIC_BLOB, plan_.label + " public key", &pub);
+    if (!s.ok) return s;
+    if (!EcBlobOk(plan_, false, pub)) return BadBlob(plan_.label);
+    WriteU32le(pub.data(), ecdh.pubMagic);
+    BCRYPT_ALG_HANDLE alg = nullptr;
+    s = OpenProvider(ecdh.prov, &alg);
+    if (!s.ok) return s;
+    NTSTATUS st = BCryptImportKeyPair(alg, nullptr, BCRYPT_ECCPUBLIC_BLOB, out->Out(), pub.data(),
+                                      static_cast<ULONG>(pub.size()), 0);
+    if (!Ok(st)) return OpFail("BCryptImportKeyPair cannot take the " + plan_.label + " peer as " + ecdh.label, st);
     return Status::Ok();
   }
 
@@ -1703,7 +1749,7 @@ Status Import(const KeySpec& spec, BlobKind kind, const SecureBytes& blob, std::
   ULONG flags =
       (x25519 && !priv) || (plan.family == Family::kMlKem && spec.noKeyValidation) ? BCRYPT_NO_KEY_VALIDATION : 0;
   KeyHandle key;
-  NTSTATUS st = BCryptImportKeyPair(alg, nullptr, BlobType(plan.family, kind), key.Out(), In(input),
+  NTSTATUS st = BCryptImportKeyPair(alg, nullptr, BlobType(plan.family, kind), key.Out(), InputPtr(input),
                                     static_cast<ULONG>(input.size()), flags);
   if (!Ok(st)) {
     return NtFail(MeansAbsent(static_cast<uint32_t>(st)) ? "ERR_NOT_SUPPORTED_ON_PLATFORM" : "ERR_INVALID_KEY",

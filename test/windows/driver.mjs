@@ -477,6 +477,11 @@ const nodeEcdh = await imported({ algorithm: 'ECDH_P256', length: 256 }, input.e
 await op('ecdh:derive', () => ecdh.derive(nodeEcdh))
 await op('ecdh:deriveSync-generated-peer', () => ecdh.deriveSync(ecdh))
 await op('ecdh:derive-other-curve', () => ecdh.derive(ecdh384))
+// node's ECDH public key imported as an ECDSA key: the same point, taken into the ECDH provider.
+const nodeEcdhAsEcdsa = await imported({ algorithm: 'ECDSA_P256', length: 256 }, input.ecdh.publicJwk, 'ECDSA')
+await op('ecdh:derive-ecdsa-peer', () => ecdh.derive(nodeEcdhAsEcdsa))
+const nodeP384AsEcdsa = await imported({ algorithm: 'ECDSA_P384', length: 384 }, input.P384.publicJwk, 'ECDSA')
+await op('ecdh:derive-ecdsa-other-curve', () => ecdh.derive(nodeP384AsEcdsa))
 await op('ecdh:derive-from-public', () => nodeEcdh.derive(ecdh))
 await op('ecdh:sign', () => ecdh.sign(sha256, opMessage))
 await op('ecdh:import-private', () =>

@@ -801,7 +801,7 @@ describe('bad options and operations a key cannot do: typed errors under Wine, n
 })
 
 describe('ECDH derive under Wine 8 (BCryptDeriveKey is a stub there)', () => {
-  it.each(['ecdh:derive', 'ecdh:deriveSync-generated-peer'])(
+  it.each(['ecdh:derive', 'ecdh:deriveSync-generated-peer', 'ecdh:derive-ecdsa-peer'])(
     '%s: BCryptSecretAgreement runs, BCryptDeriveKey(BCRYPT_KDF_RAW_SECRET) fails: ERR_PROVIDER STATUS_INTERNAL_ERROR',
     (name) => {
       const e = opError(name)
@@ -810,9 +810,10 @@ describe('ECDH derive under Wine 8 (BCryptDeriveKey is a stub there)', () => {
     },
   )
 
-  it('a peer of another curve is ERR_INVALID_KEY before CNG is asked', () => {
+  it('a peer of another curve (ECDH or ECDSA) is ERR_INVALID_KEY before CNG is asked; an ECDSA peer of the same curve reaches BCryptDeriveKey (above)', () => {
     expect(opError('ecdh:derive-other-curve')).toMatchObject({ code: 'ERR_INVALID_KEY' })
     expect(opError('ecdh:derive-other-curve').message).toContain('ECDH_P384')
+    expect(opError('ecdh:derive-ecdsa-other-curve')).toMatchObject({ code: 'ERR_INVALID_KEY' })
   })
 
   it("importing node's ECDH private key runs the pairwise check, which needs BCryptDeriveKey: ERR_PROVIDER STATUS_INTERNAL_ERROR", () => {
