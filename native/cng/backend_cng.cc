@@ -1004,6 +1004,12 @@ SecureBytes FitToGroup(const SecureBytes& digest, size_t q) {
   return out;
 }
 
+bool IsZero(const uint8_t* p, size_t n) {
+  uint8_t any = 0;
+  for (size_t i = 0; i < n; ++i) any |= p[i];
+  return any == 0;
+}
+
 // Big-endian a >= b, both of the same length.
 bool NotBelow(const uint8_t* a, const uint8_t* b, size_t n) {
   for (size_t i = 0; i < n; ++i) {
@@ -1215,6 +1221,8 @@ class CngKey final : public Key {
       if (sig.size() != 2 * n) return Status::Ok();
       rs.assign(sig.data(), sig.data() + sig.size());
     }
+    // r = 0 or s = 0 is never a signature; CNG need not be asked.
+    if (IsZero(rs.data(), n) || IsZero(rs.data() + n, n)) return Status::Ok();
     SecureBytes digest;
     s = Digest(*h, data, &digest);
     if (!s.ok) return s;
@@ -1340,12 +1348,8 @@ class CngKey final : public Key {
     // CNG's raw secret is little-endian (curve25519 too); node's, big-endian
     // and the width of the field.
     SecureBytes be(width);
-    uint8_t any = 0;
-    for (size_t i = 0; i < raw.size(); ++i) {
-      be.data()[width - 1 - i] = raw.data()[i];
-      any |= raw.data()[i];
-    }
-    if (any == 0) {
+    for (size_t i = 0; i < raw.size(); ++i) be.data()[width - 1 - i] = raw.data()[i];
+    if (IsZero(be.data(), width)) {
       return Status::Fail("ERR_INVALID_KEY", "the shared secret with this peer is all zero (a small-order peer key)");
     }
     *secret = std::move(be);
@@ -1554,10 +1558,7 @@ class CngKey final : public Key {
   Status DropY(bool priv, SecureBytes* b) const {
     if (!EcBlobOk(plan_, priv, *b)) return BadBlob("ECC");
     size_t cb = plan_.cbKey;
-    const uint8_t* y = b->data() + 8 + cb;
-    uint8_t any = 0;
-    for (size_t i = 0; i < cb; ++i) any |= y[i];
-    if (any != 0) return BadBlob("curve25519 (non-zero Y)");
+    if (!IsZero(b->data() + 8 + cb, cb)) return BadBlob("curve25519 (non-zero Y)");
     SecureBytes out(8 + cb * (priv ? 2 : 1));
     std::memcpy(out.data(), b->data(), 8 + cb);
     if (priv) std::memcpy(out.data() + 8 + cb, b->data() + 8 + 2 * cb, cb);

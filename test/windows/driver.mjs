@@ -381,6 +381,9 @@ for (const [name, c] of Object.entries(ecdsa)) {
   await op(`${name}:verify-der-trailing`, () =>
     key.verify({ hash: c.hash, signatureEncoding: 'der' }, opMessage, Buffer.concat([der, Buffer.from([0])])),
   )
+  await op(`${name}:verify-zero-r`, () =>
+    key.verify({ hash: c.hash }, opMessage, Buffer.concat([Buffer.alloc(rs.length / 2), rs.subarray(rs.length / 2)])),
+  )
   await op(`${name}:derive`, () => key.derive(key))
   await op(`${name}:encrypt`, () => key.encrypt({ padding: 'oaep', hash: 'SHA-256' }, opMessage))
 }

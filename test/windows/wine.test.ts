@@ -706,11 +706,11 @@ describe('CNG verifies under Wine: true, or false for a bad signature (never an 
   })
 
   it.each(['P256', 'P384'])(
-    'ECDSA %s: own r‖s and DER true; tampered, DER read as r‖s, DER with a trailing byte false',
+    'ECDSA %s: own r‖s and DER true; tampered, DER read as r‖s, DER with a trailing byte, r = 0 false',
     (name) => {
       expect(opValue(`${name}:verify-own`)).toBe(true)
       expect(opValue(`${name}:verify-own-der`)).toBe(true)
-      for (const n of ['verify-tampered', 'verify-der-as-p1363', 'verify-der-trailing']) {
+      for (const n of ['verify-tampered', 'verify-der-as-p1363', 'verify-der-trailing', 'verify-zero-r']) {
         expect(opValue(`${name}:${n}`), n).toBe(false)
       }
     },
