@@ -24,6 +24,7 @@ export {
   type RsaParameters,
 } from './apinizer/index.js'
 export {
+  DecryptionFailedError,
   type ErrorCode,
   InvalidBlobError,
   InvalidKeyError,
@@ -57,6 +58,7 @@ export {
   MAX_KEYS_PER_CALL,
   randomBytes,
 } from './generate.js'
+export { type ImportFormat, type ImportOptions, importKey, importKeySync, type KeyInput } from './import.js'
 export {
   type GeneratedSecret,
   type GenerateKeyPairAlgorithm,
@@ -79,6 +81,7 @@ export {
   type PublicExportOptions,
   PublicKey,
 } from './keypair.js'
+export type { DecryptOptions, Encapsulation, EncryptOptions, Hash, SignOptions } from './operations/index.js'
 export {
   JwkStore,
   type JwkStoreEntry,
