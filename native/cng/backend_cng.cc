@@ -1130,15 +1130,15 @@ class CngKey final : public Key {
   Status Sign(const OpParams& p, const SecureBytes& data, SecureBytes* sig) const override {
     if (!Signs()) return Unsupported("sign");
     if (!hasPrivate_) return Status::Fail("ERR_UNSUPPORTED_OPERATION", "a public key cannot sign");
+    Status s = CheckSignatureOptions(p);
+    if (!s.ok) return s;
     if (plan_.family == Family::kMlDsa) {
-      Status s = CheckPure(p);
-      if (!s.ok) return s;
       PqdsaPaddingInfo pad = PqPad(p);
       return SignWith(h_, p.context.empty() ? nullptr : &pad, p.context.empty() ? 0 : kPadPqdsa, data,
                       MlDsaSignatureSize(plan_.parameterSet), plan_.label, sig);
     }
     const HashDef* h = nullptr;
-    Status s = FindHash(p.hash, true, &h);
+    s = FindHash(p.hash, true, &h);
     if (!s.ok) return s;
     SecureBytes digest;
     s = Digest(*h, data, &digest);
@@ -1146,18 +1146,15 @@ class CngKey final : public Key {
     if (plan_.family == Family::kRsa) {
       const KeyFacts& f = Facts();
       if (!f.status.ok) return f.status;
-      if (p.padding == "pkcs1") {
-        BCRYPT_PKCS1_PADDING_INFO pad;
-        pad.pszAlgId = h->cng;
-        return SignWith(h_, &pad, BCRYPT_PAD_PKCS1, digest, f.modulus.size(), plan_.label, sig);
-      }
       if (p.padding == "pss") {
         BCRYPT_PSS_PADDING_INFO pad;
         s = PssPad(p, *h, f, &pad);
         if (!s.ok) return s;
         return SignWith(h_, &pad, BCRYPT_PAD_PSS, digest, f.modulus.size(), plan_.label, sig);
       }
-      return BadRequest("RSA signatures need params.padding 'pkcs1' or 'pss'");
+      BCRYPT_PKCS1_PADDING_INFO pad;  // PKCS#1 v1.5, the default
+      pad.pszAlgId = h->cng;
+      return SignWith(h_, &pad, BCRYPT_PAD_PKCS1, digest, f.modulus.size(), plan_.label, sig);
     }
     // ECDSA and DSA: r || s from CNG, DER on request.
     size_t n = 0;
@@ -1174,16 +1171,16 @@ class CngKey final : public Key {
   Status Verify(const OpParams& p, const SecureBytes& data, const SecureBytes& sig, bool* valid) const override {
     *valid = false;
     if (!Signs()) return Unsupported("verify");
+    Status s = CheckSignatureOptions(p);
+    if (!s.ok) return s;
     if (plan_.family == Family::kMlDsa) {
-      Status s = CheckPure(p);
-      if (!s.ok) return s;
       if (sig.size() != MlDsaSignatureSize(plan_.parameterSet)) return Status::Ok();
       PqdsaPaddingInfo pad = PqPad(p);
       return VerifyWith(h_, p.context.empty() ? nullptr : &pad, p.context.empty() ? 0 : kPadPqdsa, data, sig.data(),
                         sig.size(), plan_.label, valid);
     }
     const HashDef* h = nullptr;
-    Status s = FindHash(p.hash, false, &h);
+    s = FindHash(p.hash, false, &h);
     if (!s.ok) return s;
     if (plan_.family == Family::kRsa) {
       const KeyFacts& f = Facts();
@@ -1192,17 +1189,15 @@ class CngKey final : public Key {
       BCRYPT_PSS_PADDING_INFO pss;
       void* pad = nullptr;
       ULONG flags = 0;
-      if (p.padding == "pkcs1") {
-        pkcs1.pszAlgId = h->cng;
-        pad = &pkcs1;
-        flags = BCRYPT_PAD_PKCS1;
-      } else if (p.padding == "pss") {
+      if (p.padding == "pss") {
         s = PssPad(p, *h, f, &pss);
         if (!s.ok) return s;
         pad = &pss;
         flags = BCRYPT_PAD_PSS;
       } else {
-        return BadRequest("RSA signatures need params.padding 'pkcs1' or 'pss'");
+        pkcs1.pszAlgId = h->cng;
+        pad = &pkcs1;
+        flags = BCRYPT_PAD_PKCS1;
       }
       // A signature of another length, or not below n, is no signature of this key.
       if (sig.size() != f.modulus.size() || NotBelow(sig.data(), f.modulus.data(), sig.size())) return Status::Ok();
@@ -1238,7 +1233,7 @@ class CngKey final : public Key {
     BCRYPT_OAEP_PADDING_INFO oaep;
     void* pad = nullptr;
     ULONG flags = 0;
-    if (p.padding == "oaep") {
+    if (p.padding.empty() || p.padding == "oaep") {
       const HashDef* h = nullptr;
       Status s = FindHash(p.hash, false, &h);
       if (!s.ok) return s;
@@ -1251,13 +1246,14 @@ class CngKey final : public Key {
       pad = &oaep;
       flags = BCRYPT_PAD_OAEP;
     } else if (p.padding == "pkcs1") {
+      if (!p.hash.empty() || !p.label.empty()) return BadRequest("hash and label are for RSA-OAEP");
       if (data.size() + 11 > k) {
         return BadRequest("the plaintext is too long for RSA PKCS#1 v1.5 with this key (at most " +
                           std::to_string(k - 11) + " bytes)");
       }
       flags = BCRYPT_PAD_PKCS1;
     } else {
-      return BadRequest("RSA encryption needs params.padding 'oaep' or 'pkcs1'");
+      return BadRequest("RSA encryption padding must be oaep or pkcs1");
     }
     ULONG cb = 0;
     NTSTATUS st =
@@ -1278,21 +1274,26 @@ class CngKey final : public Key {
     if (plan_.family != Family::kRsa) return Unsupported("decrypt");
     if (!hasPrivate_) return Status::Fail("ERR_UNSUPPORTED_OPERATION", "a public key cannot decrypt");
     if (p.padding == "pkcs1") {
+      if (!p.allowPkcs1Decrypt) {
+        return Status::Fail("ERR_UNSUPPORTED_OPERATION",
+                            "RSA PKCS#1 v1.5 decryption is refused (Marvin attack): use OAEP, or allowPkcs1Decrypt");
+      }
       // BCryptDecrypt reports a bad PKCS#1 v1.5 padding as an error (no
-      // implicit rejection), which is the Marvin / Bleichenbacher oracle.
-      return Status::Fail("ERR_UNSUPPORTED_OPERATION",
-                          "RSA PKCS#1 v1.5 decryption is refused on Windows CNG: it has no implicit rejection "
-                          "(Marvin attack); use OAEP");
+      // implicit rejection): the Marvin / Bleichenbacher oracle.
+      return Status::Fail("ERR_NOT_SUPPORTED_ON_PLATFORM",
+                          "Windows CNG has no implicit rejection for RSA PKCS#1 v1.5 decryption (Marvin attack), so "
+                          "it is never done there; use OAEP");
     }
-    if (p.padding != "oaep") return BadRequest("RSA decryption needs params.padding 'oaep'");
+    if (!p.padding.empty() && p.padding != "oaep") return BadRequest("RSA decryption padding must be oaep or pkcs1");
     const HashDef* h = nullptr;
     Status s = FindHash(p.hash, false, &h);
     if (!s.ok) return s;
     const KeyFacts& f = Facts();
     if (!f.status.ok) return f.status;
     if (data.size() != f.modulus.size()) {
-      return BadRequest("an RSA-OAEP ciphertext for this key is " + std::to_string(f.modulus.size()) + " bytes (got " +
-                        std::to_string(data.size()) + ")");
+      return Status::Fail("ERR_DECRYPTION_FAILED", "an RSA-OAEP ciphertext for this key is " +
+                                                       std::to_string(f.modulus.size()) + " bytes (got " +
+                                                       std::to_string(data.size()) + ")");
     }
     BCRYPT_OAEP_PADDING_INFO pad;
     OaepPad(p, *h, &pad);
@@ -1301,7 +1302,12 @@ class CngKey final : public Key {
     ULONG written = 0;
     NTSTATUS st =
         BCryptDecrypt(h_, InputPtr(data), cbIn, &pad, nullptr, 0, buf.data(), cbIn, &written, BCRYPT_PAD_OAEP);
-    if (!Ok(st)) return OpFail("BCryptDecrypt (RSA-OAEP) failed with the " + plan_.label + " key", st);
+    // With the key and options checked, a failure is the ciphertext's (or
+    // the label's): ERR_DECRYPTION_FAILED, the NTSTATUS kept.
+    if (!Ok(st)) {
+      return NtFail(MeansAbsent(static_cast<uint32_t>(st)) ? "ERR_NOT_SUPPORTED_ON_PLATFORM" : "ERR_DECRYPTION_FAILED",
+                    "BCryptDecrypt (RSA-OAEP) failed with the " + plan_.label + " key", st);
+    }
     if (written > cbIn) return Internal("BCryptDecrypt wrote past its buffer");
     *out = SecureBytes(buf.data(), written);  // buf is wiped as it goes
     return Status::Ok();
@@ -1418,10 +1424,24 @@ class CngKey final : public Key {
                         "Server 2025 have them)");
   }
 
-  // ML-DSA is pure here: the message itself, a context of at most 255 bytes.
-  static Status CheckPure(const OpParams& p) {
-    if (!p.hash.empty()) return BadRequest("ML-DSA signs the message itself (pure ML-DSA): no params.hash");
-    if (p.context.size() > 255) return BadRequest("an ML-DSA context is at most 255 bytes");
+  // The options of a signature, as the OpenSSL backend takes them: RSA
+  // padding pkcs1 (the default) or pss, saltLength for PSS only; pure ML-DSA
+  // (no hash) with a context of at most 255 bytes; no context for the others.
+  Status CheckSignatureOptions(const OpParams& p) const {
+    if (plan_.family == Family::kRsa) {
+      if (!p.padding.empty() && p.padding != "pkcs1" && p.padding != "pss") {
+        return BadRequest("RSA signature padding must be pkcs1 or pss");
+      }
+      if (p.padding != "pss" && p.saltLength >= 0) return BadRequest("saltLength is for PSS signatures");
+    } else if (!p.padding.empty() || p.saltLength >= 0) {
+      return BadRequest("padding and saltLength are for RSA signatures");
+    }
+    if (plan_.family == Family::kMlDsa) {
+      if (!p.hash.empty()) return BadRequest(plan_.label + " signs the message itself (pure ML-DSA): no hash");
+      if (p.context.size() > 255) return BadRequest("an ML-DSA context is at most 255 bytes");
+    } else if (!p.context.empty()) {
+      return BadRequest("a context string is for Ed448 and ML-DSA signatures");
+    }
     return Status::Ok();
   }
 

@@ -336,7 +336,9 @@ await op('rsa:pkcs1:verify-not-below-n', () =>
   rsa.verify({ hash: 'SHA-256', padding: 'pkcs1' }, opMessage, Buffer.alloc(rsaSig.length, 0xff)),
 )
 await op('rsa:sign-SHA-1', () => rsa.sign({ hash: 'SHA-1', padding: 'pkcs1' }, opMessage))
-await op('rsa:sign-no-padding', () => rsa.sign(sha256, opMessage))
+await op('rsa:sign-default-padding', () => rsa.sign(sha256, opMessage))
+await op('rsa:pkcs1-saltLength', () => rsa.sign({ hash: 'SHA-256', padding: 'pkcs1', saltLength: 20 }, opMessage))
+await op('rsa:context', () => rsa.sign({ hash: 'SHA-256', context: new Uint8Array(4) }, opMessage))
 await op('rsa:concurrent', async () => {
   const sigs = await Promise.all(
     Array.from({ length: 8 }, (_, i) => rsa.sign({ hash: 'SHA-256', padding: 'pkcs1' }, Buffer.from(`m${i}`))),
@@ -347,6 +349,8 @@ await op('rsa:encrypt-pkcs1', () => rsa.encrypt({ padding: 'pkcs1' }, opMessage)
 await op('rsa:encrypt-pkcs1-too-long', () => rsa.encrypt({ padding: 'pkcs1' }, Buffer.alloc(246)))
 await op('rsa:encrypt-oaep', () => rsa.encrypt({ padding: 'oaep', hash: 'SHA-256' }, opMessage))
 await op('rsa:decrypt-pkcs1', () => rsa.decrypt({ padding: 'pkcs1', allowPkcs1Decrypt: true }, Buffer.alloc(256, 1)))
+await op('rsa:decrypt-pkcs1-not-allowed', () => rsa.decrypt({ padding: 'pkcs1' }, Buffer.alloc(256, 1)))
+await op('rsa:decrypt-oaep-wrong-length', () => rsa.decrypt({ padding: 'oaep', hash: 'SHA-256' }, Buffer.alloc(255, 1)))
 await op('rsa:derive', () => rsa.derive(rsa))
 await op('rsa:encapsulate', () => rsa.encapsulate())
 
@@ -384,6 +388,7 @@ for (const [name, c] of Object.entries(ecdsa)) {
   await op(`${name}:verify-zero-r`, () =>
     key.verify({ hash: c.hash }, opMessage, Buffer.concat([Buffer.alloc(rs.length / 2), rs.subarray(rs.length / 2)])),
   )
+  await op(`${name}:padding`, () => key.sign({ hash: c.hash, padding: 'pss' }, opMessage))
   await op(`${name}:derive`, () => key.derive(key))
   await op(`${name}:encrypt`, () => key.encrypt({ padding: 'oaep', hash: 'SHA-256' }, opMessage))
 }
@@ -498,6 +503,79 @@ await op('ecdh:import-private', () =>
 for (const k of made) k.destroy()
 result.opsLive = { before: liveBeforeOps, after: raw.liveHandles().process }
 save()
+
+// The same through the public API (src/keypair.ts, src/import.ts): its defaults
+// (r‖s, SHA-256, PKCS#1 for RSA signatures, OAEP for encryption) and its typed errors.
+const api = {}
+result.api = api
+async function apiStep(name, fn) {
+  try {
+    api[name] = { ok: true, value: await fn() }
+  } catch (e) {
+    api[name] = { ok: false, error: errorOf(e) }
+  }
+  save()
+}
+await apiStep('ecdsa-non-extractable', async () => {
+  const key = await pk.generateKey({ algorithm: 'ECDSA_P256', extractable: false })
+  try {
+    const sig = await key.sign(opMessage)
+    return {
+      extractable: key.extractable,
+      publicJwk: key.publicKey.export({ format: 'jwk' }),
+      sig: hex(sig),
+      syncSig: hex(key.signSync(opMessage, { signatureEncoding: 'der' })),
+      verifies: await key.publicKey.verify(opMessage, sig),
+      tampered: key.publicKey.verifySync(tampered, sig),
+    }
+  } finally {
+    key.destroy()
+  }
+})
+await apiStep('rsa', async () => {
+  const key = await pk.generateKey({ algorithm: 'RSA', length: 2048 })
+  try {
+    const out = { publicPem: key.publicKey.export({ format: 'pem' }), sig: hex(await key.sign(opMessage)) }
+    const fails = async (fn) =>
+      fn().then(
+        () => ({ threw: false }),
+        (e) => ({ threw: true, ...errorOf(e) }),
+      )
+    out.oaep = await fails(() => key.publicKey.encrypt(opMessage))
+    out.pkcs1Decrypt = await fails(() =>
+      key.decrypt(new Uint8Array(256), { padding: 'pkcs1', allowPkcs1Decrypt: true }),
+    )
+    out.pkcs1Encrypt = hex(await key.publicKey.encrypt(opMessage, { padding: 'pkcs1' }))
+    out.privateBlob = hex(key.export({ format: 'blob' }))
+    return out
+  } finally {
+    key.destroy()
+  }
+})
+await apiStep('import-verify', async () => {
+  const p256 = await pk.importKey(input.P256.publicJwk)
+  const rsaPub = await pk.importKey(input.rsa.publicJwk)
+  const out = {
+    p256: await p256.verify(opMessage, sig(input.P256.p1363)),
+    p256Der: await p256.verify(opMessage, sig(input.P256.der), { signatureEncoding: 'der' }),
+    rsa: await rsaPub.verify(opMessage, sig(input.rsa.pkcs1)),
+    tampered: await rsaPub.verify(tampered, sig(input.rsa.pkcs1)),
+  }
+  return out
+})
+await apiStep('import-pss', async () => {
+  const rsaPub = await pk.importKey(input.rsa.publicJwk)
+  return await rsaPub.verify(opMessage, sig(input.rsa.pss), { padding: 'pss' })
+})
+await apiStep('ecdh-deriveBits', async () => {
+  const key = await pk.generateKey({ algorithm: 'ECDH_P256' })
+  const peer = await pk.importKey(input.ecdh.publicJwk, { algorithm: 'ECDH' })
+  try {
+    return hex(await key.deriveBits(peer))
+  } finally {
+    key.destroy()
+  }
+})
 
 result.fingerprint = createHash('sha256').update(JSON.stringify(result.keys)).digest('hex')
 result.done = true

@@ -89,6 +89,7 @@ interface DriverResult {
   ops: Record<string, StepRecord>
   opKeys: Record<string, { publicBlob: string; privateBlob?: string }>
   opsLive: { before: number; after: number }
+  api: Record<string, StepRecord>
 }
 
 let result: DriverResult
@@ -632,6 +633,8 @@ describe('signatures made by CNG under Wine verify with node:crypto on Linux', (
       expect(verify(digest, tamperedMessage(), pub, sig), hash).toBe(false)
     }
     expect(opValue('rsa:pkcs1:signSync')).toBe(opValue('rsa:pkcs1:SHA-256'))
+    // No padding given: PKCS#1 v1.5, the same bytes.
+    expect(opValue('rsa:sign-default-padding')).toBe(opValue('rsa:pkcs1:SHA-256'))
     // The same signature as node makes with the exported private key (PKCS#1 v1.5 is deterministic).
     const priv = privateOf(result.opKeys.rsa?.privateBlob as string)
     expect(sign('sha256', linux.message, priv).toString('hex')).toBe(opValue('rsa:pkcs1:SHA-256'))
@@ -772,17 +775,24 @@ describe('RSA encryption under Wine 8', () => {
     expect(d.message).toContain('BCryptDecrypt (RSA-OAEP)')
   })
 
-  it('PKCS#1 v1.5 decryption is refused (no implicit rejection in CNG), even with allowPkcs1Decrypt', () => {
+  it('PKCS#1 v1.5 decryption: refused by default (ERR_UNSUPPORTED_OPERATION); with allowPkcs1Decrypt, ERR_NOT_SUPPORTED_ON_PLATFORM (CNG has no implicit rejection)', () => {
+    expect(opError('rsa:decrypt-pkcs1-not-allowed')).toMatchObject({ code: 'ERR_UNSUPPORTED_OPERATION' })
     const e = opError('rsa:decrypt-pkcs1')
-    expect(e.code).toBe('ERR_UNSUPPORTED_OPERATION')
-    expect(e.message).toContain('Marvin')
+    expect(e.code).toBe('ERR_NOT_SUPPORTED_ON_PLATFORM')
+    expect(e.message).toContain('no implicit rejection')
+  })
+
+  it('an OAEP ciphertext of the wrong length is ERR_DECRYPTION_FAILED (checked before CNG)', () => {
+    expect(opError('rsa:decrypt-oaep-wrong-length')).toMatchObject({ code: 'ERR_DECRYPTION_FAILED' })
   })
 })
 
 describe('bad options and operations a key cannot do: typed errors under Wine, never a crash', () => {
   it.each([
     ['rsa:sign-SHA-1', 'SHA-1 signatures can be verified, not made'],
-    ['rsa:sign-no-padding', "params.padding 'pkcs1' or 'pss'"],
+    ['rsa:pkcs1-saltLength', 'saltLength is for PSS signatures'],
+    ['rsa:context', 'a context string is for Ed448 and ML-DSA signatures'],
+    ['P256:padding', 'padding and saltLength are for RSA signatures'],
     ['rsa-pss:salt-too-long', 'PSS salt of 200 bytes'],
     ['rsa:encrypt-pkcs1-too-long', 'at most 245 bytes'],
   ])('%s: ERR_INVALID_REQUEST', (name, text) => {
@@ -842,5 +852,58 @@ describe('import refusals under Wine', () => {
   it('every handle the operations made is released (live handles back where they were)', () => {
     expect(result.opsLive).toBeDefined()
     expect(result.opsLive.after).toBe(result.opsLive.before)
+  })
+})
+
+describe('the public API under Wine (generateKey / importKey, key.sign, publicKey.verify, deriveBits)', () => {
+  function apiValue(name: string) {
+    const a = result.api?.[name]
+    expect(a, name).toBeDefined()
+    expect(a?.ok, `${name}: ${a?.error?.message}`).toBe(true)
+    return a?.value
+  }
+
+  it('a non-extractable ECDSA P-256 key signs in CNG: r‖s by default, DER on request, both verified by node', () => {
+    const v = apiValue('ecdsa-non-extractable')
+    expect(v.extractable).toBe(false)
+    const pub = createPublicKey({ key: v.publicJwk, format: 'jwk' })
+    expect(hexBytes(v.sig).length).toBe(64)
+    expect(verify('sha256', linux.message, { key: pub, dsaEncoding: 'ieee-p1363' }, hexBytes(v.sig))).toBe(true)
+    expect(verify('sha256', linux.message, { key: pub, dsaEncoding: 'der' }, hexBytes(v.syncSig))).toBe(true)
+    expect({ verifies: v.verifies, tampered: v.tampered }).toEqual({ verifies: true, tampered: false })
+  })
+
+  it('RSA: key.sign() is PKCS#1 v1.5 SHA-256 (node verifies it); publicKey.encrypt() is OAEP: NotSupportedOnPlatformError under Wine; PKCS#1 encryption decrypts on Linux', () => {
+    const v = apiValue('rsa')
+    expect(verify('sha256', linux.message, createPublicKey(v.publicPem), hexBytes(v.sig))).toBe(true)
+    expect(v.oaep).toMatchObject({
+      threw: true,
+      name: 'NotSupportedOnPlatformError',
+      code: 'ERR_NOT_SUPPORTED_ON_PLATFORM',
+      status: STATUS_NOT_IMPLEMENTED,
+      isPlatformKeygenError: true,
+    })
+    expect(v.pkcs1Decrypt).toMatchObject({
+      threw: true,
+      code: 'ERR_NOT_SUPPORTED_ON_PLATFORM',
+      isPlatformKeygenError: true,
+    })
+    expect(pkcs1Plaintext(privateOf(v.privateBlob), v.pkcs1Encrypt).equals(linux.message)).toBe(true)
+  })
+
+  it("importKey(node's JWK) gives public keys that verify node's signatures (ES256 r‖s and DER, RS256, PS256)", () => {
+    expect(apiValue('import-verify')).toEqual({ p256: true, p256Der: true, rsa: true, tampered: false })
+    expect(apiValue('import-pss')).toBe(true)
+  })
+
+  it('deriveBits with an imported ECDH peer: ProviderError STATUS_INTERNAL_ERROR under Wine 8 (typed, no crash)', () => {
+    const a = result.api?.['ecdh-deriveBits']
+    expect(a?.ok).toBe(false)
+    expect(a?.error).toMatchObject({
+      name: 'ProviderError',
+      code: 'ERR_PROVIDER',
+      status: STATUS_INTERNAL_ERR,
+      isPlatformKeygenError: true,
+    })
   })
 })
