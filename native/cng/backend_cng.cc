@@ -1402,8 +1402,6 @@ class CngKey final : public Key {
     return Status::Ok();
   }
 
-  BCRYPT_KEY_HANDLE handle() const { return h_; }
-
  private:
   bool Signs() const {
     switch (plan_.family) {
