@@ -458,6 +458,21 @@ await op('import:P256-private', async () => {
   const key = await imported(ecdsa.P256.spec, input.P256.privateJwk, 'ECDSA', 'private')
   return { hasPrivate: key.hasPrivate, sig: hex(await key.sign({ hash: 'SHA-256' }, opMessage)) }
 })
+// A private key whose public part is another key's: the pairwise check fails.
+await op('import:P256-private-mismatched', () => {
+  const jwk = { ...input.P256.privateJwk, x: input.ecdh.publicJwk.x, y: input.ecdh.publicJwk.y }
+  return raw.importKey(rawSpec(ecdsa.P256.spec), 'private', blobOf(jwk, 'private', 'ECDSA'))
+})
+// DSA 1024 from node's SPKI PEM through the public importKey; node's signature.
+await op('api:dsa-import-verify', async () => {
+  const pub = await pk.importKey(input.dsa.publicPem)
+  return {
+    algorithm: pub.algorithm,
+    p1363: await pub.verify(opMessage, sig(input.dsa.p1363)),
+    der: await pub.verify(opMessage, sig(input.dsa.der), { signatureEncoding: 'der' }),
+    tampered: await pub.verify(tampered, sig(input.dsa.p1363)),
+  }
+})
 // Material CNG (or the layout check before it) refuses.
 await op('import:truncated', () =>
   raw.importKey(rawSpec(ecdsa.P256.spec), 'public', blobOf(input.P256.publicJwk, 'public', 'ECDSA').subarray(0, 40)),

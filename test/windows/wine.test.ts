@@ -107,6 +107,7 @@ const linux = (() => {
   const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' })
   const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' })
   const ecdh = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const dsa = generateKeyPairSync('dsa', { modulusLength: 1024, divisorLength: 160 })
   const pss = { key: rsa.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }
   const ecSig = (key: KeyObject, digest: string, dsaEncoding: 'der' | 'ieee-p1363') =>
     sign(digest, message, { key, dsaEncoding }).toString('hex')
@@ -132,8 +133,13 @@ const linux = (() => {
       der: ecSig(p384.privateKey, 'sha384', 'der'),
     },
     ecdh: { publicJwk: jwkOf(ecdh.publicKey), privateJwk: jwkOf(ecdh.privateKey) },
+    dsa: {
+      publicPem: dsa.publicKey.export({ format: 'pem', type: 'spki' }),
+      p1363: ecSig(dsa.privateKey, 'sha256', 'ieee-p1363'),
+      der: ecSig(dsa.privateKey, 'sha256', 'der'),
+    },
   }
-  return { message, rsa, p256, p384, ecdh, input }
+  return { message, rsa, p256, p384, ecdh, dsa, input }
 })()
 
 function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, timeout = 300_000): string {
@@ -752,6 +758,18 @@ describe('CNG verifies under Wine: true, or false for a bad signature (never an 
     expect(
       verify('sha256', linux.message, { key: linux.p256.publicKey, dsaEncoding: 'ieee-p1363' }, hexBytes(e.sig)),
     ).toBe(true)
+  })
+})
+
+describe('import checks under Wine', () => {
+  it('a private P-256 key whose public point is another key’s: the pairwise check fails, ERR_INVALID_KEY', () => {
+    const e = opError('import:P256-private-mismatched')
+    expect(e.code).toBe('ERR_INVALID_KEY')
+    expect(e.message).toContain('pairwise consistency check failed')
+  })
+
+  it("DSA 1024 from node's SPKI PEM (public importKey): node's SHA-256 signatures verify, r‖s and DER; tampered does not", () => {
+    expect(opValue('api:dsa-import-verify')).toEqual({ algorithm: 'DSA', p1363: true, der: true, tampered: false })
   })
 })
 
