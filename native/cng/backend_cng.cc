@@ -1355,7 +1355,9 @@ class CngKey final : public Key {
     // and the width of the field.
     SecureBytes be(width);
     for (size_t i = 0; i < raw.size(); ++i) be.data()[width - 1 - i] = raw.data()[i];
-    if (IsZero(be.data(), width)) {
+    // X25519 (RFC 7748 6.1): an all-zero secret means a small-order peer. (An
+    // ECDH secret, an x-coordinate, may be 0 on a NIST curve: valid.)
+    if (plan_.family == Family::kX25519 && IsZero(be.data(), width)) {
       return Status::Fail("ERR_INVALID_KEY", "the shared secret with this peer is all zero (a small-order peer key)");
     }
     *secret = std::move(be);
