@@ -147,6 +147,7 @@ constexpr NtName kNtNames[] = {
     {0xC0000206, "STATUS_INVALID_BUFFER_SIZE"},
     {kStatusNotFound, "STATUS_NOT_FOUND"},
     {0xC000A000, "STATUS_INVALID_SIGNATURE"},
+    {0x80090006, "NTE_BAD_SIGNATURE"},
     {0xC000A002, "STATUS_AUTH_TAG_MISMATCH"},
     {0x80090005, "NTE_BAD_DATA"},
     {0x80090009, "NTE_BAD_FLAGS"},
@@ -210,6 +211,10 @@ enum Prov : int {
   kProvEcdhCurve25519,
   kProvMlDsa,
   kProvMlKem,
+  kProvSha1,
+  kProvSha256,
+  kProvSha384,
+  kProvSha512,
   kProvCount
 };
 
@@ -234,6 +239,10 @@ const ProvDef kProvDefs[kProvCount] = {
     {BCRYPT_ECDH_ALGORITHM, BCRYPT_ECC_CURVE_25519, "ECDH curve25519"},
     {BCRYPT_MLDSA_ALGORITHM, nullptr, "ML-DSA"},
     {BCRYPT_MLKEM_ALGORITHM, nullptr, "ML-KEM"},
+    {BCRYPT_SHA1_ALGORITHM, nullptr, "SHA-1"},
+    {BCRYPT_SHA256_ALGORITHM, nullptr, "SHA-256"},
+    {BCRYPT_SHA384_ALGORITHM, nullptr, "SHA-384"},
+    {BCRYPT_SHA512_ALGORITHM, nullptr, "SHA-512"},
 };
 
 struct ProvSlot {
@@ -701,70 +710,395 @@ Status CheckKem(BCRYPT_KEY_HANDLE h, const std::string& label) {
   return Status::Ok();
 }
 
+// --- blob layouts (export checks and import) ---------------------------------------
+
+// BCRYPT_RSAKEY_BLOB: {Magic, BitLength, cbPublicExp, cbModulus, cbPrime1,
+// cbPrime2}; e, n, [p, q, dp, dq, qi, d] (RSAFULLPRIVATEBLOB).
+bool RsaBlobOk(const Plan& plan, bool priv, const SecureBytes& b) {
+  if (b.size() < 24) return false;
+  const uint8_t* p = b.data();
+  uint64_t cbE = ReadU32le(p + 8), cbN = ReadU32le(p + 12), cbP = ReadU32le(p + 16), cbQ = ReadU32le(p + 20);
+  uint64_t want = 24 + cbE + cbN + (priv ? 3 * cbP + 2 * cbQ + cbN : 0);
+  return ReadU32le(p) == (priv ? plan.privMagic : plan.pubMagic) && want == b.size() && cbE != 0 && cbN != 0;
+}
+
+// BCRYPT_ECCKEY_BLOB: {dwMagic, cbKey}; X, Y, [d]. `coords` is 2 for CNG's
+// layout, 1 for the project's curve25519 layout (no Y).
+bool EcBlobOk(const Plan& plan, bool priv, const SecureBytes& b, size_t coords = 2) {
+  if (b.size() < 8) return false;
+  uint32_t magic = ReadU32le(b.data()), cb = ReadU32le(b.data() + 4);
+  return magic == (priv ? plan.privMagic : plan.pubMagic) && cb == plan.cbKey &&
+         b.size() == 8 + static_cast<size_t>(cb) * (coords + (priv ? 1 : 0));
+}
+
+// v1: {Magic, cbKey, Count[4], Seed[20], q[20]}; P, G, Y, [X(20)]
+// v2: {Magic, cbKey, hashAlgorithm, standardVersion, cbSeedLength,
+//      cbGroupSize, Count[4]}; Seed, q, P, G, Y, [X(cbGroupSize)]
+bool DsaBlobOk(const Plan& plan, bool priv, const SecureBytes& b) {
+  uint32_t want = priv ? plan.privMagic : plan.pubMagic;
+  bool v2 = want == blob::kDsaPublicV2 || want == blob::kDsaPrivateV2;
+  if (b.size() < (v2 ? 28u : 52u) || ReadU32le(b.data()) != want) return false;
+  uint64_t cbKey = ReadU32le(b.data() + 4);
+  uint64_t size = 0;
+  if (v2) {
+    uint64_t cbSeed = ReadU32le(b.data() + 16), cbGroup = ReadU32le(b.data() + 20);
+    size = 28 + cbSeed + cbGroup + 3 * cbKey + (priv ? cbGroup : 0);
+  } else {
+    size = 52 + 3 * cbKey + (priv ? 20 : 0);
+  }
+  return size == b.size() && cbKey != 0;
+}
+
+// BCRYPT_DH_KEY_BLOB: {dwMagic, cbKey}; p, g, public, [private].
+bool DhBlobOk(const Plan& plan, bool priv, const SecureBytes& b) {
+  return b.size() >= 8 && ReadU32le(b.data()) == (priv ? plan.privMagic : plan.pubMagic) &&
+         ReadU32le(b.data() + 4) != 0 &&
+         b.size() == 8 + static_cast<uint64_t>(ReadU32le(b.data() + 4)) * (priv ? 4 : 3);
+}
+
+// {dwMagic, cbParameterSet, cbKey}; parameter set (UTF-16, NUL); key.
+bool PqBlobOk(const Plan& plan, BlobKind kind, const SecureBytes& b) {
+  uint32_t want = kind == BlobKind::kPublic    ? plan.pubMagic
+                  : kind == BlobKind::kPrivate ? plan.privMagic
+                                               : plan.seedMagic;
+  size_t cbSet = blob::Utf16zSize(plan.parameterSet);
+  if (b.size() < 12 + cbSet || ReadU32le(b.data()) != want || ReadU32le(b.data() + 4) != cbSet ||
+      b.size() != 12 + cbSet + static_cast<uint64_t>(ReadU32le(b.data() + 8))) {
+    return false;
+  }
+  std::vector<uint8_t> header(12 + cbSet);
+  WritePqHeader(header.data(), want, plan.parameterSet, ReadU32le(b.data() + 8));
+  return std::memcmp(header.data(), b.data(), header.size()) == 0;
+}
+
+// The project's layout of a key of this plan (DESIGN.md "Blob layouts").
+bool BlobOk(const Plan& plan, BlobKind kind, const SecureBytes& b) {
+  bool priv = kind != BlobKind::kPublic;
+  switch (plan.family) {
+    case Family::kRsa:
+      return RsaBlobOk(plan, priv, b);
+    case Family::kDsa:
+      return DsaBlobOk(plan, priv, b);
+    case Family::kDh:
+      return DhBlobOk(plan, priv, b);
+    case Family::kEc:
+      return EcBlobOk(plan, priv, b);
+    case Family::kX25519:
+      return EcBlobOk(plan, priv, b, 1);
+    case Family::kMlDsa:
+    case Family::kMlKem:
+      return PqBlobOk(plan, kind, b);
+  }
+  return false;
+}
+
+// The BCryptExportKey / BCryptImportKeyPair blob type of a key of this plan.
+const wchar_t* BlobType(Family f, BlobKind kind) {
+  bool priv = kind != BlobKind::kPublic;
+  switch (f) {
+    case Family::kRsa:
+      return priv ? BCRYPT_RSAFULLPRIVATE_BLOB : BCRYPT_RSAPUBLIC_BLOB;
+    case Family::kDsa:
+      return priv ? BCRYPT_DSA_PRIVATE_BLOB : BCRYPT_DSA_PUBLIC_BLOB;
+    case Family::kDh:
+      return priv ? BCRYPT_DH_PRIVATE_BLOB : BCRYPT_DH_PUBLIC_BLOB;
+    case Family::kEc:
+    case Family::kX25519:
+      return priv ? BCRYPT_ECCPRIVATE_BLOB : BCRYPT_ECCPUBLIC_BLOB;
+    case Family::kMlDsa:
+      return kind == BlobKind::kPublic    ? BCRYPT_PQDSA_PUBLIC_BLOB
+             : kind == BlobKind::kPrivate ? BCRYPT_PQDSA_PRIVATE_BLOB
+                                          : BCRYPT_PQDSA_PRIVATE_SEED_BLOB;
+    case Family::kMlKem:
+      return kind == BlobKind::kPublic    ? BCRYPT_MLKEM_PUBLIC_BLOB
+             : kind == BlobKind::kPrivate ? BCRYPT_MLKEM_PRIVATE_BLOB
+                                          : BCRYPT_MLKEM_PRIVATE_SEED_BLOB;
+  }
+  return nullptr;
+}
+
+bool IsEcdh(uint32_t pubMagic) {
+  return pubMagic == blob::kEcdhP256Public || pubMagic == blob::kEcdhP384Public || pubMagic == blob::kEcdhP521Public ||
+         pubMagic == blob::kEcdhPublicGeneric;
+}
+
+// --- operations: digests, signatures, encodings ------------------------------------
+
+constexpr uint32_t kNteBadSignature = 0x80090006;
+constexpr ULONG kPadPqdsa = 0x00000020;  // BCRYPT_PAD_PQDSA (Windows SDK 10.0.26100)
+
+// BCRYPT_PQDSA_PADDING_INFO (Windows SDK 10.0.26100; not in mingw's bcrypt.h).
+struct PqdsaPaddingInfo {
+  PUCHAR pbCtx;
+  ULONG cbCtx;
+  LPCWSTR pszPrehashAlgId;  // null: pure ML-DSA
+};
+
+// A failed operation: "this Windows does not have it" or a provider failure,
+// with the NTSTATUS either way.
+Status OpFail(const std::string& what, NTSTATUS st) {
+  return NtFail(MeansAbsent(static_cast<uint32_t>(st)) ? "ERR_NOT_SUPPORTED_ON_PLATFORM" : "ERR_PROVIDER", what, st);
+}
+
+Status BadRequest(const std::string& what) { return Status::Fail("ERR_INVALID_REQUEST", what); }
+
+struct HashDef {
+  const char* name;
+  Prov prov;
+  const wchar_t* cng;
+  ULONG size;
+};
+const HashDef kHashes[] = {
+    {"SHA-1", kProvSha1, BCRYPT_SHA1_ALGORITHM, 20},
+    {"SHA-256", kProvSha256, BCRYPT_SHA256_ALGORITHM, 32},
+    {"SHA-384", kProvSha384, BCRYPT_SHA384_ALGORITHM, 48},
+    {"SHA-512", kProvSha512, BCRYPT_SHA512_ALGORITHM, 64},
+};
+
+// SHA-1 is for verifying old signatures and for OAEP, never for new signatures.
+Status FindHash(const std::string& name, bool signing, const HashDef** out) {
+  if (name.empty()) return BadRequest("this operation needs params.hash");
+  for (const HashDef& h : kHashes) {
+    if (name == h.name) {
+      if (signing && h.prov == kProvSha1) return BadRequest("SHA-1 signatures can be verified, not made");
+      *out = &h;
+      return Status::Ok();
+    }
+  }
+  return BadRequest("unknown params.hash " + name);
+}
+
+// A non-null pointer for an input that may be empty.
+PUCHAR InputPtr(const SecureBytes& b) {
+  static uint8_t empty = 0;
+  return b.empty() ? &empty : const_cast<PUCHAR>(b.data());
+}
+
+Status Digest(const HashDef& h, const SecureBytes& data, SecureBytes* out) {
+  if (data.size() > ULONG_MAX) return BadRequest("the input is too long for CNG");
+  BCRYPT_ALG_HANDLE alg = nullptr;
+  Status s = OpenProvider(h.prov, &alg);
+  if (!s.ok) return s;
+  SecureBytes d(h.size);
+  NTSTATUS st = BCryptHash(alg, nullptr, 0, InputPtr(data), static_cast<ULONG>(data.size()), d.data(), h.size);
+  if (!Ok(st)) return OpFail(std::string("BCryptHash failed for ") + h.name, st);
+  *out = std::move(d);
+  return Status::Ok();
+}
+
+// BCryptSignHash into a SecureBytes of exactly `want` bytes (0: what CNG says).
+// Wine 8 sizes an ECDSA signature at cbKey bytes and then needs 2 * cbKey, so
+// the buffer is at least `want`.
+Status SignWith(BCRYPT_KEY_HANDLE h, void* pad, ULONG flags, const SecureBytes& in, size_t want,
+                const std::string& label, SecureBytes* sig) {
+  if (in.size() > ULONG_MAX) return BadRequest("the input is too long for CNG");
+  ULONG cbIn = static_cast<ULONG>(in.size());
+  ULONG cb = 0;
+  NTSTATUS st = BCryptSignHash(h, pad, InputPtr(in), cbIn, nullptr, 0, &cb, flags);
+  if (!Ok(st)) return OpFail("BCryptSignHash cannot size a " + label + " signature", st);
+  if (cb < want) cb = static_cast<ULONG>(want);
+  if (cb == 0 || cb > (1u << 16)) return Internal("BCryptSignHash sized a signature at " + std::to_string(cb));
+  SecureBytes buf(cb);
+  ULONG written = 0;
+  st = BCryptSignHash(h, pad, InputPtr(in), cbIn, buf.data(), cb, &written, flags);
+  if (!Ok(st)) return OpFail("BCryptSignHash failed with the " + label + " key", st);
+  if (written == 0 || written > cb || (want != 0 && written != want)) {
+    return Internal("BCryptSignHash wrote " + std::to_string(written) + " bytes for a " + label + " signature");
+  }
+  *sig = written == cb ? std::move(buf) : SecureBytes(buf.data(), written);
+  return Status::Ok();
+}
+
+// BCryptVerifySignature: STATUS_INVALID_SIGNATURE (NTE_BAD_SIGNATURE from
+// some providers) is a signature that does not verify, not an error.
+Status VerifyWith(BCRYPT_KEY_HANDLE h, void* pad, ULONG flags, const SecureBytes& in, const uint8_t* sig, size_t cbSig,
+                  const std::string& label, bool* valid) {
+  if (in.size() > ULONG_MAX) return BadRequest("the input is too long for CNG");
+  NTSTATUS st = BCryptVerifySignature(h, pad, InputPtr(in), static_cast<ULONG>(in.size()), const_cast<PUCHAR>(sig),
+                                      static_cast<ULONG>(cbSig), flags);
+  uint32_t u = static_cast<uint32_t>(st);
+  *valid = Ok(st);
+  if (Ok(st) || u == kStatusInvalidSignature || u == kNteBadSignature) return Status::Ok();
+  return OpFail("BCryptVerifySignature cannot verify with the " + label + " key", st);
+}
+
+// ECDSA / DSA signatures: CNG makes and takes r || s (IEEE P1363, each n
+// bytes); DER (SEQUENCE { INTEGER r, INTEGER s }) is converted here.
+void DerInteger(const uint8_t* v, size_t n, std::vector<uint8_t>* out) {
+  size_t i = 0;
+  while (i + 1 < n && v[i] == 0) ++i;
+  bool pad = (v[i] & 0x80) != 0;
+  out->push_back(0x02);
+  out->push_back(static_cast<uint8_t>(n - i + (pad ? 1 : 0)));  // n <= 66: short form
+  if (pad) out->push_back(0x00);
+  out->insert(out->end(), v + i, v + n);
+}
+
+SecureBytes RsToDer(const SecureBytes& rs) {
+  size_t n = rs.size() / 2;
+  std::vector<uint8_t> body;
+  DerInteger(rs.data(), n, &body);
+  DerInteger(rs.data() + n, n, &body);
+  bool longForm = body.size() >= 0x80;  // at most 2 * 69 bytes: 0x81 and one length byte
+  SecureBytes der(body.size() + (longForm ? 3 : 2));
+  uint8_t* p = der.data();
+  *p++ = 0x30;
+  if (longForm) *p++ = 0x81;
+  *p++ = static_cast<uint8_t>(body.size());
+  std::memcpy(p, body.data(), body.size());
+  return der;
+}
+
+// One strict DER INTEGER (minimal, non-negative, at most n bytes of value)
+// into a zero-padded n-byte field.
+bool ReadDerInteger(const uint8_t** cur, const uint8_t* end, size_t n, uint8_t* field) {
+  const uint8_t* p = *cur;
+  if (end - p < 2 || p[0] != 0x02) return false;
+  size_t len = p[1];
+  p += 2;
+  if (len == 0 || len >= 0x80 || static_cast<size_t>(end - p) < len) return false;
+  if ((p[0] & 0x80) != 0) return false;                             // negative
+  if (len > 1 && p[0] == 0x00 && (p[1] & 0x80) == 0) return false;  // not minimal
+  const uint8_t* v = p;
+  size_t vl = len;
+  if (vl > 1 && v[0] == 0x00) {
+    ++v;
+    --vl;
+  }
+  if (vl > n) return false;
+  std::memset(field, 0, n);
+  std::memcpy(field + n - vl, v, vl);
+  *cur = p + len;
+  return true;
+}
+
+bool DerToRs(const SecureBytes& der, size_t n, std::vector<uint8_t>* rs) {
+  const uint8_t* p = der.data();
+  const uint8_t* end = p + der.size();
+  if (der.size() < 2 || p[0] != 0x30) return false;
+  size_t len = 0;
+  if (p[1] < 0x80) {
+    len = p[1];
+    p += 2;
+  } else if (p[1] == 0x81 && der.size() >= 3 && p[2] >= 0x80) {
+    len = p[2];
+    p += 3;
+  } else {
+    return false;
+  }
+  if (static_cast<size_t>(end - p) != len) return false;
+  rs->assign(2 * n, 0);
+  return ReadDerInteger(&p, end, n, rs->data()) && ReadDerInteger(&p, end, n, rs->data() + n) && p == end;
+}
+
+// The digest as DSA signs it: the leftmost q bytes (FIPS 186-4 4.6), or
+// left-padded to q bytes when shorter (the same integer), since CNG takes a
+// digest exactly as long as q.
+SecureBytes FitToGroup(const SecureBytes& digest, size_t q) {
+  SecureBytes out(q);
+  if (digest.size() >= q) {
+    std::memcpy(out.data(), digest.data(), q);
+  } else {
+    std::memcpy(out.data() + q - digest.size(), digest.data(), digest.size());
+  }
+  return out;
+}
+
+bool IsZero(const uint8_t* p, size_t n) {
+  uint8_t any = 0;
+  for (size_t i = 0; i < n; ++i) any |= p[i];
+  return any == 0;
+}
+
+// Big-endian a >= b, both of the same length.
+bool NotBelow(const uint8_t* a, const uint8_t* b, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return a[i] > b[i];
+  }
+  return true;
+}
+
+size_t MlDsaSignatureSize(const char* set) {
+  std::string s = set;
+  return s == "44" ? 2420 : s == "65" ? 3309 : 4627;
+}
+
+size_t MlKemCiphertextSize(const char* set) {
+  std::string s = set;
+  return s == "512" ? 768 : s == "768" ? 1088 : 1568;
+}
+
+// What a pairwise check that ran and did not hold says (CheckFailed), so that
+// Import can tell it (ERR_INVALID_KEY) from a provider failure.
+bool IsCheckFailure(const Status& s) {
+  return !s.ok && s.message.find("pairwise consistency check failed") != std::string::npos;
+}
+
+// The ECDH provider of an ECDSA provider's curve (kProvCount: none).
+Prov EcdhOf(Prov p) {
+  switch (p) {
+    case kProvEcdsaP256:
+      return kProvEcdhP256;
+    case kProvEcdsaP384:
+      return kProvEcdhP384;
+    case kProvEcdsaP521:
+      return kProvEcdhP521;
+    case kProvEcdsaSecp256k1:
+      return kProvEcdhSecp256k1;
+    default:
+      return kProvCount;
+  }
+}
+
+// Facts about a key that its public blob holds, read once.
+struct KeyFacts {
+  Status status;
+  std::vector<uint8_t> modulus;  // RSA n, big-endian
+  size_t modulusBits = 0;
+  size_t group = 0;              // DSA: bytes of q
+  std::vector<uint8_t> dhGroup;  // DH: p || g
+};
+
 class CngKey final : public Key {
  public:
-  CngKey(BCRYPT_KEY_HANDLE h, Plan plan) : h_(h), plan_(std::move(plan)) {}
+  CngKey(BCRYPT_KEY_HANDLE h, Plan plan, bool hasPrivate = true)
+      : h_(h), plan_(std::move(plan)), hasPrivate_(hasPrivate) {}
   ~CngKey() override {
     if (h_ != nullptr) BCryptDestroyKey(h_);  // the one release of this handle
   }
   CngKey(const CngKey&) = delete;
   CngKey& operator=(const CngKey&) = delete;
 
+  bool HasPrivate() const override { return hasPrivate_; }
+
   Status Export(BlobKind kind, SecureBytes* out) const override {
     if (kind == BlobKind::kSeed && plan_.seedMagic == 0) {
       return Status::Fail("ERR_INVALID_REQUEST", "only ML-DSA and ML-KEM keys have a seed blob");
+    }
+    if (kind != BlobKind::kPublic && !hasPrivate_) {
+      return Status::Fail("ERR_INVALID_REQUEST", "a key imported from public material has no private blob");
     }
     bool priv = kind != BlobKind::kPublic;
     const char* which = kind == BlobKind::kPublic ? "public key" : kind == BlobKind::kPrivate ? "private key" : "seed";
     std::string what = plan_.label + " " + which;
     SecureBytes raw;
-    Status s;
-    switch (plan_.family) {
-      case Family::kRsa:
-        s = ExportRaw(h_, priv ? BCRYPT_RSAFULLPRIVATE_BLOB : BCRYPT_RSAPUBLIC_BLOB, what, &raw);
-        if (s.ok) s = CheckRsa(priv, raw);
-        break;
-      case Family::kDsa:
-        s = ExportRaw(h_, priv ? BCRYPT_DSA_PRIVATE_BLOB : BCRYPT_DSA_PUBLIC_BLOB, what, &raw);
-        if (s.ok) s = CheckDsa(priv, raw);
-        break;
-      case Family::kDh:
-        s = ExportRaw(h_, priv ? BCRYPT_DH_PRIVATE_BLOB : BCRYPT_DH_PUBLIC_BLOB, what, &raw);
-        if (s.ok) s = CheckDh(priv, raw);
-        break;
-      case Family::kEc:
-        s = ExportRaw(h_, priv ? BCRYPT_ECCPRIVATE_BLOB : BCRYPT_ECCPUBLIC_BLOB, what, &raw);
-        if (s.ok) s = CheckEc(priv, raw);
-        break;
-      case Family::kX25519:
-        s = ExportRaw(h_, priv ? BCRYPT_ECCPRIVATE_BLOB : BCRYPT_ECCPUBLIC_BLOB, what, &raw);
-        if (s.ok) s = DropY(priv, &raw);
-        break;
-      case Family::kMlDsa:
-        s = ExportRaw(h_,
-                      kind == BlobKind::kPublic    ? BCRYPT_PQDSA_PUBLIC_BLOB
-                      : kind == BlobKind::kPrivate ? BCRYPT_PQDSA_PRIVATE_BLOB
-                                                   : BCRYPT_PQDSA_PRIVATE_SEED_BLOB,
-                      what, &raw);
-        if (s.ok) s = CheckPq(kind, raw);
-        break;
-      case Family::kMlKem:
-        s = ExportRaw(h_,
-                      kind == BlobKind::kPublic    ? BCRYPT_MLKEM_PUBLIC_BLOB
-                      : kind == BlobKind::kPrivate ? BCRYPT_MLKEM_PRIVATE_BLOB
-                                                   : BCRYPT_MLKEM_PRIVATE_SEED_BLOB,
-                      what, &raw);
-        if (s.ok) s = CheckPq(kind, raw);
-        break;
-    }
+    Status s = ExportRaw(h_, BlobType(plan_.family, kind), what, &raw);
     if (!s.ok) return s;
+    if (plan_.family == Family::kX25519) {
+      s = DropY(priv, &raw);
+      if (!s.ok) return s;
+    } else if (!BlobOk(plan_, kind, raw)) {
+      return BadBlob(plan_.label);
+    }
     *out = std::move(raw);
     return Status::Ok();
   }
 
   // Signs and verifies (RSA, ECDSA, DSA, ML-DSA), agrees with a fresh peer
   // both ways (ECDH, X25519, DH) or encapsulates and decapsulates (ML-KEM).
+  // A public key has no pair to check.
   Status Validate() const override {
+    if (!hasPrivate_) return Status::Ok();
     switch (plan_.family) {
       case Family::kRsa: {
         BCRYPT_PKCS1_PADDING_INFO pad;
@@ -791,10 +1125,422 @@ class CngKey final : public Key {
     return Internal("unknown key family");
   }
 
+  // --- the operations (issue 14) ----------------------------------------------------
+
+  Status Sign(const OpParams& p, const SecureBytes& data, SecureBytes* sig) const override {
+    if (!Signs()) return Unsupported("sign");
+    if (!hasPrivate_) return Status::Fail("ERR_UNSUPPORTED_OPERATION", "a public key cannot sign");
+    Status s = CheckSignatureOptions(p);
+    if (!s.ok) return s;
+    if (plan_.family == Family::kMlDsa) {
+      PqdsaPaddingInfo pad = PqPad(p);
+      return SignWith(h_, p.context.empty() ? nullptr : &pad, p.context.empty() ? 0 : kPadPqdsa, data,
+                      MlDsaSignatureSize(plan_.parameterSet), plan_.label, sig);
+    }
+    const HashDef* h = nullptr;
+    s = FindHash(p.hash, true, &h);
+    if (!s.ok) return s;
+    SecureBytes digest;
+    s = Digest(*h, data, &digest);
+    if (!s.ok) return s;
+    if (plan_.family == Family::kRsa) {
+      const KeyFacts& f = Facts();
+      if (!f.status.ok) return f.status;
+      if (p.padding == "pss") {
+        BCRYPT_PSS_PADDING_INFO pad;
+        s = PssPad(p, *h, f, &pad);
+        if (!s.ok) return s;
+        return SignWith(h_, &pad, BCRYPT_PAD_PSS, digest, f.modulus.size(), plan_.label, sig);
+      }
+      BCRYPT_PKCS1_PADDING_INFO pad;  // PKCS#1 v1.5, the default
+      pad.pszAlgId = h->cng;
+      return SignWith(h_, &pad, BCRYPT_PAD_PKCS1, digest, f.modulus.size(), plan_.label, sig);
+    }
+    // ECDSA and DSA: r || s from CNG, DER on request.
+    size_t n = 0;
+    s = ScalarSize(&n);
+    if (!s.ok) return s;
+    SecureBytes input = plan_.family == Family::kDsa ? FitToGroup(digest, n) : std::move(digest);
+    SecureBytes rs;
+    s = SignWith(h_, nullptr, 0, input, 2 * n, plan_.label, &rs);
+    if (!s.ok) return s;
+    *sig = p.signatureEncoding == "der" ? RsToDer(rs) : std::move(rs);
+    return Status::Ok();
+  }
+
+  Status Verify(const OpParams& p, const SecureBytes& data, const SecureBytes& sig, bool* valid) const override {
+    *valid = false;
+    if (!Signs()) return Unsupported("verify");
+    Status s = CheckSignatureOptions(p);
+    if (!s.ok) return s;
+    if (plan_.family == Family::kMlDsa) {
+      if (sig.size() != MlDsaSignatureSize(plan_.parameterSet)) return Status::Ok();
+      PqdsaPaddingInfo pad = PqPad(p);
+      return VerifyWith(h_, p.context.empty() ? nullptr : &pad, p.context.empty() ? 0 : kPadPqdsa, data, sig.data(),
+                        sig.size(), plan_.label, valid);
+    }
+    const HashDef* h = nullptr;
+    s = FindHash(p.hash, false, &h);
+    if (!s.ok) return s;
+    if (plan_.family == Family::kRsa) {
+      const KeyFacts& f = Facts();
+      if (!f.status.ok) return f.status;
+      BCRYPT_PKCS1_PADDING_INFO pkcs1;
+      BCRYPT_PSS_PADDING_INFO pss;
+      void* pad = nullptr;
+      ULONG flags = 0;
+      if (p.padding == "pss") {
+        s = PssPad(p, *h, f, &pss);
+        if (!s.ok) return s;
+        pad = &pss;
+        flags = BCRYPT_PAD_PSS;
+      } else {
+        pkcs1.pszAlgId = h->cng;
+        pad = &pkcs1;
+        flags = BCRYPT_PAD_PKCS1;
+      }
+      // A signature of another length, or not below n, is no signature of this key.
+      if (sig.size() != f.modulus.size() || NotBelow(sig.data(), f.modulus.data(), sig.size())) return Status::Ok();
+      SecureBytes digest;
+      s = Digest(*h, data, &digest);
+      if (!s.ok) return s;
+      return VerifyWith(h_, pad, flags, digest, sig.data(), sig.size(), plan_.label, valid);
+    }
+    size_t n = 0;
+    s = ScalarSize(&n);
+    if (!s.ok) return s;
+    std::vector<uint8_t> rs;
+    if (p.signatureEncoding == "der") {
+      if (!DerToRs(sig, n, &rs)) return Status::Ok();
+    } else {
+      if (sig.size() != 2 * n) return Status::Ok();
+      rs.assign(sig.data(), sig.data() + sig.size());
+    }
+    // r = 0 or s = 0 is never a signature; CNG need not be asked.
+    if (IsZero(rs.data(), n) || IsZero(rs.data() + n, n)) return Status::Ok();
+    SecureBytes digest;
+    s = Digest(*h, data, &digest);
+    if (!s.ok) return s;
+    SecureBytes input = plan_.family == Family::kDsa ? FitToGroup(digest, n) : std::move(digest);
+    return VerifyWith(h_, nullptr, 0, input, rs.data(), rs.size(), plan_.label, valid);
+  }
+
+  Status Encrypt(const OpParams& p, const SecureBytes& data, SecureBytes* out) const override {
+    if (plan_.family != Family::kRsa) return Unsupported("encrypt");
+    const KeyFacts& f = Facts();
+    if (!f.status.ok) return f.status;
+    size_t k = f.modulus.size();
+    BCRYPT_OAEP_PADDING_INFO oaep;
+    void* pad = nullptr;
+    ULONG flags = 0;
+    if (p.padding.empty() || p.padding == "oaep") {
+      const HashDef* h = nullptr;
+      Status s = FindHash(p.hash, false, &h);
+      if (!s.ok) return s;
+      if (data.size() + 2 * h->size + 2 > k) {
+        return BadRequest("the plaintext is too long for RSA-OAEP with " + std::string(h->name) +
+                          " and this key (at most " + std::to_string(k >= 2 * h->size + 2 ? k - 2 * h->size - 2 : 0) +
+                          " bytes)");
+      }
+      OaepPad(p, *h, &oaep);
+      pad = &oaep;
+      flags = BCRYPT_PAD_OAEP;
+    } else if (p.padding == "pkcs1") {
+      if (!p.hash.empty() || !p.label.empty()) return BadRequest("hash and label are for RSA-OAEP");
+      if (data.size() + 11 > k) {
+        return BadRequest("the plaintext is too long for RSA PKCS#1 v1.5 with this key (at most " +
+                          std::to_string(k - 11) + " bytes)");
+      }
+      flags = BCRYPT_PAD_PKCS1;
+    } else {
+      return BadRequest("RSA encryption padding must be oaep or pkcs1");
+    }
+    ULONG cb = 0;
+    NTSTATUS st =
+        BCryptEncrypt(h_, InputPtr(data), static_cast<ULONG>(data.size()), pad, nullptr, 0, nullptr, 0, &cb, flags);
+    if (!Ok(st)) return OpFail("BCryptEncrypt cannot size an " + plan_.label + " ciphertext", st);
+    if (cb != k) return Internal("BCryptEncrypt sized an RSA ciphertext at " + std::to_string(cb) + " bytes");
+    SecureBytes ct(cb);
+    ULONG written = 0;
+    st = BCryptEncrypt(h_, InputPtr(data), static_cast<ULONG>(data.size()), pad, nullptr, 0, ct.data(), cb, &written,
+                       flags);
+    if (!Ok(st)) return OpFail("BCryptEncrypt failed with the " + plan_.label + " key", st);
+    if (written != k) return Internal("BCryptEncrypt wrote " + std::to_string(written) + " bytes");
+    *out = std::move(ct);
+    return Status::Ok();
+  }
+
+  Status Decrypt(const OpParams& p, const SecureBytes& data, SecureBytes* out) const override {
+    if (plan_.family != Family::kRsa) return Unsupported("decrypt");
+    if (!hasPrivate_) return Status::Fail("ERR_UNSUPPORTED_OPERATION", "a public key cannot decrypt");
+    if (p.padding == "pkcs1") {
+      if (!p.allowPkcs1Decrypt) {
+        return Status::Fail("ERR_UNSUPPORTED_OPERATION",
+                            "RSA PKCS#1 v1.5 decryption is refused (Marvin attack): use OAEP, or allowPkcs1Decrypt");
+      }
+      // BCryptDecrypt reports a bad PKCS#1 v1.5 padding as an error (no
+      // implicit rejection): the Marvin / Bleichenbacher oracle.
+      return Status::Fail("ERR_NOT_SUPPORTED_ON_PLATFORM",
+                          "Windows CNG has no implicit rejection for RSA PKCS#1 v1.5 decryption (Marvin attack), so "
+                          "it is never done there; use OAEP");
+    }
+    if (!p.padding.empty() && p.padding != "oaep") return BadRequest("RSA decryption padding must be oaep or pkcs1");
+    const HashDef* h = nullptr;
+    Status s = FindHash(p.hash, false, &h);
+    if (!s.ok) return s;
+    const KeyFacts& f = Facts();
+    if (!f.status.ok) return f.status;
+    if (data.size() != f.modulus.size()) {
+      return Status::Fail("ERR_DECRYPTION_FAILED", "an RSA-OAEP ciphertext for this key is " +
+                                                       std::to_string(f.modulus.size()) + " bytes (got " +
+                                                       std::to_string(data.size()) + ")");
+    }
+    BCRYPT_OAEP_PADDING_INFO pad;
+    OaepPad(p, *h, &pad);
+    ULONG cbIn = static_cast<ULONG>(data.size());
+    SecureBytes buf(data.size());
+    ULONG written = 0;
+    NTSTATUS st =
+        BCryptDecrypt(h_, InputPtr(data), cbIn, &pad, nullptr, 0, buf.data(), cbIn, &written, BCRYPT_PAD_OAEP);
+    // With the key and options checked, a failure is the ciphertext's (or
+    // the label's): ERR_DECRYPTION_FAILED, the NTSTATUS kept.
+    if (!Ok(st)) {
+      return NtFail(MeansAbsent(static_cast<uint32_t>(st)) ? "ERR_NOT_SUPPORTED_ON_PLATFORM" : "ERR_DECRYPTION_FAILED",
+                    "BCryptDecrypt (RSA-OAEP) failed with the " + plan_.label + " key", st);
+    }
+    if (written > cbIn) return Internal("BCryptDecrypt wrote past its buffer");
+    *out = SecureBytes(buf.data(), written);  // buf is wiped as it goes
+    return Status::Ok();
+  }
+
+  // The peer is a Key of this backend (the addon only holds keys this file
+  // made: one backend per build), hence the static_cast.
+  Status Derive(const Key& peerKey, SecureBytes* secret) const override {
+    bool agrees = plan_.family == Family::kX25519 || plan_.family == Family::kDh ||
+                  (plan_.family == Family::kEc && IsEcdh(plan_.pubMagic));
+    if (!agrees) return Unsupported("derive");
+    if (!hasPrivate_) return Status::Fail("ERR_UNSUPPORTED_OPERATION", "a public key cannot derive a shared secret");
+    const CngKey& peer = static_cast<const CngKey&>(peerKey);
+    BCRYPT_KEY_HANDLE peerHandle = peer.h_;
+    KeyHandle twin;  // an ECDSA peer's point as an ECDH key
+    if (peer.plan_.prov != plan_.prov) {
+      bool ecdsaTwin = plan_.family == Family::kEc && peer.plan_.family == Family::kEc &&
+                       !IsEcdh(peer.plan_.pubMagic) && EcdhOf(peer.plan_.prov) == plan_.prov;
+      if (!ecdsaTwin) {
+        return Status::Fail("ERR_INVALID_KEY", "the peer key is " + peer.plan_.label + ", this key " + plan_.label +
+                                                   ": derive needs the same algorithm and curve");
+      }
+      Status s = peer.PublicAsEcdh(plan_, &twin);
+      if (!s.ok) return s;
+      peerHandle = twin.get();
+    }
+    size_t width = plan_.cbKey;
+    if (plan_.family == Family::kDh) {
+      const KeyFacts& mine = Facts();
+      if (!mine.status.ok) return mine.status;
+      const KeyFacts& theirs = peer.Facts();
+      if (!theirs.status.ok) return theirs.status;
+      if (mine.dhGroup != theirs.dhGroup)
+        return Status::Fail("ERR_INVALID_KEY", "the peer's DH key is of another group");
+      width = mine.dhGroup.size() / 2;
+    }
+    SecretHandle agreed;
+    NTSTATUS st = BCryptSecretAgreement(h_, peerHandle, agreed.Out(), 0);
+    if (!Ok(st)) return OpFail("BCryptSecretAgreement failed for the " + plan_.label + " key", st);
+    SecureBytes raw;
+    st = DeriveSecret(agreed.get(), false, &raw);
+    if (!Ok(st)) return OpFail("BCryptDeriveKey (BCRYPT_KDF_RAW_SECRET) failed for the " + plan_.label + " key", st);
+    if (raw.size() > width) return Internal("BCryptDeriveKey gave a " + std::to_string(raw.size()) + "-byte secret");
+    // CNG's raw secret is little-endian (curve25519 too); node's, big-endian
+    // and the width of the field.
+    SecureBytes be(width);
+    for (size_t i = 0; i < raw.size(); ++i) be.data()[width - 1 - i] = raw.data()[i];
+    // X25519 (RFC 7748 6.1): an all-zero secret means a small-order peer. (An
+    // ECDH secret, an x-coordinate, may be 0 on a NIST curve: valid.)
+    if (plan_.family == Family::kX25519 && IsZero(be.data(), width)) {
+      return Status::Fail("ERR_INVALID_KEY", "the shared secret with this peer is all zero (a small-order peer key)");
+    }
+    *secret = std::move(be);
+    return Status::Ok();
+  }
+
+  Status Encapsulate(SecureBytes* ciphertext, SecureBytes* secret) const override {
+    if (plan_.family != Family::kMlKem) return Unsupported("encapsulate");
+    const KemFns& kem = Kem();
+    if (kem.encapsulate == nullptr) return NoKemFunctions();
+    ULONG cbSecret = 0, cbCipher = 0;
+    NTSTATUS st = kem.encapsulate(h_, nullptr, 0, &cbSecret, nullptr, 0, &cbCipher, 0);
+    if (!Ok(st)) return OpFail("BCryptEncapsulate cannot size the " + plan_.label + " outputs", st);
+    if (cbSecret != 32 || cbCipher != MlKemCiphertextSize(plan_.parameterSet)) {
+      return Internal("BCryptEncapsulate sized " + std::to_string(cbSecret) + " / " + std::to_string(cbCipher) +
+                      " bytes");
+    }
+    SecureBytes ss(cbSecret), ct(cbCipher);
+    ULONG wroteSecret = 0, wroteCipher = 0;
+    st = kem.encapsulate(h_, ss.data(), cbSecret, &wroteSecret, ct.data(), cbCipher, &wroteCipher, 0);
+    if (!Ok(st)) return OpFail("BCryptEncapsulate failed for the " + plan_.label + " key", st);
+    if (wroteSecret != cbSecret || wroteCipher != cbCipher) return Internal("BCryptEncapsulate wrote short outputs");
+    *ciphertext = std::move(ct);
+    *secret = std::move(ss);
+    return Status::Ok();
+  }
+
+  Status Decapsulate(const SecureBytes& ciphertext, SecureBytes* secret) const override {
+    if (plan_.family != Family::kMlKem) return Unsupported("decapsulate");
+    if (!hasPrivate_) return Status::Fail("ERR_UNSUPPORTED_OPERATION", "a public key cannot decapsulate");
+    size_t want = MlKemCiphertextSize(plan_.parameterSet);
+    if (ciphertext.size() != want) {
+      return BadRequest("an " + plan_.label + " ciphertext is " + std::to_string(want) + " bytes (got " +
+                        std::to_string(ciphertext.size()) + ")");
+    }
+    const KemFns& kem = Kem();
+    if (kem.decapsulate == nullptr) return NoKemFunctions();
+    SecureBytes ss(32);
+    ULONG got = 0;
+    NTSTATUS st = kem.decapsulate(h_, InputPtr(ciphertext), static_cast<ULONG>(want), ss.data(), 32, &got, 0);
+    if (!Ok(st)) return OpFail("BCryptDecapsulate failed for the " + plan_.label + " key", st);
+    if (got != 32) return Internal("BCryptDecapsulate wrote " + std::to_string(got) + " bytes");
+    *secret = std::move(ss);
+    return Status::Ok();
+  }
+
  private:
-  static bool IsEcdh(uint32_t pubMagic) {
-    return pubMagic == blob::kEcdhP256Public || pubMagic == blob::kEcdhP384Public ||
-           pubMagic == blob::kEcdhP521Public || pubMagic == blob::kEcdhPublicGeneric;
+  bool Signs() const {
+    switch (plan_.family) {
+      case Family::kRsa:
+      case Family::kDsa:
+      case Family::kMlDsa:
+        return true;
+      case Family::kEc:
+        return !IsEcdh(plan_.pubMagic);
+      default:
+        return false;
+    }
+  }
+
+  static Status NoKemFunctions() {
+    return Status::Fail("ERR_NOT_SUPPORTED_ON_PLATFORM",
+                        "this Windows bcrypt.dll has no BCryptEncapsulate / BCryptDecapsulate (Windows 11 24H2 / "
+                        "Server 2025 have them)");
+  }
+
+  // The options of a signature, as the OpenSSL backend takes them: RSA
+  // padding pkcs1 (the default) or pss, saltLength for PSS only; pure ML-DSA
+  // (no hash) with a context of at most 255 bytes; no context for the others.
+  Status CheckSignatureOptions(const OpParams& p) const {
+    if (plan_.family == Family::kRsa) {
+      if (!p.padding.empty() && p.padding != "pkcs1" && p.padding != "pss") {
+        return BadRequest("RSA signature padding must be pkcs1 or pss");
+      }
+      if (p.padding != "pss" && p.saltLength >= 0) return BadRequest("saltLength is for PSS signatures");
+    } else if (!p.padding.empty() || p.saltLength >= 0) {
+      return BadRequest("padding and saltLength are for RSA signatures");
+    }
+    if (plan_.family == Family::kMlDsa) {
+      if (!p.hash.empty()) return BadRequest(plan_.label + " signs the message itself (pure ML-DSA): no hash");
+      if (p.context.size() > 255) return BadRequest("an ML-DSA context is at most 255 bytes");
+    } else if (!p.context.empty()) {
+      return BadRequest("a context string is for Ed448 and ML-DSA signatures");
+    }
+    return Status::Ok();
+  }
+
+  static PqdsaPaddingInfo PqPad(const OpParams& p) {
+    PqdsaPaddingInfo pad;
+    pad.pbCtx = p.context.empty() ? nullptr : const_cast<PUCHAR>(p.context.data());
+    pad.cbCtx = static_cast<ULONG>(p.context.size());
+    pad.pszPrehashAlgId = nullptr;
+    return pad;
+  }
+
+  static void OaepPad(const OpParams& p, const HashDef& h, BCRYPT_OAEP_PADDING_INFO* pad) {
+    pad->pszAlgId = h.cng;
+    pad->pbLabel = p.label.empty() ? nullptr : const_cast<PUCHAR>(p.label.data());
+    pad->cbLabel = static_cast<ULONG>(p.label.size());
+  }
+
+  // saltLength -1 is the digest's length; at most emLen - hLen - 2 (RFC 8017 9.1.1).
+  static Status PssPad(const OpParams& p, const HashDef& h, const KeyFacts& f, BCRYPT_PSS_PADDING_INFO* pad) {
+    size_t emLen = (f.modulusBits - 1 + 7) / 8;
+    size_t salt = p.saltLength < 0 ? h.size : static_cast<size_t>(p.saltLength);
+    if (emLen < h.size + 2 || salt > emLen - h.size - 2) {
+      return BadRequest("a PSS salt of " + std::to_string(salt) + " bytes does not fit this key with " + h.name);
+    }
+    pad->pszAlgId = h.cng;
+    pad->cbSalt = static_cast<ULONG>(salt);
+    return Status::Ok();
+  }
+
+  // CNG agrees with ECDH handles only, and an ECDSA key of the same curve is
+  // the same point: its public blob, under the ECDH magic, imported into the
+  // ECDH provider (validated, as any import).
+  Status PublicAsEcdh(const Plan& ecdh, KeyHandle* out) const {
+    SecureBytes pub;
+    Status s = ExportRaw(h_, BCRYPT_ECCPUBLIC_BLOB, plan_.label + " public key", &pub);
+    if (!s.ok) return s;
+    if (!EcBlobOk(plan_, false, pub)) return BadBlob(plan_.label);
+    WriteU32le(pub.data(), ecdh.pubMagic);
+    BCRYPT_ALG_HANDLE alg = nullptr;
+    s = OpenProvider(ecdh.prov, &alg);
+    if (!s.ok) return s;
+    NTSTATUS st = BCryptImportKeyPair(alg, nullptr, BCRYPT_ECCPUBLIC_BLOB, out->Out(), pub.data(),
+                                      static_cast<ULONG>(pub.size()), 0);
+    if (!Ok(st)) return OpFail("BCryptImportKeyPair cannot take the " + plan_.label + " peer as " + ecdh.label, st);
+    return Status::Ok();
+  }
+
+  // The size of r and s: ECDSA the coordinate size, DSA the size of q.
+  Status ScalarSize(size_t* n) const {
+    if (plan_.family == Family::kEc) {
+      *n = plan_.cbKey;
+      return Status::Ok();
+    }
+    const KeyFacts& f = Facts();
+    if (!f.status.ok) return f.status;
+    *n = f.group;
+    return Status::Ok();
+  }
+
+  const KeyFacts& Facts() const {
+    std::call_once(factsOnce_, [this] { facts_ = ReadFacts(); });
+    return facts_;
+  }
+
+  KeyFacts ReadFacts() const {
+    KeyFacts f;
+    if (plan_.family != Family::kRsa && plan_.family != Family::kDsa && plan_.family != Family::kDh) return f;
+    SecureBytes pub;
+    f.status = ExportRaw(h_, BlobType(plan_.family, BlobKind::kPublic), plan_.label + " public key", &pub);
+    if (!f.status.ok) return f;
+    if (!BlobOk(plan_, BlobKind::kPublic, pub)) {
+      f.status = BadBlob(plan_.label);
+      return f;
+    }
+    const uint8_t* b = pub.data();
+    if (plan_.family == Family::kRsa) {
+      size_t cbE = ReadU32le(b + 8), cbN = ReadU32le(b + 12);
+      f.modulus.assign(b + 24 + cbE, b + 24 + cbE + cbN);
+      size_t lead = 0;
+      while (lead < f.modulus.size() && f.modulus[lead] == 0) ++lead;
+      if (lead == f.modulus.size()) {
+        f.status = BadBlob("RSA (zero modulus)");
+        return f;
+      }
+      f.modulus.erase(f.modulus.begin(), f.modulus.begin() + static_cast<std::ptrdiff_t>(lead));
+      unsigned top = f.modulus[0], bits = 0;
+      while (top != 0) {
+        ++bits;
+        top >>= 1;
+      }
+      f.modulusBits = (f.modulus.size() - 1) * 8 + bits;
+    } else if (plan_.family == Family::kDsa) {
+      f.group = plan_.pubMagic == blob::kDsaPublicV2 ? ReadU32le(b + 20) : 20;
+      if (f.group == 0 || f.group > 64) f.status = BadBlob("DSA (group size)");
+    } else {
+      size_t cb = ReadU32le(b + 4);
+      f.dhGroup.assign(b + 8, b + 8 + 2 * cb);
+    }
+    return f;
   }
 
   // A peer key on the same provider (same curve; for DH the same group, set
@@ -810,8 +1556,7 @@ class CngKey final : public Key {
       SecureBytes pub;
       s = ExportRaw(h_, BCRYPT_DH_PUBLIC_BLOB, plan_.label + " public key", &pub);
       if (!s.ok) return s;
-      s = CheckDh(false, pub);
-      if (!s.ok) return s;
+      if (!DhBlobOk(plan_, false, pub)) return BadBlob("DH");
       // BCRYPT_DH_PARAMETER_HEADER {cbLength, dwMagic, cbKeyLength}; p, g.
       size_t cb = ReadU32le(pub.data() + 4);
       std::vector<uint8_t> params(12 + 2 * cb);
@@ -827,39 +1572,13 @@ class CngKey final : public Key {
     return CheckAgreement(h_, peer.get(), plan_.label);
   }
 
-  // BCRYPT_RSAKEY_BLOB: {Magic, BitLength, cbPublicExp, cbModulus, cbPrime1,
-  // cbPrime2}; e, n, [p, q, dp, dq, qi, d] (RSAFULLPRIVATEBLOB).
-  Status CheckRsa(bool priv, const SecureBytes& b) const {
-    if (b.size() < 24) return BadBlob("RSA");
-    const uint8_t* p = b.data();
-    uint64_t cbE = ReadU32le(p + 8), cbN = ReadU32le(p + 12), cbP = ReadU32le(p + 16), cbQ = ReadU32le(p + 20);
-    uint64_t want = 24 + cbE + cbN + (priv ? 3 * cbP + 2 * cbQ + cbN : 0);
-    if (ReadU32le(p) != (priv ? plan_.privMagic : plan_.pubMagic) || want != b.size()) return BadBlob("RSA");
-    return Status::Ok();
-  }
-
-  // BCRYPT_ECCKEY_BLOB: {dwMagic, cbKey}; X, Y, [d].
-  Status CheckEc(bool priv, const SecureBytes& b) const {
-    if (b.size() < 8) return BadBlob("ECC");
-    uint32_t magic = ReadU32le(b.data()), cb = ReadU32le(b.data() + 4);
-    if (magic != (priv ? plan_.privMagic : plan_.pubMagic) || cb != plan_.cbKey ||
-        b.size() != 8 + static_cast<size_t>(cb) * (priv ? 3 : 2)) {
-      return BadBlob("ECC");
-    }
-    return Status::Ok();
-  }
-
   // CNG writes curve25519 keys as {ECKP|ECKV, 32}; X (the RFC 7748 u
   // coordinate, as X25519 encodes it), Y (always zero), [d]. The project's
   // layout for OKP keys leaves Y out: {magic, 32}; X, [d].
   Status DropY(bool priv, SecureBytes* b) const {
-    Status s = CheckEc(priv, *b);
-    if (!s.ok) return s;
+    if (!EcBlobOk(plan_, priv, *b)) return BadBlob("ECC");
     size_t cb = plan_.cbKey;
-    const uint8_t* y = b->data() + 8 + cb;
-    uint8_t any = 0;
-    for (size_t i = 0; i < cb; ++i) any |= y[i];
-    if (any != 0) return BadBlob("curve25519 (non-zero Y)");
+    if (!IsZero(b->data() + 8 + cb, cb)) return BadBlob("curve25519 (non-zero Y)");
     SecureBytes out(8 + cb * (priv ? 2 : 1));
     std::memcpy(out.data(), b->data(), 8 + cb);
     if (priv) std::memcpy(out.data() + 8 + cb, b->data() + 8 + 2 * cb, cb);
@@ -867,52 +1586,11 @@ class CngKey final : public Key {
     return Status::Ok();
   }
 
-  // v1: {Magic, cbKey, Count[4], Seed[20], q[20]}; P, G, Y, [X(20)]
-  // v2: {Magic, cbKey, hashAlgorithm, standardVersion, cbSeedLength,
-  //      cbGroupSize, Count[4]}; Seed, q, P, G, Y, [X(cbGroupSize)]
-  Status CheckDsa(bool priv, const SecureBytes& b) const {
-    uint32_t want = priv ? plan_.privMagic : plan_.pubMagic;
-    bool v2 = want == blob::kDsaPublicV2 || want == blob::kDsaPrivateV2;
-    if (b.size() < (v2 ? 28u : 52u) || ReadU32le(b.data()) != want) return BadBlob("DSA");
-    uint64_t cbKey = ReadU32le(b.data() + 4);
-    uint64_t size = 0;
-    if (v2) {
-      uint64_t cbSeed = ReadU32le(b.data() + 16), cbGroup = ReadU32le(b.data() + 20);
-      size = 28 + cbSeed + cbGroup + 3 * cbKey + (priv ? cbGroup : 0);
-    } else {
-      size = 52 + 3 * cbKey + (priv ? 20 : 0);
-    }
-    if (size != b.size()) return BadBlob("DSA");
-    return Status::Ok();
-  }
-
-  // BCRYPT_DH_KEY_BLOB: {dwMagic, cbKey}; p, g, public, [private].
-  Status CheckDh(bool priv, const SecureBytes& b) const {
-    if (b.size() < 8 || ReadU32le(b.data()) != (priv ? plan_.privMagic : plan_.pubMagic) ||
-        b.size() != 8 + static_cast<uint64_t>(ReadU32le(b.data() + 4)) * (priv ? 4 : 3)) {
-      return BadBlob("DH");
-    }
-    return Status::Ok();
-  }
-
-  // {dwMagic, cbParameterSet, cbKey}; parameter set (UTF-16, NUL); key.
-  Status CheckPq(BlobKind kind, const SecureBytes& b) const {
-    uint32_t want = kind == BlobKind::kPublic    ? plan_.pubMagic
-                    : kind == BlobKind::kPrivate ? plan_.privMagic
-                                                 : plan_.seedMagic;
-    size_t cbSet = blob::Utf16zSize(plan_.parameterSet);
-    if (b.size() < 12 + cbSet || ReadU32le(b.data()) != want || ReadU32le(b.data() + 4) != cbSet ||
-        b.size() != 12 + cbSet + static_cast<uint64_t>(ReadU32le(b.data() + 8))) {
-      return BadBlob(plan_.label);
-    }
-    std::vector<uint8_t> header(12 + cbSet);
-    WritePqHeader(header.data(), want, plan_.parameterSet, ReadU32le(b.data() + 8));
-    if (std::memcmp(header.data(), b.data(), header.size()) != 0) return BadBlob(plan_.label + " (parameter set)");
-    return Status::Ok();
-  }
-
   BCRYPT_KEY_HANDLE h_;
   Plan plan_;
+  bool hasPrivate_;
+  mutable std::once_flag factsOnce_;
+  mutable KeyFacts facts_;
 };
 
 // --- generation ---------------------------------------------------------------------
@@ -985,6 +1663,138 @@ Status CheckLength(const Plan& plan) {
   }
   return Status::Ok();
 }
+
+// --- import ------------------------------------------------------------------------------
+
+// What the blob itself says of the key that the spec cannot: the RSA, DSA
+// and DH sizes and the DSA blob version. Layout errors are caught by BlobOk.
+void FitPlanToBlob(const SecureBytes& b, Plan* plan) {
+  if (b.size() < 8) return;
+  uint32_t magic = ReadU32le(b.data());
+  switch (plan->family) {
+    case Family::kRsa:
+      plan->bits = ReadU32le(b.data() + 4);
+      break;
+    case Family::kDsa: {
+      bool v2 = magic == blob::kDsaPublicV2 || magic == blob::kDsaPrivateV2;
+      plan->pubMagic = v2 ? blob::kDsaPublicV2 : blob::kDsaPublic;
+      plan->privMagic = v2 ? blob::kDsaPrivateV2 : blob::kDsaPrivate;
+      plan->bits = ReadU32le(b.data() + 4) * 8;
+      break;
+    }
+    case Family::kDh:
+      plan->bits = ReadU32le(b.data() + 4) * 8;
+      break;
+    default:
+      break;
+  }
+}
+
+// p = 2^255 - 19, little-endian.
+constexpr uint8_t kP25519[32] = {0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
+
+// RFC 7748 section 5: the top bit of u is masked and a non-canonical u
+// (>= p) is taken modulo p. CNG does neither (it refuses u >= p).
+void ReduceU25519(uint8_t* u) {
+  u[31] &= 0x7f;
+  bool below = false;
+  for (int i = 31; i >= 0; --i) {
+    if (u[i] != kP25519[i]) {
+      below = u[i] < kP25519[i];
+      break;
+    }
+  }
+  if (below) return;
+  int borrow = 0;
+  for (int i = 0; i < 32; ++i) {
+    int d = u[i] - kP25519[i] - borrow;
+    u[i] = static_cast<uint8_t>(d);
+    borrow = d < 0 ? 1 : 0;
+  }
+}
+
+// The project's curve25519 layout {magic, 32}; X, [d] as CNG takes it:
+// {magic, 32}; X, Y = 0, [d]. A private key goes in with X zero (CNG computes
+// it from d; Import compares it with the blob's afterwards) and d clamped as
+// RFC 7748 decodes scalars, which CNG does not do itself.
+SecureBytes ToCng25519(bool priv, const SecureBytes& b) {
+  SecureBytes out(8 + 32 * (priv ? 3 : 2));
+  std::memcpy(out.data(), b.data(), 8);
+  if (priv) {
+    uint8_t* d = out.data() + 8 + 64;
+    std::memcpy(d, b.data() + 8 + 32, 32);
+    d[0] &= 0xf8;
+    d[31] &= 0x7f;
+    d[31] |= 0x40;
+  } else {
+    std::memcpy(out.data() + 8, b.data() + 8, 32);
+    ReduceU25519(out.data() + 8);
+  }
+  return out;
+}
+
+}  // namespace
+
+Status Import(const KeySpec& spec, BlobKind kind, const SecureBytes& blob, std::unique_ptr<Key>* out) {
+  Plan plan;
+  Status s = MakePlan(spec, &plan);
+  if (!s.ok) return s;
+  bool pq = plan.family == Family::kMlDsa || plan.family == Family::kMlKem;
+  if (kind == BlobKind::kSeed && !pq) return BadRequest("only ML-DSA and ML-KEM keys have a seed blob");
+  bool priv = kind != BlobKind::kPublic;
+  // A Windows without the algorithm says so first, whatever the blob.
+  BCRYPT_ALG_HANDLE alg = nullptr;
+  s = OpenProvider(plan.prov, &alg);
+  if (!s.ok) return s;
+  FitPlanToBlob(blob, &plan);
+  const char* which = kind == BlobKind::kPublic ? "public key" : kind == BlobKind::kPrivate ? "private key" : "seed";
+  if (!BlobOk(plan, kind, blob) || blob.size() > ULONG_MAX) {
+    return Status::Fail("ERR_INVALID_BLOB", "the blob does not have the " + plan.label + " " + which +
+                                                " layout of DESIGN.md (\"Blob layouts\")");
+  }
+  if (plan.family == Family::kRsa && (plan.bits < 512 || plan.bits > 16384)) {
+    return Status::Fail("ERR_KEY_LENGTH",
+                        "RSA keys of 512 to 16384 bits can be imported (got " + std::to_string(plan.bits) + ")");
+  }
+
+  bool x25519 = plan.family == Family::kX25519;
+  SecureBytes converted;
+  if (x25519) converted = ToCng25519(priv, blob);
+  const SecureBytes& input = x25519 ? converted : blob;
+  // CNG validates what it imports (a point on the curve, a consistent key).
+  // X25519 public keys skip it, as RFC 7748 has every u be a public key; the
+  // all-zero secret of a small-order one is refused at derive. ML-KEM keys
+  // skip it only when asked.
+  ULONG flags =
+      (x25519 && !priv) || (plan.family == Family::kMlKem && spec.noKeyValidation) ? BCRYPT_NO_KEY_VALIDATION : 0;
+  KeyHandle key;
+  NTSTATUS st = BCryptImportKeyPair(alg, nullptr, BlobType(plan.family, kind), key.Out(), InputPtr(input),
+                                    static_cast<ULONG>(input.size()), flags);
+  if (!Ok(st)) {
+    return NtFail(MeansAbsent(static_cast<uint32_t>(st)) ? "ERR_NOT_SUPPORTED_ON_PLATFORM" : "ERR_INVALID_KEY",
+                  "BCryptImportKeyPair refused the " + plan.label + " " + which, st);
+  }
+  std::unique_ptr<CngKey> k(new CngKey(key.Release(), plan, priv));
+  if (x25519 && priv) {
+    SecureBytes pub;
+    s = k->Export(BlobKind::kPublic, &pub);
+    if (!s.ok) return s;
+    if (std::memcmp(pub.data() + 8, blob.data() + 8, 32) != 0) {
+      return Status::Fail("ERR_INVALID_KEY", "the X25519 private key's public part is not the blob's public key");
+    }
+  }
+  if (priv) {
+    s = k->Validate();
+    if (IsCheckFailure(s)) return Status::Fail("ERR_INVALID_KEY", s.message);
+    if (!s.ok) return s;
+  }
+  *out = std::move(k);
+  return Status::Ok();
+}
+
+namespace {
 
 // --- capabilities -------------------------------------------------------------------
 

@@ -5,17 +5,18 @@
 // node:crypto and jose. One node.exe process for the whole suite: Wine
 // start-up is slow.
 //
-//   node.exe test/windows/driver.mjs <result.json>
+//   node.exe test/windows/driver.mjs <result.json> <input.json>
 //
 // Every step records its outcome (value or typed error) and the file is
 // rewritten after each one, so a crash shows where it happened.
 import { createHash } from 'node:crypto'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const outPath = resolve(process.argv[2] ?? 'wine-driver.json')
+const inputPath = resolve(process.argv[3] ?? 'wine-input.json')
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const result = {
   node: process.version,
@@ -280,6 +281,315 @@ await step('validate:ECDH_P256-without', async () => {
   const key = await pk.generateKey({ algorithm: 'ECDH_P256', validate: false })
   key.destroy()
   return key.provider
+})
+
+// --- operations on CNG handles (issue 14) ----------------------------------------
+// Through the native binding (the keys' own sign / verify / encrypt / decrypt /
+// derive, and importKey of CNG blobs). The Linux side made the input file with
+// node:crypto: its public keys (imported here), its signatures (verified here)
+// and an OAEP ciphertext; it checks what this side signs and encrypts. Wine 8
+// switches an RSA handle to PSS after one PSS operation, so PSS and PKCS#1 get
+// separate keys (real CNG keeps no such state).
+
+const input = JSON.parse(readFileSync(inputPath, 'utf8'))
+const opMessage = Buffer.from(input.message, 'hex')
+const tampered = Buffer.from(opMessage)
+tampered[0] ^= 1
+const ops = {}
+result.ops = ops
+const opKeys = {}
+result.opKeys = opKeys
+async function op(name, fn) {
+  try {
+    const value = await fn()
+    ops[name] = { ok: true, value: value instanceof Uint8Array ? hex(value) : value }
+  } catch (e) {
+    ops[name] = { ok: false, error: errorOf(e) }
+  }
+  save()
+}
+const blobOf = (jwk, kind, usage) => pk.writeBlob(pk.jwkToMaterial(jwk, usage), kind)
+const sha256 = { hash: 'SHA-256' }
+const liveBeforeOps = raw.liveHandles().process
+const made = []
+const keep = (k) => {
+  made.push(k)
+  return k
+}
+
+// RSA 2048, PKCS#1 v1.5 signatures and encryption.
+const rsa = keep(await raw.generate(rawSpec({ algorithm: 'RSA', length: 2048 })))
+opKeys.rsa = { publicBlob: hex(rsa.exportBlob('public')), privateBlob: hex(rsa.exportBlob('private')) }
+for (const hash of ['SHA-256', 'SHA-384', 'SHA-512']) {
+  await op(`rsa:pkcs1:${hash}`, () => rsa.sign({ hash, padding: 'pkcs1' }, opMessage))
+}
+await op('rsa:pkcs1:signSync', () => rsa.signSync({ hash: 'SHA-256', padding: 'pkcs1' }, opMessage))
+const rsaSig = Buffer.from(ops['rsa:pkcs1:SHA-256'].value ?? '', 'hex')
+await op('rsa:pkcs1:verify-own', () => rsa.verify({ hash: 'SHA-256', padding: 'pkcs1' }, opMessage, rsaSig))
+await op('rsa:pkcs1:verifySync-own', () => rsa.verifySync({ hash: 'SHA-256', padding: 'pkcs1' }, opMessage, rsaSig))
+await op('rsa:pkcs1:verify-tampered', () => rsa.verify({ hash: 'SHA-256', padding: 'pkcs1' }, tampered, rsaSig))
+await op('rsa:pkcs1:verify-other-hash', () => rsa.verify({ hash: 'SHA-384', padding: 'pkcs1' }, opMessage, rsaSig))
+await op('rsa:pkcs1:verify-short', () =>
+  rsa.verify({ hash: 'SHA-256', padding: 'pkcs1' }, opMessage, rsaSig.subarray(1)),
+)
+await op('rsa:pkcs1:verify-not-below-n', () =>
+  rsa.verify({ hash: 'SHA-256', padding: 'pkcs1' }, opMessage, Buffer.alloc(rsaSig.length, 0xff)),
+)
+await op('rsa:sign-SHA-1', () => rsa.sign({ hash: 'SHA-1', padding: 'pkcs1' }, opMessage))
+await op('rsa:sign-default-padding', () => rsa.sign(sha256, opMessage))
+await op('rsa:pkcs1-saltLength', () => rsa.sign({ hash: 'SHA-256', padding: 'pkcs1', saltLength: 20 }, opMessage))
+await op('rsa:context', () => rsa.sign({ hash: 'SHA-256', context: new Uint8Array(4) }, opMessage))
+await op('rsa:concurrent', async () => {
+  const sigs = await Promise.all(
+    Array.from({ length: 8 }, (_, i) => rsa.sign({ hash: 'SHA-256', padding: 'pkcs1' }, Buffer.from(`m${i}`))),
+  )
+  return sigs.map(hex)
+})
+await op('rsa:encrypt-pkcs1', () => rsa.encrypt({ padding: 'pkcs1' }, opMessage))
+await op('rsa:encrypt-pkcs1-too-long', () => rsa.encrypt({ padding: 'pkcs1' }, Buffer.alloc(246)))
+await op('rsa:encrypt-oaep', () => rsa.encrypt({ padding: 'oaep', hash: 'SHA-256' }, opMessage))
+await op('rsa:decrypt-pkcs1', () => rsa.decrypt({ padding: 'pkcs1', allowPkcs1Decrypt: true }, Buffer.alloc(256, 1)))
+await op('rsa:decrypt-pkcs1-not-allowed', () => rsa.decrypt({ padding: 'pkcs1' }, Buffer.alloc(256, 1)))
+await op('rsa:decrypt-oaep-wrong-length', () => rsa.decrypt({ padding: 'oaep', hash: 'SHA-256' }, Buffer.alloc(255, 1)))
+await op('rsa:derive', () => rsa.derive(rsa))
+await op('rsa:encapsulate', () => rsa.encapsulate())
+
+// RSA 2048, PSS (its own key: see above).
+const rsaPss = keep(await raw.generate(rawSpec({ algorithm: 'RSA', length: 2048 })))
+opKeys.rsaPss = { publicBlob: hex(rsaPss.exportBlob('public')) }
+await op('rsa-pss:SHA-256', () => rsaPss.sign({ hash: 'SHA-256', padding: 'pss' }, opMessage))
+await op('rsa-pss:SHA-384-salt-0', () => rsaPss.sign({ hash: 'SHA-384', padding: 'pss', saltLength: 0 }, opMessage))
+await op('rsa-pss:SHA-512-salt-20', () => rsaPss.sign({ hash: 'SHA-512', padding: 'pss', saltLength: 20 }, opMessage))
+await op('rsa-pss:salt-too-long', () => rsaPss.sign({ hash: 'SHA-512', padding: 'pss', saltLength: 200 }, opMessage))
+const pssSig = Buffer.from(ops['rsa-pss:SHA-256'].value ?? '', 'hex')
+await op('rsa-pss:verify-own', () => rsaPss.verify({ hash: 'SHA-256', padding: 'pss' }, opMessage, pssSig))
+await op('rsa-pss:verify-tampered', () => rsaPss.verify({ hash: 'SHA-256', padding: 'pss' }, tampered, pssSig))
+
+// ECDSA P-256 / P-384: r||s by default, DER on request.
+const ecdsa = {
+  P256: { spec: { algorithm: 'ECDSA_P256', length: 256 }, hash: 'SHA-256' },
+  P384: { spec: { algorithm: 'ECDSA_P384', length: 384 }, hash: 'SHA-384' },
+}
+for (const [name, c] of Object.entries(ecdsa)) {
+  const key = keep(await raw.generate(rawSpec(c.spec)))
+  opKeys[name] = { publicBlob: hex(key.exportBlob('public')) }
+  await op(`${name}:p1363`, () => key.sign({ hash: c.hash }, opMessage))
+  await op(`${name}:der`, () => key.sign({ hash: c.hash, signatureEncoding: 'der' }, opMessage))
+  await op(`${name}:SHA-512`, () => key.signSync({ hash: 'SHA-512' }, opMessage))
+  const rs = Buffer.from(ops[`${name}:p1363`].value ?? '', 'hex')
+  const der = Buffer.from(ops[`${name}:der`].value ?? '', 'hex')
+  await op(`${name}:verify-own`, () => key.verify({ hash: c.hash }, opMessage, rs))
+  await op(`${name}:verify-own-der`, () => key.verify({ hash: c.hash, signatureEncoding: 'der' }, opMessage, der))
+  await op(`${name}:verify-tampered`, () => key.verify({ hash: c.hash }, tampered, rs))
+  await op(`${name}:verify-der-as-p1363`, () => key.verify({ hash: c.hash }, opMessage, der))
+  await op(`${name}:verify-der-trailing`, () =>
+    key.verify({ hash: c.hash, signatureEncoding: 'der' }, opMessage, Buffer.concat([der, Buffer.from([0])])),
+  )
+  await op(`${name}:verify-zero-r`, () =>
+    key.verify({ hash: c.hash }, opMessage, Buffer.concat([Buffer.alloc(rs.length / 2), rs.subarray(rs.length / 2)])),
+  )
+  await op(`${name}:padding`, () => key.sign({ hash: c.hash, padding: 'pss' }, opMessage))
+  await op(`${name}:derive`, () => key.derive(key))
+  await op(`${name}:encrypt`, () => key.encrypt({ padding: 'oaep', hash: 'SHA-256' }, opMessage))
+}
+
+// DSA 1024 (FIPS 186-2: q of 160 bits, so a SHA-256 digest is cut to 20 bytes).
+await op('dsa:SHA-256', async () => {
+  const key = keep(await raw.generate(rawSpec({ algorithm: 'DSA', length: 1024 })))
+  opKeys.dsa = { publicBlob: hex(key.exportBlob('public')) }
+  const sig = await key.sign(sha256, opMessage)
+  const der = await key.sign({ hash: 'SHA-256', signatureEncoding: 'der' }, opMessage)
+  return {
+    sig: hex(sig),
+    der: hex(der),
+    own: await key.verify(sha256, opMessage, sig),
+    tampered: await key.verify(sha256, tampered, sig),
+  }
+})
+
+// Public keys node:crypto made on Linux, imported from CNG blobs; node's signatures.
+const imported = async (spec, jwk, usage, kind = 'public') =>
+  keep(await raw.importKey(rawSpec(spec), kind, blobOf(jwk, kind, usage)))
+const nodeRsa = await imported({ algorithm: 'RSA', length: 2048 }, input.rsa.publicJwk)
+const nodeRsaPss = await imported({ algorithm: 'RSA', length: 2048 }, input.rsa.publicJwk)
+const sig = (s) => Buffer.from(s, 'hex')
+await op('import:rsa:hasPrivate', () => nodeRsa.hasPrivate)
+await op('import:rsa:pkcs1', () =>
+  nodeRsa.verify({ hash: 'SHA-256', padding: 'pkcs1' }, opMessage, sig(input.rsa.pkcs1)),
+)
+await op('import:rsa:pkcs1-SHA-1', () =>
+  nodeRsa.verify({ hash: 'SHA-1', padding: 'pkcs1' }, opMessage, sig(input.rsa.pkcs1Sha1)),
+)
+await op('import:rsa:pkcs1-tampered', () =>
+  nodeRsa.verify({ hash: 'SHA-256', padding: 'pkcs1' }, tampered, sig(input.rsa.pkcs1)),
+)
+await op('import:rsa:pss', () => nodeRsaPss.verify({ hash: 'SHA-256', padding: 'pss' }, opMessage, sig(input.rsa.pss)))
+await op('import:rsa:pss-tampered', () =>
+  nodeRsaPss.verify({ hash: 'SHA-256', padding: 'pss' }, tampered, sig(input.rsa.pss)),
+)
+await op('import:rsa:sign', () => nodeRsa.sign({ hash: 'SHA-256', padding: 'pkcs1' }, opMessage))
+await op('import:rsa:decrypt', () => nodeRsa.decrypt({ hash: 'SHA-256', padding: 'oaep' }, sig(input.rsa.oaep)))
+await op('import:rsa:exportBlob-private', () => nodeRsa.exportBlob('private'))
+await op('import:rsa:exportBlob-public', () => nodeRsa.exportBlob('public'))
+await op('import:rsa:encrypt-pkcs1', () => nodeRsa.encrypt({ padding: 'pkcs1' }, opMessage))
+for (const [name, hash] of [
+  ['P256', 'SHA-256'],
+  ['P384', 'SHA-384'],
+]) {
+  const spec = ecdsa[name].spec
+  const key = await imported(spec, input[name].publicJwk, 'ECDSA')
+  await op(`import:${name}:p1363`, () => key.verify({ hash }, opMessage, sig(input[name].p1363)))
+  await op(`import:${name}:der`, () => key.verify({ hash, signatureEncoding: 'der' }, opMessage, sig(input[name].der)))
+  await op(`import:${name}:tampered`, () => key.verify({ hash }, tampered, sig(input[name].p1363)))
+}
+// A private key node made: the pairwise check runs, then it signs.
+await op('import:rsa-private', async () => {
+  const key = await imported({ algorithm: 'RSA', length: 2048 }, input.rsa.privateJwk, undefined, 'private')
+  return {
+    hasPrivate: key.hasPrivate,
+    sig: hex(await key.sign({ hash: 'SHA-256', padding: 'pkcs1' }, opMessage)),
+    decrypt: await key.decrypt({ hash: 'SHA-256', padding: 'oaep' }, sig(input.rsa.oaep)).then(
+      () => ({ threw: false }),
+      (e) => ({ threw: true, ...errorOf(e) }),
+    ),
+  }
+})
+await op('import:P256-private', async () => {
+  const key = await imported(ecdsa.P256.spec, input.P256.privateJwk, 'ECDSA', 'private')
+  return { hasPrivate: key.hasPrivate, sig: hex(await key.sign({ hash: 'SHA-256' }, opMessage)) }
+})
+// A private key whose public part is another key's: the pairwise check fails.
+await op('import:P256-private-mismatched', () => {
+  const jwk = { ...input.P256.privateJwk, x: input.ecdh.publicJwk.x, y: input.ecdh.publicJwk.y }
+  return raw.importKey(rawSpec(ecdsa.P256.spec), 'private', blobOf(jwk, 'private', 'ECDSA'))
+})
+// DSA 1024 from node's SPKI PEM through the public importKey; node's signature.
+await op('api:dsa-import-verify', async () => {
+  const pub = await pk.importKey(input.dsa.publicPem)
+  return {
+    algorithm: pub.algorithm,
+    p1363: await pub.verify(opMessage, sig(input.dsa.p1363)),
+    der: await pub.verify(opMessage, sig(input.dsa.der), { signatureEncoding: 'der' }),
+    tampered: await pub.verify(tampered, sig(input.dsa.p1363)),
+  }
+})
+// Material CNG (or the layout check before it) refuses.
+await op('import:truncated', () =>
+  raw.importKey(rawSpec(ecdsa.P256.spec), 'public', blobOf(input.P256.publicJwk, 'public', 'ECDSA').subarray(0, 40)),
+)
+await op('import:wrong-magic', () =>
+  raw.importKey(rawSpec(ecdsa.P384.spec), 'public', blobOf(input.P256.publicJwk, 'public', 'ECDSA')),
+)
+await op('import:off-curve', async () => {
+  const b = Buffer.from(blobOf(input.P256.publicJwk, 'public', 'ECDSA'))
+  b[b.length - 1] ^= 1 // Y + 1 (or - 1): no longer on P-256
+  const key = keep(await raw.importKey(rawSpec(ecdsa.P256.spec), 'public', b))
+  return { verifiesNodeSignature: await key.verify(sha256, opMessage, sig(input.P256.p1363)) }
+})
+await op('import:seed-of-rsa', () =>
+  raw.importKey(rawSpec({ algorithm: 'RSA', length: 2048 }), 'seed', new Uint8Array(8)),
+)
+await op('import:ML-KEM', () =>
+  raw.importKey(rawSpec({ algorithm: 'ML-KEM', parameterSet: '768' }), 'public', new Uint8Array(12)),
+)
+
+// ECDH: Wine 8's BCryptDeriveKey is a stub, so derive is a typed error there.
+const ecdh = keep(await raw.generate(rawSpec({ algorithm: 'ECDH_P256', length: 256 })))
+const ecdh384 = keep(await raw.generate(rawSpec({ algorithm: 'ECDH_P384', length: 384 })))
+const nodeEcdh = await imported({ algorithm: 'ECDH_P256', length: 256 }, input.ecdh.publicJwk, 'ECDH')
+await op('ecdh:derive', () => ecdh.derive(nodeEcdh))
+await op('ecdh:deriveSync-generated-peer', () => ecdh.deriveSync(ecdh))
+await op('ecdh:derive-other-curve', () => ecdh.derive(ecdh384))
+// node's ECDH public key imported as an ECDSA key: the same point, taken into the ECDH provider.
+const nodeEcdhAsEcdsa = await imported({ algorithm: 'ECDSA_P256', length: 256 }, input.ecdh.publicJwk, 'ECDSA')
+await op('ecdh:derive-ecdsa-peer', () => ecdh.derive(nodeEcdhAsEcdsa))
+const nodeP384AsEcdsa = await imported({ algorithm: 'ECDSA_P384', length: 384 }, input.P384.publicJwk, 'ECDSA')
+await op('ecdh:derive-ecdsa-other-curve', () => ecdh.derive(nodeP384AsEcdsa))
+await op('ecdh:derive-from-public', () => nodeEcdh.derive(ecdh))
+await op('ecdh:sign', () => ecdh.sign(sha256, opMessage))
+await op('ecdh:import-private', () =>
+  raw.importKey(
+    rawSpec({ algorithm: 'ECDH_P256', length: 256 }),
+    'private',
+    blobOf(input.ecdh.privateJwk, 'private', 'ECDH'),
+  ),
+)
+
+for (const k of made) k.destroy()
+result.opsLive = { before: liveBeforeOps, after: raw.liveHandles().process }
+save()
+
+// The same through the public API (src/keypair.ts, src/import.ts): its defaults
+// (r‖s, SHA-256, PKCS#1 for RSA signatures, OAEP for encryption) and its typed errors.
+const api = {}
+result.api = api
+async function apiStep(name, fn) {
+  try {
+    api[name] = { ok: true, value: await fn() }
+  } catch (e) {
+    api[name] = { ok: false, error: errorOf(e) }
+  }
+  save()
+}
+await apiStep('ecdsa-non-extractable', async () => {
+  const key = await pk.generateKey({ algorithm: 'ECDSA_P256', extractable: false })
+  try {
+    const sig = await key.sign(opMessage)
+    return {
+      extractable: key.extractable,
+      publicJwk: key.publicKey.export({ format: 'jwk' }),
+      sig: hex(sig),
+      syncSig: hex(key.signSync(opMessage, { signatureEncoding: 'der' })),
+      verifies: await key.publicKey.verify(opMessage, sig),
+      tampered: key.publicKey.verifySync(tampered, sig),
+    }
+  } finally {
+    key.destroy()
+  }
+})
+await apiStep('rsa', async () => {
+  const key = await pk.generateKey({ algorithm: 'RSA', length: 2048 })
+  try {
+    const out = { publicPem: key.publicKey.export({ format: 'pem' }), sig: hex(await key.sign(opMessage)) }
+    const fails = async (fn) =>
+      fn().then(
+        () => ({ threw: false }),
+        (e) => ({ threw: true, ...errorOf(e) }),
+      )
+    out.oaep = await fails(() => key.publicKey.encrypt(opMessage))
+    out.pkcs1Decrypt = await fails(() =>
+      key.decrypt(new Uint8Array(256), { padding: 'pkcs1', allowPkcs1Decrypt: true }),
+    )
+    out.pkcs1Encrypt = hex(await key.publicKey.encrypt(opMessage, { padding: 'pkcs1' }))
+    out.privateBlob = hex(key.export({ format: 'blob' }))
+    return out
+  } finally {
+    key.destroy()
+  }
+})
+await apiStep('import-verify', async () => {
+  const p256 = await pk.importKey(input.P256.publicJwk)
+  const rsaPub = await pk.importKey(input.rsa.publicJwk)
+  const out = {
+    p256: await p256.verify(opMessage, sig(input.P256.p1363)),
+    p256Der: await p256.verify(opMessage, sig(input.P256.der), { signatureEncoding: 'der' }),
+    rsa: await rsaPub.verify(opMessage, sig(input.rsa.pkcs1)),
+    tampered: await rsaPub.verify(tampered, sig(input.rsa.pkcs1)),
+  }
+  return out
+})
+await apiStep('import-pss', async () => {
+  const rsaPub = await pk.importKey(input.rsa.publicJwk)
+  return await rsaPub.verify(opMessage, sig(input.rsa.pss), { padding: 'pss' })
+})
+await apiStep('ecdh-deriveBits', async () => {
+  const key = await pk.generateKey({ algorithm: 'ECDH_P256' })
+  const peer = await pk.importKey(input.ecdh.publicJwk, { algorithm: 'ECDH' })
+  try {
+    return hex(await key.deriveBits(peer))
+  } finally {
+    key.destroy()
+  }
 })
 
 result.fingerprint = createHash('sha256').update(JSON.stringify(result.keys)).digest('hex')

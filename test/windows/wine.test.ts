@@ -12,25 +12,29 @@
  */
 import { execFileSync } from 'node:child_process'
 import {
+  constants,
   createPrivateKey,
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
   type KeyObject,
+  privateDecrypt,
+  publicEncrypt,
   sign,
   verify,
 } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { CompactEncrypt, compactDecrypt, importJWK, importSPKI, jwtVerify, SignJWT } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { MAGIC } from '../../src/formats/blob.js'
-import { materialToJwk, parseBlob, publicKeyDer, writeBlob } from '../../src/index.js'
+import { jwkToMaterial, materialToJwk, parseBlob, privateKeyDer, publicKeyDer, writeBlob } from '../../src/index.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const runDir = join(root, '.cache', 'wine-run')
 const resultFile = join(runDir, 'driver.json')
+const inputFile = join(runDir, 'input.json')
 const prebuild = join(root, 'prebuilds', 'win32-x64', 'platform-keygen.napi.node')
 const STATUS_NOT_IMPLEMENTED = 0xc0000002
 const STATUS_INVALID_PARAMETER = 0xc000000d
@@ -82,9 +86,61 @@ interface DriverResult {
   keys: Record<string, KeyRecord>
   errors: Record<string, ErrorRecord>
   validateLive?: { before: number; held: number; after: number; end: number }
+  ops: Record<string, StepRecord>
+  opKeys: Record<string, { publicBlob: string; privateBlob?: string }>
+  opsLive: { before: number; after: number }
+  api: Record<string, StepRecord>
 }
 
 let result: DriverResult
+
+const jwkOf = (k: KeyObject) => k.export({ format: 'jwk' })
+
+/**
+ * What node:crypto makes on Linux for the driver: public (and two private)
+ * keys to import under Wine, signatures for CNG to verify, and an OAEP
+ * ciphertext. The private halves stay here to check what CNG made with them.
+ */
+const linux = (() => {
+  const message = Buffer.from('signed on one OS, verified on the other')
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 })
+  const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const p384 = generateKeyPairSync('ec', { namedCurve: 'P-384' })
+  const ecdh = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+  const dsa = generateKeyPairSync('dsa', { modulusLength: 1024, divisorLength: 160 })
+  const pss = { key: rsa.privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }
+  const ecSig = (key: KeyObject, digest: string, dsaEncoding: 'der' | 'ieee-p1363') =>
+    sign(digest, message, { key, dsaEncoding }).toString('hex')
+  const input = {
+    message: message.toString('hex'),
+    rsa: {
+      publicJwk: jwkOf(rsa.publicKey),
+      privateJwk: jwkOf(rsa.privateKey),
+      pkcs1: sign('sha256', message, rsa.privateKey).toString('hex'),
+      pkcs1Sha1: sign('sha1', message, rsa.privateKey).toString('hex'),
+      pss: sign('sha256', message, pss).toString('hex'),
+      oaep: publicEncrypt({ key: rsa.publicKey, oaepHash: 'sha256' }, message).toString('hex'),
+    },
+    P256: {
+      publicJwk: jwkOf(p256.publicKey),
+      privateJwk: jwkOf(p256.privateKey),
+      p1363: ecSig(p256.privateKey, 'sha256', 'ieee-p1363'),
+      der: ecSig(p256.privateKey, 'sha256', 'der'),
+    },
+    P384: {
+      publicJwk: jwkOf(p384.publicKey),
+      p1363: ecSig(p384.privateKey, 'sha384', 'ieee-p1363'),
+      der: ecSig(p384.privateKey, 'sha384', 'der'),
+    },
+    ecdh: { publicJwk: jwkOf(ecdh.publicKey), privateJwk: jwkOf(ecdh.privateKey) },
+    dsa: {
+      publicPem: dsa.publicKey.export({ format: 'pem', type: 'spki' }),
+      p1363: ecSig(dsa.privateKey, 'sha256', 'ieee-p1363'),
+      der: ecSig(dsa.privateKey, 'sha256', 'der'),
+    },
+  }
+  return { message, rsa, p256, p384, ecdh, dsa, input }
+})()
 
 function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, timeout = 300_000): string {
   return execFileSync(cmd, args, {
@@ -104,12 +160,13 @@ beforeAll(() => {
   if (!existsSync(join(root, 'dist', 'esm', 'index.js'))) sh('node', ['scripts/build-ts.mjs'])
   mkdirSync(runDir, { recursive: true })
   rmSync(resultFile, { force: true })
+  writeFileSync(inputFile, JSON.stringify(linux.input))
   const out = join(runDir, 'driver.out')
   const err = join(runDir, 'driver.err')
   try {
     // PREBUILDS_ONLY: node-gyp-build must take prebuilds/win32-x64, not a
     // Linux build/Release that may sit in the same tree.
-    sh('bash', ['scripts/wine-env.sh', 'node', out, err, 'test/windows/driver.mjs', resultFile], {
+    sh('bash', ['scripts/wine-env.sh', 'node', out, err, 'test/windows/driver.mjs', resultFile, inputFile], {
       PREBUILDS_ONLY: '1',
     })
   } catch (e) {
@@ -179,8 +236,6 @@ function key(name: string): KeyRecord {
   expect(k?.error, `${name}: ${k?.error?.message}`).toBeUndefined()
   return k as KeyRecord
 }
-
-const jwkOf = (k: KeyObject) => k.export({ format: 'jwk' })
 
 /** Every private export is the same key; the public exports are its public half. */
 function checkSameKey(k: KeyRecord, traditional: 'pkcs1' | 'sec1'): { priv: KeyObject; pub: KeyObject } {
@@ -518,5 +573,355 @@ describe('validate: true — CngKey::Validate, the pairwise consistency check un
     expect(live?.held).toBe((live?.before ?? Number.NaN) + 1)
     expect(live?.after).toBe(live?.held)
     expect(live?.end).toBe(live?.before)
+  })
+})
+
+// --- operations on CNG handles (issue 14) --------------------------------------
+
+const STATUS_INTERNAL_ERR = STATUS_INTERNAL_ERROR
+
+function op(name: string): StepRecord {
+  const o = result.ops?.[name]
+  expect(o, name).toBeDefined()
+  return o as StepRecord
+}
+// biome-ignore lint/suspicious/noExplicitAny: JSON from the driver
+function opValue(name: string): any {
+  const o = op(name)
+  expect(o.ok, `${name}: ${o.error?.message}`).toBe(true)
+  return o.value
+}
+function opError(name: string): ErrorRecord {
+  const o = op(name)
+  expect(o.ok, `${name} should have failed`).toBe(false)
+  return o.error as ErrorRecord
+}
+const publicOf = (blobHex: string) =>
+  createPublicKey({
+    key: Buffer.from(publicKeyDer(parseBlob(hexBytes(blobHex)).material)),
+    format: 'der',
+    type: 'spki',
+  })
+const privateOf = (blobHex: string) =>
+  createPrivateKey({
+    key: Buffer.from(privateKeyDer(parseBlob(hexBytes(blobHex)).material)),
+    format: 'der',
+    type: 'pkcs8',
+  })
+const tamperedMessage = () => {
+  const t = Buffer.from(linux.message)
+  t[0] = (t[0] as number) ^ 1
+  return t
+}
+/** Raw RSA (no padding) on Linux, then the PKCS#1 v1.5 type 2 block checked by hand: 00 02 PS(>= 8 non-zero) 00 M. */
+function pkcs1Plaintext(key: KeyObject, ctHex: string): Buffer {
+  const em = privateDecrypt({ key, padding: constants.RSA_NO_PADDING }, hexBytes(ctHex))
+  expect(em.length).toBe(256)
+  expect([em[0], em[1]]).toEqual([0x00, 0x02])
+  const sep = em.indexOf(0x00, 2)
+  expect(sep).toBeGreaterThanOrEqual(10)
+  expect(em.subarray(2, sep).includes(0x00)).toBe(false)
+  return em.subarray(sep + 1)
+}
+const pss = (key: KeyObject, saltLength: number) => ({ key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength })
+
+describe('signatures made by CNG under Wine verify with node:crypto on Linux', () => {
+  it('RSA 2048 PKCS#1 v1.5, SHA-256/384/512: 256-byte signatures node verifies; signSync gives the same (deterministic) bytes', () => {
+    const pub = publicOf(result.opKeys.rsa?.publicBlob as string)
+    for (const [hash, digest] of [
+      ['SHA-256', 'sha256'],
+      ['SHA-384', 'sha384'],
+      ['SHA-512', 'sha512'],
+    ] as const) {
+      const sig = hexBytes(opValue(`rsa:pkcs1:${hash}`))
+      expect(sig.length, hash).toBe(256)
+      expect(verify(digest, linux.message, pub, sig), hash).toBe(true)
+      expect(verify(digest, tamperedMessage(), pub, sig), hash).toBe(false)
+    }
+    expect(opValue('rsa:pkcs1:signSync')).toBe(opValue('rsa:pkcs1:SHA-256'))
+    // No padding given: PKCS#1 v1.5, the same bytes.
+    expect(opValue('rsa:sign-default-padding')).toBe(opValue('rsa:pkcs1:SHA-256'))
+    // The same signature as node makes with the exported private key (PKCS#1 v1.5 is deterministic).
+    const priv = privateOf(result.opKeys.rsa?.privateBlob as string)
+    expect(sign('sha256', linux.message, priv).toString('hex')).toBe(opValue('rsa:pkcs1:SHA-256'))
+  })
+
+  it('eight concurrent signs on one handle (threadpool) all verify', () => {
+    const pub = publicOf(result.opKeys.rsa?.publicBlob as string)
+    const sigs = opValue('rsa:concurrent') as string[]
+    expect(sigs).toHaveLength(8)
+    sigs.forEach((sig, i) => {
+      expect(verify('sha256', Buffer.from(`m${i}`), pub, hexBytes(sig)), `m${i}`).toBe(true)
+    })
+  })
+
+  it('RSA-PSS (its own key under Wine) with the default salt, the digest length: SHA-256 signatures node verifies with salt 32', () => {
+    const pub = publicOf(result.opKeys.rsaPss?.publicBlob as string)
+    const s256 = hexBytes(opValue('rsa-pss:SHA-256'))
+    expect(s256.length).toBe(256)
+    expect(verify('sha256', linux.message, pss(pub, 32), s256)).toBe(true)
+    expect(verify('sha256', linux.message, pss(pub, 0), s256)).toBe(false)
+    expect(verify('sha256', tamperedMessage(), pss(pub, 32), s256)).toBe(false)
+  })
+
+  it('RSA-PSS with saltLength 0 / 20: Wine 8 ignores BCRYPT_PSS_PADDING_INFO.cbSalt and salts with the digest length (48, 64); real CNG takes cbSalt (reviewed only)', () => {
+    const pub = publicOf(result.opKeys.rsaPss?.publicBlob as string)
+    const s384 = hexBytes(opValue('rsa-pss:SHA-384-salt-0'))
+    const s512 = hexBytes(opValue('rsa-pss:SHA-512-salt-20'))
+    expect(verify('sha384', linux.message, pss(pub, 48), s384)).toBe(true)
+    expect(verify('sha384', linux.message, pss(pub, 0), s384)).toBe(false)
+    expect(verify('sha512', linux.message, pss(pub, 64), s512)).toBe(true)
+    expect(verify('sha512', linux.message, pss(pub, 20), s512)).toBe(false)
+  })
+
+  it.each([
+    { name: 'P256', digest: 'sha256', size: 64 },
+    { name: 'P384', digest: 'sha384', size: 96 },
+  ])(
+    'ECDSA $name: r‖s ($size bytes) by default and DER on request, both verify with node',
+    ({ name, digest, size }) => {
+      const pub = publicOf(result.opKeys[name]?.publicBlob as string)
+      const rs = hexBytes(opValue(`${name}:p1363`))
+      const der = hexBytes(opValue(`${name}:der`))
+      expect(rs.length).toBe(size)
+      expect(der[0]).toBe(0x30)
+      expect(verify(digest, linux.message, { key: pub, dsaEncoding: 'ieee-p1363' }, rs)).toBe(true)
+      expect(verify(digest, linux.message, { key: pub, dsaEncoding: 'der' }, der)).toBe(true)
+      expect(verify(digest, tamperedMessage(), { key: pub, dsaEncoding: 'ieee-p1363' }, rs)).toBe(false)
+      const s512 = hexBytes(opValue(`${name}:SHA-512`))
+      expect(verify('sha512', linux.message, { key: pub, dsaEncoding: 'ieee-p1363' }, s512)).toBe(true)
+    },
+  )
+
+  it('DSA 1024 (q of 160 bits): a SHA-256 digest cut to 20 bytes, r‖s of 40 bytes and DER, as node verifies them', () => {
+    const v = opValue('dsa:SHA-256')
+    const pub = publicOf(result.opKeys.dsa?.publicBlob as string)
+    expect(hexBytes(v.sig).length).toBe(40)
+    expect(verify('sha256', linux.message, { key: pub, dsaEncoding: 'ieee-p1363' }, hexBytes(v.sig))).toBe(true)
+    expect(verify('sha256', linux.message, { key: pub, dsaEncoding: 'der' }, hexBytes(v.der))).toBe(true)
+    expect({ own: v.own, tampered: v.tampered }).toEqual({ own: true, tampered: false })
+  })
+})
+
+describe('CNG verifies under Wine: true, or false for a bad signature (never an error)', () => {
+  it('RSA PKCS#1: own true; tampered message, other hash, short, all-0xff (>= n) false; sync too', () => {
+    expect(opValue('rsa:pkcs1:verify-own')).toBe(true)
+    expect(opValue('rsa:pkcs1:verifySync-own')).toBe(true)
+    for (const n of ['verify-tampered', 'verify-other-hash', 'verify-short', 'verify-not-below-n']) {
+      expect(opValue(`rsa:pkcs1:${n}`), n).toBe(false)
+    }
+    expect(opValue('rsa-pss:verify-own')).toBe(true)
+    expect(opValue('rsa-pss:verify-tampered')).toBe(false)
+  })
+
+  it.each(['P256', 'P384'])(
+    'ECDSA %s: own r‖s and DER true; tampered, DER read as r‖s, DER with a trailing byte, r = 0 false',
+    (name) => {
+      expect(opValue(`${name}:verify-own`)).toBe(true)
+      expect(opValue(`${name}:verify-own-der`)).toBe(true)
+      for (const n of ['verify-tampered', 'verify-der-as-p1363', 'verify-der-trailing', 'verify-zero-r']) {
+        expect(opValue(`${name}:${n}`), n).toBe(false)
+      }
+    },
+  )
+
+  it("node's signatures with keys node made on Linux, imported from CNG blobs: PKCS#1 (SHA-256, SHA-1), PSS, ECDSA r‖s and DER verify; tampered ones do not", () => {
+    for (const n of ['rsa:pkcs1', 'rsa:pkcs1-SHA-1', 'rsa:pss', 'P256:p1363', 'P256:der', 'P384:p1363', 'P384:der']) {
+      expect(opValue(`import:${n}`), n).toBe(true)
+    }
+    for (const n of ['rsa:pkcs1-tampered', 'rsa:pss-tampered', 'P256:tampered', 'P384:tampered']) {
+      expect(opValue(`import:${n}`), n).toBe(false)
+    }
+  })
+
+  it('an imported public key is public-only: hasPrivate false, its public blob is the one written from node’s JWK', () => {
+    expect(opValue('import:rsa:hasPrivate')).toBe(false)
+    const want = writeBlob(jwkToMaterial(linux.input.rsa.publicJwk), 'public')
+    expect(hexBytes(opValue('import:rsa:exportBlob-public')).equals(Buffer.from(want))).toBe(true)
+    expect(opError('import:rsa:exportBlob-private')).toMatchObject({ code: 'ERR_INVALID_REQUEST' })
+    expect(opError('import:rsa:sign')).toMatchObject({
+      code: 'ERR_UNSUPPORTED_OPERATION',
+      message: 'a public key cannot sign',
+    })
+    expect(opError('import:rsa:decrypt')).toMatchObject({ code: 'ERR_UNSUPPORTED_OPERATION' })
+    expect(opError('ecdh:derive-from-public')).toMatchObject({ code: 'ERR_UNSUPPORTED_OPERATION' })
+  })
+
+  it('private keys node made, imported (pairwise check run): they sign what node verifies with its public keys', () => {
+    const r = opValue('import:rsa-private')
+    expect(r.hasPrivate).toBe(true)
+    expect(verify('sha256', linux.message, linux.rsa.publicKey, hexBytes(r.sig))).toBe(true)
+    // PKCS#1 v1.5 is deterministic: the very bytes node makes with the same key.
+    expect(r.sig).toBe(sign('sha256', linux.message, linux.rsa.privateKey).toString('hex'))
+    const e = opValue('import:P256-private')
+    expect(e.hasPrivate).toBe(true)
+    expect(
+      verify('sha256', linux.message, { key: linux.p256.publicKey, dsaEncoding: 'ieee-p1363' }, hexBytes(e.sig)),
+    ).toBe(true)
+  })
+})
+
+describe('import checks under Wine', () => {
+  it('a private P-256 key whose public point is another key’s: the pairwise check fails, ERR_INVALID_KEY', () => {
+    const e = opError('import:P256-private-mismatched')
+    expect(e.code).toBe('ERR_INVALID_KEY')
+    expect(e.message).toContain('pairwise consistency check failed')
+  })
+
+  it("DSA 1024 from node's SPKI PEM (public importKey): node's SHA-256 signatures verify, r‖s and DER; tampered does not", () => {
+    expect(opValue('api:dsa-import-verify')).toEqual({ algorithm: 'DSA', p1363: true, der: true, tampered: false })
+  })
+})
+
+describe('RSA encryption under Wine 8', () => {
+  it('PKCS#1 v1.5 encryption by CNG (a generated key, and node’s imported public key) decrypts on Linux to the message', () => {
+    const priv = privateOf(result.opKeys.rsa?.privateBlob as string)
+    expect(pkcs1Plaintext(priv, opValue('rsa:encrypt-pkcs1')).equals(linux.message)).toBe(true)
+    expect(pkcs1Plaintext(linux.rsa.privateKey, opValue('import:rsa:encrypt-pkcs1')).equals(linux.message)).toBe(true)
+  })
+
+  it('OAEP: Wine 8 has none, so encrypt and decrypt (of node’s OAEP ciphertext) are ERR_NOT_SUPPORTED_ON_PLATFORM with STATUS_NOT_IMPLEMENTED', () => {
+    const want = {
+      code: 'ERR_NOT_SUPPORTED_ON_PLATFORM',
+      status: STATUS_NOT_IMPLEMENTED,
+      reason: 'STATUS_NOT_IMPLEMENTED',
+    }
+    expect(opError('rsa:encrypt-oaep')).toMatchObject(want)
+    expect(opError('rsa:encrypt-oaep').message).toContain('BCryptEncrypt')
+    const d = opValue('import:rsa-private').decrypt
+    expect(d).toMatchObject({ threw: true, ...want })
+    expect(d.message).toContain('BCryptDecrypt (RSA-OAEP)')
+  })
+
+  it('PKCS#1 v1.5 decryption: refused by default (ERR_UNSUPPORTED_OPERATION); with allowPkcs1Decrypt, ERR_NOT_SUPPORTED_ON_PLATFORM (CNG has no implicit rejection)', () => {
+    expect(opError('rsa:decrypt-pkcs1-not-allowed')).toMatchObject({ code: 'ERR_UNSUPPORTED_OPERATION' })
+    const e = opError('rsa:decrypt-pkcs1')
+    expect(e.code).toBe('ERR_NOT_SUPPORTED_ON_PLATFORM')
+    expect(e.message).toContain('no implicit rejection')
+  })
+
+  it('an OAEP ciphertext of the wrong length is ERR_DECRYPTION_FAILED (checked before CNG)', () => {
+    expect(opError('rsa:decrypt-oaep-wrong-length')).toMatchObject({ code: 'ERR_DECRYPTION_FAILED' })
+  })
+})
+
+describe('bad options and operations a key cannot do: typed errors under Wine, never a crash', () => {
+  it.each([
+    ['rsa:sign-SHA-1', 'SHA-1 signatures can be verified, not made'],
+    ['rsa:pkcs1-saltLength', 'saltLength is for PSS signatures'],
+    ['rsa:context', 'a context string is for Ed448 and ML-DSA signatures'],
+    ['P256:padding', 'padding and saltLength are for RSA signatures'],
+    ['rsa-pss:salt-too-long', 'PSS salt of 200 bytes'],
+    ['rsa:encrypt-pkcs1-too-long', 'at most 245 bytes'],
+  ])('%s: ERR_INVALID_REQUEST', (name, text) => {
+    const e = opError(name)
+    expect(e.code).toBe('ERR_INVALID_REQUEST')
+    expect(e.message).toContain(text)
+  })
+
+  it.each(['rsa:derive', 'rsa:encapsulate', 'P256:derive', 'P256:encrypt', 'P384:derive', 'ecdh:sign'])(
+    '%s: ERR_UNSUPPORTED_OPERATION',
+    (name) => {
+      expect(opError(name)).toMatchObject({ code: 'ERR_UNSUPPORTED_OPERATION' })
+      expect(opError(name).message).toMatch(/^this key cannot (derive|encapsulate|encrypt|sign)$/)
+    },
+  )
+})
+
+describe('ECDH derive under Wine 8 (BCryptDeriveKey is a stub there)', () => {
+  it.each(['ecdh:derive', 'ecdh:deriveSync-generated-peer', 'ecdh:derive-ecdsa-peer'])(
+    '%s: BCryptSecretAgreement runs, BCryptDeriveKey(BCRYPT_KDF_RAW_SECRET) fails: ERR_PROVIDER STATUS_INTERNAL_ERROR',
+    (name) => {
+      const e = opError(name)
+      expect(e).toMatchObject({ code: 'ERR_PROVIDER', status: STATUS_INTERNAL_ERR, reason: 'STATUS_INTERNAL_ERROR' })
+      expect(e.message).toContain('BCryptDeriveKey (BCRYPT_KDF_RAW_SECRET) failed for the ECDH_P256 key')
+    },
+  )
+
+  it('a peer of another curve (ECDH or ECDSA) is ERR_INVALID_KEY before CNG is asked; an ECDSA peer of the same curve reaches BCryptDeriveKey (above)', () => {
+    expect(opError('ecdh:derive-other-curve')).toMatchObject({ code: 'ERR_INVALID_KEY' })
+    expect(opError('ecdh:derive-other-curve').message).toContain('ECDH_P384')
+    expect(opError('ecdh:derive-ecdsa-other-curve')).toMatchObject({ code: 'ERR_INVALID_KEY' })
+  })
+
+  it("importing node's ECDH private key runs the pairwise check, which needs BCryptDeriveKey: ERR_PROVIDER STATUS_INTERNAL_ERROR", () => {
+    expect(opError('ecdh:import-private')).toMatchObject({ code: 'ERR_PROVIDER', status: STATUS_INTERNAL_ERR })
+  })
+})
+
+describe('import refusals under Wine', () => {
+  it('a truncated blob and a P-256 blob for P-384 are ERR_INVALID_BLOB; a seed blob for RSA is ERR_INVALID_REQUEST', () => {
+    expect(opError('import:truncated')).toMatchObject({ code: 'ERR_INVALID_BLOB' })
+    expect(opError('import:wrong-magic')).toMatchObject({ code: 'ERR_INVALID_BLOB' })
+    expect(opError('import:seed-of-rsa')).toMatchObject({ code: 'ERR_INVALID_REQUEST' })
+  })
+
+  it('ML-KEM: the provider is absent, which is said before the blob is looked at (ERR_NOT_SUPPORTED_ON_PLATFORM)', () => {
+    expect(opError('import:ML-KEM')).toMatchObject({
+      code: 'ERR_NOT_SUPPORTED_ON_PLATFORM',
+      status: STATUS_NOT_IMPLEMENTED,
+    })
+  })
+
+  it('an off-curve P-256 point: Wine 8 imports it (real CNG refuses it: reviewed only), and no signature verifies with it', () => {
+    expect(opValue('import:off-curve')).toEqual({ verifiesNodeSignature: false })
+  })
+
+  it('every handle the operations made is released (live handles back where they were)', () => {
+    expect(result.opsLive).toBeDefined()
+    expect(result.opsLive.after).toBe(result.opsLive.before)
+  })
+})
+
+describe('the public API under Wine (generateKey / importKey, key.sign, publicKey.verify, deriveBits)', () => {
+  function apiValue(name: string) {
+    const a = result.api?.[name]
+    expect(a, name).toBeDefined()
+    expect(a?.ok, `${name}: ${a?.error?.message}`).toBe(true)
+    return a?.value
+  }
+
+  it('a non-extractable ECDSA P-256 key signs in CNG: r‖s by default, DER on request, both verified by node', () => {
+    const v = apiValue('ecdsa-non-extractable')
+    expect(v.extractable).toBe(false)
+    const pub = createPublicKey({ key: v.publicJwk, format: 'jwk' })
+    expect(hexBytes(v.sig).length).toBe(64)
+    expect(verify('sha256', linux.message, { key: pub, dsaEncoding: 'ieee-p1363' }, hexBytes(v.sig))).toBe(true)
+    expect(verify('sha256', linux.message, { key: pub, dsaEncoding: 'der' }, hexBytes(v.syncSig))).toBe(true)
+    expect({ verifies: v.verifies, tampered: v.tampered }).toEqual({ verifies: true, tampered: false })
+  })
+
+  it('RSA: key.sign() is PKCS#1 v1.5 SHA-256 (node verifies it); publicKey.encrypt() is OAEP: NotSupportedOnPlatformError under Wine; PKCS#1 encryption decrypts on Linux', () => {
+    const v = apiValue('rsa')
+    expect(verify('sha256', linux.message, createPublicKey(v.publicPem), hexBytes(v.sig))).toBe(true)
+    expect(v.oaep).toMatchObject({
+      threw: true,
+      name: 'NotSupportedOnPlatformError',
+      code: 'ERR_NOT_SUPPORTED_ON_PLATFORM',
+      status: STATUS_NOT_IMPLEMENTED,
+      isPlatformKeygenError: true,
+    })
+    expect(v.pkcs1Decrypt).toMatchObject({
+      threw: true,
+      code: 'ERR_NOT_SUPPORTED_ON_PLATFORM',
+      isPlatformKeygenError: true,
+    })
+    expect(pkcs1Plaintext(privateOf(v.privateBlob), v.pkcs1Encrypt).equals(linux.message)).toBe(true)
+  })
+
+  it("importKey(node's JWK) gives public keys that verify node's signatures (ES256 r‖s and DER, RS256, PS256)", () => {
+    expect(apiValue('import-verify')).toEqual({ p256: true, p256Der: true, rsa: true, tampered: false })
+    expect(apiValue('import-pss')).toBe(true)
+  })
+
+  it('deriveBits with an imported ECDH peer: ProviderError STATUS_INTERNAL_ERROR under Wine 8 (typed, no crash)', () => {
+    const a = result.api?.['ecdh-deriveBits']
+    expect(a?.ok).toBe(false)
+    expect(a?.error).toMatchObject({
+      name: 'ProviderError',
+      code: 'ERR_PROVIDER',
+      status: STATUS_INTERNAL_ERR,
+      isPlatformKeygenError: true,
+    })
   })
 })
