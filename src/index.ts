@@ -26,6 +26,7 @@ export {
 export {
   type ErrorCode,
   InvalidBlobError,
+  InvalidKeyError,
   InvalidRequestError,
   KeyDestroyedError,
   KeyLengthError,
