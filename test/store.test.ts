@@ -19,6 +19,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { type GenerateJwkResult, generateJwk } from '../src/apinizer/index.js'
 import { StoreCorruptError } from '../src/errors.js'
 import { JwkStore } from '../src/store/index.js'
+import { processStartTime } from '../src/store/lock.js'
 import { expectCode } from './helpers.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -565,19 +566,66 @@ describe('JwkStore: the cross-process lock', () => {
     expect(existsSync(`${path}.lock`)).toBe(false)
   })
 
+  /** A live process on this host that is not this one, for the lock's holder. */
+  async function withLiveChild<T>(fn: (pid: number) => Promise<T>): Promise<T> {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
+    try {
+      return await fn(child.pid as number)
+    } finally {
+      child.kill('SIGKILL')
+    }
+  }
+  const BOOT_ID = process.platform === 'linux' ? readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() : ''
+
   it('a lock held by a live process on this host is never broken: ERR_STORE_LOCKED naming the holder', async () => {
-    const dir = tempDir()
-    const path = join(dir, 'jwks.json')
-    const lock = JSON.stringify({ pid: process.pid, hostname: hostname(), createdAt: 0, token: 'live' })
-    writeFileSync(`${path}.lock`, lock)
-    const err = await expectCode(
-      async () => new JwkStore(path, { lockTimeoutMs: 30, staleLockMs: 1 }).add(await oct('a')),
-      'ERR_STORE_LOCKED',
-    )
-    expect(err.message).toContain(`pid ${process.pid} on ${hostname()}`)
-    expect(readFileSync(`${path}.lock`, 'utf8')).toBe(lock)
-    expect(existsSync(path)).toBe(false)
+    await withLiveChild(async (pid) => {
+      const dir = tempDir()
+      const path = join(dir, 'jwks.json')
+      const info: Record<string, unknown> = { pid, hostname: hostname(), createdAt: 0, token: 'live' }
+      const startTime = processStartTime(pid)
+      if (startTime !== undefined) Object.assign(info, { startTime, bootId: BOOT_ID })
+      const lock = JSON.stringify(info)
+      writeFileSync(`${path}.lock`, lock)
+      const err = await expectCode(
+        async () => new JwkStore(path, { lockTimeoutMs: 30, staleLockMs: 1 }).add(await oct('a')),
+        'ERR_STORE_LOCKED',
+      )
+      expect(err.message).toContain(`pid ${pid} on ${hostname()}`)
+      expect(readFileSync(`${path}.lock`, 'utf8')).toBe(lock)
+      expect(existsSync(path)).toBe(false)
+    })
   })
+
+  it('the container case: a lock naming this process’s own pid with a token it does not hold is broken at once', async () => {
+    const path = join(tempDir(), 'jwks.json')
+    writeFileSync(
+      `${path}.lock`,
+      JSON.stringify({ pid: process.pid, hostname: hostname(), createdAt: Date.now(), token: 'a previous life' }),
+    )
+    const store = new JwkStore(path, { lockTimeoutMs: 0 })
+    await store.add(await oct('a'))
+    expect(await store.has('a')).toBe(true)
+    expect(existsSync(`${path}.lock`)).toBe(false)
+  })
+
+  it.runIf(process.platform === 'linux')(
+    'Linux: a lock whose pid now belongs to a process started later, or taken in another boot, is broken at once',
+    async () => {
+      await withLiveChild(async (pid) => {
+        expect(processStartTime(pid)).toMatch(/^[0-9]+$/)
+        for (const [i, stale] of [
+          { startTime: '1', bootId: BOOT_ID },
+          { startTime: processStartTime(pid), bootId: '00000000-0000-0000-0000-000000000000' },
+        ].entries()) {
+          const path = join(tempDir(), 'jwks.json')
+          const info = { pid, hostname: hostname(), createdAt: Date.now(), token: 'reused', ...stale }
+          writeFileSync(`${path}.lock`, JSON.stringify(info))
+          await new JwkStore(path, { lockTimeoutMs: 0 }).add(await oct(`k${i}`))
+          expect(await new JwkStore(path).has(`k${i}`)).toBe(true)
+        }
+      })
+    },
+  )
 
   it('a lock from another host is broken only once older than staleLockMs', async () => {
     const dir = tempDir()
