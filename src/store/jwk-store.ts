@@ -61,7 +61,7 @@ import { type Jwk, jwkToMaterial, publicJwk } from '../formats/jwk.js'
 import { jwkThumbprint } from '../formats/thumbprint.js'
 import { samePublicKey, validateMaterial } from '../formats/validate.js'
 import { randomBytes } from '../generate.js'
-import { writeFileAtomic } from './atomic.js'
+import { removeDeadTemps, writeFileAtomic } from './atomic.js'
 import {
   checkJweHeader,
   DEFAULT_P2C,
@@ -392,6 +392,10 @@ export class JwkStore {
     let fresh: { check: string; macKey: Uint8Array } | undefined
     if (this.#passphrase && !before) fresh = await this.#newCheck(this.#passphrase)
     await withLock(`${this.path}.lock`, { timeoutMs: this.#lockTimeoutMs, staleMs: this.#staleLockMs }, async () => {
+      // A writer killed mid-write (SIGKILL) left a full copy of the store in a temp file: remove it.
+      removeDeadTemps(this.path, ['tmp'])
+      removeDeadTemps(`${this.path}.lock`, ['new'])
+      removeDeadTemps(`${this.path}.lock.break`, ['new'])
       let file = await this.#read()
       if (!file) {
         if (this.#passphrase) {

@@ -33,7 +33,7 @@ import { link, readFile, stat, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { StoreLockedError } from '../errors.js'
-import { tempPathFor, writeNewFile } from './atomic.js'
+import { processAlive, tempPathFor, writeNewFile } from './atomic.js'
 
 export interface LockOptions {
   /** Give up (ERR_STORE_LOCKED) after this long. */
@@ -109,17 +109,6 @@ async function readLock(path: string): Promise<{ info: LockInfo | undefined; mti
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
     throw err
-  }
-}
-
-/** Whether a process with this pid exists on this host. */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    // EPERM: it exists but belongs to another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 
