@@ -6,11 +6,13 @@
  * No timing: signals are sent when the child reports its first key.
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, lstatSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { JwkStore } from '../src/store/index.js'
 import { CLI, cli, jsonLines, leftoverTemps, ok, POSIX, tempDir } from './cli-helpers.js'
+import { expectCode } from './helpers.js'
 
 interface Exit {
   code: number | null
@@ -91,5 +93,46 @@ describe.skipIf(!POSIX)('issue 12, item 4: no temp file holding a private key is
     await new JwkStore(path).add({ privateJwk: { kty: 'oct', k: 'AQAB' }, publicJwk: null, metadata: { name: 'b' } })
     for (const name of left) expect(existsSync(join(dir, name)), name).toBe(false)
     expect(readdirSync(dir).sort()).toEqual([live, 'jwks.json'].sort())
+  })
+})
+
+describe.skipIf(!POSIX)('issue 12, item 5: a symlinked store path', () => {
+  it('stays a symlink: the file it points to is the store, and both paths share one lock', async () => {
+    const dir = tempDir()
+    const real = join(dir, 'real.json')
+    const link = join(dir, 'link.json')
+    const oct = (name: string, k: string) => ({
+      privateJwk: { kty: 'oct' as const, k },
+      publicJwk: null,
+      metadata: { name },
+    })
+    await new JwkStore(real).add(oct('a', 'AAAA'))
+    symlinkSync('real.json', link)
+    const viaLink = new JwkStore(link)
+    await viaLink.add(oct('b', 'AQAB'))
+    await viaLink.remove('a')
+    expect(lstatSync(link).isSymbolicLink()).toBe(true)
+    expect((await new JwkStore(real).list()).map((e) => e.name)).toEqual(['b'])
+    // The lock is the real file's: a live holder of real.json.lock blocks a writer using the link.
+    writeFileSync(
+      `${real}.lock`,
+      JSON.stringify({ pid: process.ppid, hostname: hostname(), createdAt: Date.now(), token: 'held' }),
+    )
+    await expectCode(() => new JwkStore(link, { lockTimeoutMs: 20 }).add(oct('c', 'AQAA')), 'ERR_STORE_LOCKED')
+    expect(existsSync(`${link}.lock`)).toBe(false)
+    expect(readdirSync(dir).sort()).toEqual(['link.json', 'real.json', 'real.json.lock'])
+  })
+
+  it('a dangling symlink is refused, never replaced', async () => {
+    const dir = tempDir()
+    const link = join(dir, 'link.json')
+    symlinkSync('missing.json', link)
+    const store = new JwkStore(link)
+    await expectCode(
+      () => store.add({ privateJwk: { kty: 'oct', k: 'AAAA' }, publicJwk: null, metadata: { name: 'a' } }),
+      'ERR_INVALID_REQUEST',
+    )
+    expect(lstatSync(link).isSymbolicLink()).toBe(true)
+    expect(readdirSync(dir)).toEqual(['link.json'])
   })
 })

@@ -53,7 +53,8 @@
  *   a private JWE's cty is "jwk+json" and it carries "pkg-entry" / "pkg-jkt".
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { lstat, readFile, realpath } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import { alreadyExists, NAME_EMPTY, notFound } from '../apinizer/messages.js'
 import { InvalidKeyError, InvalidRequestError, StoreCorruptError, StorePassphraseError } from '../errors.js'
 import { b64url, fromB64url, wipe } from '../formats/bytes.js'
@@ -282,6 +283,8 @@ export class JwkStore {
   readonly #lockTimeoutMs: number
   readonly #staleLockMs: number
   #passphrase: Uint8Array | undefined
+  /** The real path of the store file (symlinks resolved), found on first use. */
+  #realPath: string | undefined
   /** The passphraseCheck JWE already verified with #passphrase, and the MAC key it holds. */
   #verifiedCheck: string | undefined
   #macKey: Uint8Array | undefined
@@ -307,11 +310,37 @@ export class JwkStore {
     if (options.passphrase !== undefined) this.#passphrase = passphraseBytes(options.passphrase)
   }
 
+  /**
+   * The store's real path, resolved once: a symlinked store path stays a
+   * symlink, the file it points to is the store, and the temp files and the
+   * lock are next to that file, so writers using either path share one lock.
+   * A dangling symlink is refused (writing would replace it).
+   */
+  async #file(): Promise<string> {
+    if (this.#realPath !== undefined) return this.#realPath
+    let real: string
+    try {
+      real = await realpath(this.path)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+      const link = await lstat(this.path).catch(() => undefined)
+      if (link?.isSymbolicLink()) {
+        throw new InvalidRequestError(`the JWK store path ${this.path} is a symlink to a missing file`)
+      }
+      // A new store: the directory's real path, and the name (a missing directory: nothing to resolve yet).
+      const dir = await realpath(dirname(this.path)).catch(() => undefined)
+      if (dir === undefined) return this.path
+      real = join(dir, basename(this.path))
+    }
+    this.#realPath = real
+    return real
+  }
+
   /** The file's content, validated (and, with a passphrase, authenticated); undefined if it does not exist yet. */
   async #read(): Promise<StoreFile | undefined> {
     let text: string
     try {
-      text = await readFile(this.path, 'utf8')
+      text = await readFile(await this.#file(), 'utf8')
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       throw err
@@ -391,11 +420,12 @@ export class JwkStore {
     const before = await this.#read()
     let fresh: { check: string; macKey: Uint8Array } | undefined
     if (this.#passphrase && !before) fresh = await this.#newCheck(this.#passphrase)
-    await withLock(`${this.path}.lock`, { timeoutMs: this.#lockTimeoutMs, staleMs: this.#staleLockMs }, async () => {
+    const path = await this.#file()
+    await withLock(`${path}.lock`, { timeoutMs: this.#lockTimeoutMs, staleMs: this.#staleLockMs }, async () => {
       // A writer killed mid-write (SIGKILL) left a full copy of the store in a temp file: remove it.
-      removeDeadTemps(this.path, ['tmp'])
-      removeDeadTemps(`${this.path}.lock`, ['new'])
-      removeDeadTemps(`${this.path}.lock.break`, ['new'])
+      removeDeadTemps(path, ['tmp'])
+      removeDeadTemps(`${path}.lock`, ['new'])
+      removeDeadTemps(`${path}.lock.break`, ['new'])
       let file = await this.#read()
       if (!file) {
         if (this.#passphrase) {
@@ -413,9 +443,9 @@ export class JwkStore {
       if (next.protection === 'jwe') {
         const { mac: _mac, ...rest } = next
         const macKey = await this.#verify(next.passphraseCheck as string)
-        await writeFileAtomic(this.path, `${JSON.stringify({ ...rest, mac: fileMac(rest, macKey) }, null, 2)}\n`)
+        await writeFileAtomic(path, `${JSON.stringify({ ...rest, mac: fileMac(rest, macKey) }, null, 2)}\n`)
       } else {
-        await writeFileAtomic(this.path, `${JSON.stringify(next, null, 2)}\n`)
+        await writeFileAtomic(path, `${JSON.stringify(next, null, 2)}\n`)
       }
     })
   }
