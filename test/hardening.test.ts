@@ -6,7 +6,17 @@
  * No timing: signals are sent when the child reports its first key.
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, lstatSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -136,3 +146,81 @@ describe.skipIf(!POSIX)('issue 12, item 5: a symlinked store path', () => {
     expect(readdirSync(dir)).toEqual(['link.json'])
   })
 })
+
+/** Every readable mapping of a (stopped or idle) process, searched for `needle` through /proc/<pid>/mem. */
+function processMemoryContains(pid: number, needle: Buffer): string[] {
+  const found: string[] = []
+  const fd = openSync(`/proc/${pid}/mem`, 'r')
+  const chunk = Buffer.allocUnsafeSlow(1 << 20)
+  try {
+    for (const line of readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n')) {
+      const m = /^([0-9a-f]+)-([0-9a-f]+) r/.exec(line)
+      if (!m || line.endsWith('[vvar]') || line.endsWith('[vsyscall]')) continue
+      const end = BigInt(`0x${m[2]}`)
+      // Overlap chunks by needle.length - 1 so that a match across a boundary is found.
+      for (let at = BigInt(`0x${m[1]}`); at < end; at += BigInt(chunk.length - needle.length + 1)) {
+        const want = Number(end - at < BigInt(chunk.length) ? end - at : BigInt(chunk.length))
+        let n: number
+        try {
+          n = readSync(fd, chunk, 0, want, at)
+        } catch {
+          break // a mapping the kernel will not read (device memory, guard pages)
+        }
+        if (chunk.subarray(0, n).indexOf(needle) >= 0) found.push(line)
+        if (n < want) break
+      }
+    }
+  } finally {
+    closeSync(fd)
+  }
+  return found
+}
+
+describe.runIf(process.platform === 'linux')(
+  'issue 12, item 6 (Linux: reads the child’s memory through /proc/<pid>/mem)',
+  () => {
+    for (const curve of ['Ed25519', 'X25519'] as const) {
+      it(`${curve}: after export (DER, PEM, JWK) + wipe + destroy, the raw private key is nowhere in the process`, async () => {
+        const dist = new URL('../dist/esm/index.js', import.meta.url).href
+        const algorithm = curve === 'Ed25519' ? 'EdDSA' : 'ECDH'
+        // The child learns d only as hex text (never as raw bytes), wipes what it exported, and waits.
+        const code = `
+        const { generateKey } = await import(${JSON.stringify(dist)})
+        const key = await generateKey({ algorithm: '${algorithm}', curve: '${curve}' })
+        const der = key.export({ format: 'der' })
+        const hex = der.subarray(der.length - 32).toString('hex')
+        key.export({ format: 'pem' })
+        key.export({ format: 'jwk' })
+        key.export({ format: 'der', type: 'pkcs8' }).fill(0)
+        der.fill(0)
+        key.destroy()
+        for (let i = 0; i < 4; i++) globalThis.gc()
+        process.stdout.write(hex + '\\n')
+        process.stdin.once('data', () => process.exit(0))
+      `
+        const child = spawn(process.execPath, ['--expose-gc', '--input-type=module', '-e', code], {
+          stdio: ['pipe', 'pipe', 'inherit'],
+        })
+        const hex = await new Promise<string>((resolve, reject) => {
+          let out = ''
+          child.stdout.setEncoding('utf8').on('data', (d: string) => {
+            out += d
+            if (out.endsWith('\n')) resolve(out.trim())
+          })
+          child.on('error', reject)
+          child.on('exit', (c) => reject(new Error(`the child exited early (${c})`)))
+        })
+        try {
+          expect(hex).toMatch(/^[0-9a-f]{64}$/)
+          const d = Buffer.from(hex, 'hex')
+          // The scan works: the child's memory does hold the hex text of d (a string it printed).
+          expect(processMemoryContains(child.pid as number, Buffer.from(hex, 'latin1')).length).toBeGreaterThan(0)
+          expect(processMemoryContains(child.pid as number, d)).toEqual([])
+        } finally {
+          child.stdin.end('done')
+          child.kill()
+        }
+      })
+    }
+  },
+)
