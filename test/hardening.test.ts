@@ -17,9 +17,12 @@ import {
   symlinkSync,
   writeFileSync,
 } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { generateKey, generateKeys, slowWork } from '../src/generate.js'
 import { JwkStore } from '../src/store/index.js'
 import { CLI, cli, jsonLines, leftoverTemps, ok, POSIX, tempDir } from './cli-helpers.js'
 import { expectCode } from './helpers.js'
@@ -224,3 +227,33 @@ describe.runIf(process.platform === 'linux')(
     }
   },
 )
+
+describe('issue 12, item 7: slow keys never take the whole threadpool', () => {
+  it('generateKeys(RSA, 8): at most (threadpool size − 1) work items in flight, the rest queued in JS', async () => {
+    const { limit } = slowWork()
+    const size = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10) || 4
+    expect(limit).toBe(Math.max(1, size - 1))
+    const batch = generateKeys({ algorithm: 'RSA', length: 1024 }, 8)
+    // Synchronously after the call: nothing has completed yet.
+    expect(slowWork()).toEqual({ limit, inFlight: Math.min(8, limit), queued: 8 - Math.min(8, limit) })
+    const keys = await batch
+    expect(new Set(keys.map((k) => k.publicKey.export({ format: 'jwk' }).n)).size).toBe(8)
+    for (const k of keys) k.destroy()
+    expect(slowWork()).toEqual({ limit, inFlight: 0, queued: 0 })
+  })
+
+  it('an fs.readFile started after six RSA-3072 generateKey calls completes before the first key', async () => {
+    const events: string[] = []
+    const keys = Array.from({ length: 6 }, (_, i) =>
+      generateKey({ algorithm: 'RSA', length: 3072 }).then((k) => {
+        events.push(`key ${i}`)
+        return k
+      }),
+    )
+    const file = readFile(fileURLToPath(import.meta.url)).then(() => events.push('readFile'))
+    await Promise.all([file, ...keys])
+    expect(events[0]).toBe('readFile')
+    expect(events).toHaveLength(7)
+    for (const k of await Promise.all(keys)) k.destroy()
+  })
+})
