@@ -257,3 +257,34 @@ describe('issue 12, item 7: slow keys never take the whole threadpool', () => {
     for (const k of await Promise.all(keys)) k.destroy()
   })
 })
+
+describe.skipIf(!POSIX)('issue 12, item 8: a lock path that is not a regular file', () => {
+  const entry = { privateJwk: { kty: 'oct' as const, k: 'AAAA' }, publicJwk: null, metadata: { name: 'a' } }
+  it('a FIFO at <store>.lock → ERR_STORE_LOCKED at once (never a hang), the FIFO left as it is', async () => {
+    const path = join(tempDir(), 'jwks.json')
+    execFileSync('mkfifo', [`${path}.lock`])
+    const err = await expectCode(() => new JwkStore(path, { lockTimeoutMs: 3_600_000 }).add(entry), 'ERR_STORE_LOCKED')
+    expect(err.message).toMatch(/is a FIFO, not a lock file/)
+    expect(lstatSync(`${path}.lock`).isFIFO()).toBe(true)
+    expect(existsSync(path)).toBe(false)
+  }, 20_000)
+
+  it('a symlink to /dev/zero at <store>.lock → ERR_STORE_LOCKED at once, the link left as it is', async () => {
+    const path = join(tempDir(), 'jwks.json')
+    symlinkSync('/dev/zero', `${path}.lock`)
+    const err = await expectCode(() => new JwkStore(path, { lockTimeoutMs: 3_600_000 }).add(entry), 'ERR_STORE_LOCKED')
+    expect(err.message).toMatch(/is a symbolic link, not a lock file/)
+    expect(lstatSync(`${path}.lock`).isSymbolicLink()).toBe(true)
+  }, 20_000)
+
+  it('a regular lock file of more than 4 KiB is unreadable content, judged by its age', async () => {
+    const path = join(tempDir(), 'jwks.json')
+    // It names a dead holder, but past the 4 KiB cap its content is not read: a fresh file is a live lock.
+    const big = JSON.stringify({ pid: deadPid(), hostname: hostname(), createdAt: 0, token: 'x'.repeat(5000) })
+    writeFileSync(`${path}.lock`, big)
+    await expectCode(
+      () => new JwkStore(path, { lockTimeoutMs: 20, staleLockMs: 3_600_000 }).add(entry),
+      'ERR_STORE_LOCKED',
+    )
+  })
+})
