@@ -5,7 +5,7 @@
  * output lost in pipes, secrets left on the heap, threadpool starvation.
  * No timing: signals are sent when the child reports its first key.
  */
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import {
   closeSync,
   existsSync,
@@ -286,5 +286,42 @@ describe.skipIf(!POSIX)('issue 12, item 8: a lock path that is not a regular fil
       () => new JwkStore(path, { lockTimeoutMs: 20, staleLockMs: 3_600_000 }).add(entry),
       'ERR_STORE_LOCKED',
     )
+  })
+})
+
+describe('issue 12, item 9: convert reads a file of repeated armour lines in linear time', () => {
+  /** The CLI, killed after 30 s: a guard against the quadratic PEM scan (60+ s here), not a timing assertion. */
+  const run = (args: string[], cwd: string, input?: Buffer) => {
+    const r = spawnSync(process.execPath, [CLI, ...args], { cwd, input, timeout: 30_000, encoding: 'utf8' })
+    return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr.split('\n')[0] }
+  }
+  const lines = (n: number) => Buffer.from('-----BEGIN A-----\n'.repeat(n))
+
+  it('1.15 MB of `-----BEGIN A-----` lines: refused as larger than 1 MiB (file and stdin), exit 1', () => {
+    const dir = tempDir()
+    const big = lines(64_000)
+    expect(big.length).toBe(1_152_000)
+    writeFileSync(join(dir, 'big.pem'), big)
+    const message = 'is larger than 1048576 bytes: not a key file'
+    expect(run(['convert', 'big.pem', '--to', 'jwk'], dir)).toEqual({
+      status: 1,
+      signal: null,
+      stdout: '',
+      stderr: `platform-keygen: error ERR_INVALID_REQUEST: big.pem ${message}`,
+    })
+    expect(run(['convert', '-', '--to', 'jwk'], dir, big).stderr).toBe(
+      `platform-keygen: error ERR_INVALID_REQUEST: standard input ${message}`,
+    )
+  })
+
+  it('just under 1 MiB of them: "not a key", exit 1, without the quadratic scan', () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'armour.pem'), lines(58_000))
+    expect(run(['convert', 'armour.pem', '--to', 'jwk'], dir)).toEqual({
+      status: 1,
+      signal: null,
+      stdout: '',
+      stderr: 'platform-keygen: error ERR_INVALID_REQUEST: armour.pem is not a key in PEM, DER or JWK form',
+    })
   })
 })

@@ -51,9 +51,21 @@ function needsNode24(cause: unknown): NotSupportedOnPlatformError {
   )
 }
 
+/**
+ * The DER of the first PEM block, or undefined. Armour lines are found with
+ * indexOf (linear; a regex with a back-reference over the text was quadratic
+ * on a file of repeated BEGIN lines).
+ */
 function pemToDer(pem: string): Uint8Array | undefined {
-  const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(pem)
-  return m ? new Uint8Array(Buffer.from((m[2] as string).replace(/\s+/g, ''), 'base64')) : undefined
+  const begin = pem.indexOf('-----BEGIN ')
+  if (begin < 0) return undefined
+  const labelEnd = pem.indexOf('-----', begin + 11)
+  if (labelEnd < 0) return undefined
+  const label = pem.slice(begin + 11, labelEnd)
+  if (!/^[A-Z0-9 ]+$/.test(label)) return undefined
+  const end = pem.indexOf(`-----END ${label}-----`, labelEnd + 5)
+  if (end < 0) return undefined
+  return new Uint8Array(Buffer.from(pem.slice(labelEnd + 5, end).replace(/\s+/g, ''), 'base64'))
 }
 
 /** KeyObject(s) from PEM or DER; private when the input is private. */
@@ -143,8 +155,19 @@ function keyObjectMaterial(key: KeyObject): KeyMaterial {
   return jwkToMaterial(key.export({ format: 'jwk' }))
 }
 
+/** The largest key file convert reads: RSA-16384's PEM is 12 KiB, so 1 MiB is far above any key. */
+export const MAX_KEY_FILE_BYTES = 1 << 20
+
+export function tooLarge(name: string): InvalidRequestError {
+  return withFix(
+    new InvalidRequestError(`${name} is larger than ${MAX_KEY_FILE_BYTES} bytes: not a key file`),
+    'give convert the key file itself (a key in PEM, DER or JWK is a few KiB)',
+  )
+}
+
 /** Reads PEM, DER or JWK (a JWK set with one key too) into material, validated. */
 export function readKey(input: Buffer, name: string): KeyMaterial {
+  if (input.length > MAX_KEY_FILE_BYTES) throw tooLarge(name)
   const material = readUnchecked(input, name)
   try {
     validateMaterial(material)
