@@ -200,6 +200,12 @@ function readUnchecked(input: Buffer, name: string): KeyMaterial {
       }
       jwk = jwk.keys[0] as Record<string, unknown>
     }
+    if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
+      throw withFix(
+        new InvalidRequestError(`${name}: the JWK must be a JSON object, got ${jwk === null ? 'null' : typeof jwk}`),
+        'give convert one JWK object, or a JWK set {"keys": [ {...} ]} of one key',
+      )
+    }
     if (jwk.kty === 'oct') {
       throw new UnsupportedFormatError('a symmetric (oct) JWK has no PEM, DER or OpenSSH form')
     }
