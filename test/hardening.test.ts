@@ -23,6 +23,7 @@ import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { jwkThumbprint } from '../src/formats/thumbprint.js'
 import { generateKey, generateKeys, slowWork } from '../src/generate.js'
 import { JwkStore } from '../src/store/index.js'
 import { CLI, cli, jsonLines, leftoverTemps, ok, POSIX, tempDir } from './cli-helpers.js'
@@ -361,4 +362,26 @@ describe.skipIf(!POSIX)('issue 12, item 11: a --count batch into a slow pipe', (
     expect(blocks.join('')).toBe(stdout)
     for (const pem of blocks) expect(createPrivateKey(pem).asymmetricKeyDetails?.namedCurve).toBe('prime256v1')
   }, 60_000)
+})
+
+describe('issue 12, item 13: no thumbprint of a secret in an encrypted store or the CLI’s output', () => {
+  it('jwk --type OCT --store (encrypted): neither stdout nor the file holds the secret’s thumbprint', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'pass.txt'), 'a passphrase\n')
+    const args = ['jwk', '--name', 'hmac', '--type', 'OCT', '--key-size', '256', '--alg', 'HS256', '--kid', 'k1']
+    const r = ok(cli([...args, '--store', 'store.json', '--passphrase-file', 'pass.txt'], { cwd: dir }))
+    const { privateJwk } = await new JwkStore(join(dir, 'store.json'), { passphrase: 'a passphrase' }).get('hmac')
+    const secretThumbprint = jwkThumbprint(privateJwk)
+    expect(jsonLines(r.stdout)[0]?.metadata).toMatchObject({ name: 'hmac', kid: 'k1' })
+    expect(jsonLines(r.stdout)[0]?.metadata).not.toHaveProperty('thumbprint')
+    expect(r.stdout).not.toContain(secretThumbprint)
+    expect(readFileSync(join(dir, 'store.json'), 'utf8')).not.toContain(secretThumbprint)
+    const [entry] = await new JwkStore(join(dir, 'store.json')).list()
+    expect(entry?.metadata).not.toHaveProperty('thumbprint')
+    // A key pair's thumbprint (of its public key) is still there.
+    const ec = ok(
+      cli(['jwk', '--name', 'web', '--type', 'EC', '--curve', 'P256', '--store', 'plain.json'], { cwd: dir }),
+    )
+    expect(jsonLines(ec.stdout)[0]?.metadata).toHaveProperty('thumbprint')
+  })
 })
