@@ -5,9 +5,12 @@
  *
  * Ctrl-C (SIGINT), SIGTERM, SIGHUP (the terminal went away) or SIGQUIT
  * during a run: the handler runs between two synchronous file writes, never
- * inside one, so it exits at once (128 + the signal's number: 130, 143, 129,
- * 131) leaving only complete keys and no temp file; it says how many were
- * written.
+ * inside one, so it exits (128 + the signal's number: 130, 143, 129, 131)
+ * leaving only complete keys and no temp file; it says how many were
+ * written. Keys printed to stdout are written with backpressure (each write
+ * awaited), and after a signal the run waits for stdout to drain before it
+ * exits, so "N printed" is what the reader gets; a second signal exits at
+ * once.
  */
 import { availableParallelism, constants } from 'node:os'
 import { extname } from 'node:path'
