@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'ERR_KEY_DESTROYED'
   | 'ERR_NOT_EXTRACTABLE'
   | 'ERR_INVALID_BLOB'
+  | 'ERR_INVALID_KEY'
   | 'ERR_INVALID_REQUEST'
   | 'ERR_UNSUPPORTED_FORMAT'
   | 'ERR_STORE_CORRUPT'
@@ -20,7 +21,6 @@ export type ErrorCode =
   | 'ERR_STORE_PASSPHRASE'
   | 'ERR_STORE_NOT_FOUND'
   | 'ERR_UNSUPPORTED_OPERATION'
-  | 'ERR_INVALID_KEY'
   | 'ERR_DECRYPTION_FAILED'
 
 export class PlatformKeygenError extends Error {
@@ -106,6 +106,17 @@ export class InvalidBlobError extends PlatformKeygenError {
   static override code = 'ERR_INVALID_BLOB' as const
 }
 
+/**
+ * Key material that is well formed but not a valid key: an EC point off its
+ * curve, a private scalar out of range, RSA factors that do not multiply to
+ * n, a public part that is not the private part's, a size above the
+ * key-length table's maximum, a peer of another curve or of small order
+ * (the provider's own checks say the same).
+ */
+export class InvalidKeyError extends PlatformKeygenError {
+  static override code = 'ERR_INVALID_KEY' as const
+}
+
 /** A malformed request: wrong types, unknown options, bad combinations. */
 export class InvalidRequestError extends PlatformKeygenError {
   static override code = 'ERR_INVALID_REQUEST' as const
@@ -119,11 +130,6 @@ export class UnsupportedFormatError extends PlatformKeygenError {
 /** The key cannot do this operation (sign with an ECDH key, decrypt with a public key, ...). */
 export class UnsupportedOperationError extends PlatformKeygenError {
   static override code = 'ERR_UNSUPPORTED_OPERATION' as const
-}
-
-/** Key material the provider's checks refuse: a point off the curve, a peer of another curve, a small-order point. */
-export class InvalidKeyError extends PlatformKeygenError {
-  static override code = 'ERR_INVALID_KEY' as const
 }
 
 /** A ciphertext that does not decrypt with this key and these options (the provider says no more, on purpose). */
@@ -169,10 +175,10 @@ const byCode: Record<string, new (message: string, options?: { cause?: unknown }
   ERR_KEY_DESTROYED: KeyDestroyedError,
   ERR_NOT_EXTRACTABLE: NotExtractableError,
   ERR_INVALID_BLOB: InvalidBlobError,
+  ERR_INVALID_KEY: InvalidKeyError,
   ERR_INVALID_REQUEST: InvalidRequestError,
   ERR_UNSUPPORTED_FORMAT: UnsupportedFormatError,
   ERR_UNSUPPORTED_OPERATION: UnsupportedOperationError,
-  ERR_INVALID_KEY: InvalidKeyError,
   ERR_DECRYPTION_FAILED: DecryptionFailedError,
 }
 

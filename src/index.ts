@@ -43,7 +43,14 @@ export {
   UnsupportedFormatError,
   UnsupportedOperationError,
 } from './errors.js'
-export { type BlobHint, type BlobKind, type ParsedBlob, parseBlob, writeBlob } from './formats/blob.js'
+export {
+  type BlobHint,
+  type BlobKind,
+  type ParsedBlob,
+  // The public parser validates what a blob claims; the unchecked one is for the native layer's own blobs.
+  parseBlobChecked as parseBlob,
+  writeBlob,
+} from './formats/blob.js'
 export { type Jwk, jwkToMaterial, materialToJwk, publicJwk } from './formats/jwk.js'
 export type { EcCurve, KeyMaterial, MlDsaSet, MlKemSet, OkpCurve } from './formats/material.js'
 export { toOpenSsh } from './formats/openssh.js'

@@ -1,5 +1,5 @@
 /** `convert FILE --to jwk|pem|der|openssh`: PEM, DER or JWK in; any of our formats out. */
-import { readFileSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { InvalidRequestError, UnsupportedFormatError } from '../errors.js'
 import { isPrivate } from '../formats/material.js'
 import { type CommandDef, choiceOption, stringOption } from './command.js'
@@ -13,13 +13,37 @@ import {
   TYPES,
   thumbprintOf,
 } from './output.js'
-import { readKey } from './read-key.js'
+import { MAX_KEY_FILE_BYTES, readKey, tooLarge } from './read-key.js'
 import { asUsage, EXIT_OK } from './report.js'
 
 const TO = ['jwk', 'jwks', 'pem', 'der', 'openssh'] as const
 
-function readInput(file: string): Buffer {
-  return file === '-' ? readFileSync(0) : readFileSync(file)
+/** The file (or stdin), read up to one byte past MAX_KEY_FILE_BYTES: a huge input is refused unread. */
+function readInput(file: string, name: string): Buffer {
+  const fd = file === '-' ? 0 : openSync(file, 'r')
+  try {
+    const st = fstatSync(fd)
+    if (st.isFile() && st.size > MAX_KEY_FILE_BYTES) throw tooLarge(name)
+    const buf = Buffer.alloc(MAX_KEY_FILE_BYTES + 1)
+    let n = 0
+    while (n < buf.length) {
+      let got: number
+      try {
+        got = readSync(fd, buf, n, buf.length - n, null)
+      } catch (err) {
+        // a non-blocking stdin with nothing yet: wait a little and read again
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10)
+        continue
+      }
+      if (got === 0) break
+      n += got
+    }
+    if (n > MAX_KEY_FILE_BYTES) throw tooLarge(name)
+    return buf.subarray(0, n)
+  } finally {
+    if (fd !== 0) closeSync(fd)
+  }
 }
 
 export const CONVERT_COMMAND: CommandDef = {
@@ -90,7 +114,14 @@ export const CONVERT_COMMAND: CommandDef = {
     if (out !== undefined) checkTargets([out], force)
 
     const file = positionals[0] as string
-    const material = readKey(readInput(file), file === '-' ? 'standard input' : file)
+    const name = file === '-' ? 'standard input' : file
+    const input = readInput(file, name)
+    let material: ReturnType<typeof readKey>
+    try {
+      material = readKey(input, name)
+    } finally {
+      input.fill(0) // it may hold a private key; the material has its own copy
+    }
     const publicOnly = values.public === true || !isPrivate(material)
     if (type === 'spki' && !publicOnly) {
       throw asUsage(new InvalidRequestError('--type spki is for public keys: add --public'))

@@ -7,14 +7,21 @@
  * EC, OKP, and ML-DSA / ML-KEM on Node.js 24); DSA and DH keys, which have
  * no JWK, through Node's own PKCS#8 / SPKI DER export read with the DER
  * reader of src/formats/der.ts.
+ *
+ * Every key read is validated (src/formats/validate.ts) before it is
+ * re-encoded: an EC point off its curve, a private scalar out of range, RSA
+ * with n ≠ p·q or a bad e, a public part that is not the private part's
+ * (the Ed25519 "double public key" misuse) and sizes above the key-length
+ * table's maxima are ERR_INVALID_KEY (exit 1: the input file is wrong).
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
-import { InvalidRequestError, NotSupportedOnPlatformError, UnsupportedFormatError } from '../errors.js'
+import { InvalidKeyError, InvalidRequestError, NotSupportedOnPlatformError, UnsupportedFormatError } from '../errors.js'
 import { DerError } from '../formats/der.js'
 import { jwkToMaterial } from '../formats/jwk.js'
 import { algorithmOid, derKeyObject, keyObjectMaterial, pemToDer } from '../formats/keyobject.js'
 import type { KeyMaterial } from '../formats/material.js'
 import { OIDS } from '../formats/pkcs.js'
+import { validateMaterial } from '../formats/validate.js'
 import { withFix } from './report.js'
 
 const ML_OIDS = new Set<string>([...Object.values(OIDS.mlDsa), ...Object.values(OIDS.mlKem)])
@@ -67,8 +74,33 @@ function keyObjectOf(input: Buffer, name: string): KeyObject {
   throw unreadable(name, first)
 }
 
-/** Reads PEM, DER or JWK (a JWK set with one key too) into material. */
+/** The largest key file convert reads: RSA-16384's PEM is 12 KiB, so 1 MiB is far above any key. */
+export const MAX_KEY_FILE_BYTES = 1 << 20
+
+export function tooLarge(name: string): InvalidRequestError {
+  return withFix(
+    new InvalidRequestError(`${name} is larger than ${MAX_KEY_FILE_BYTES} bytes: not a key file`),
+    'give convert the key file itself (a key in PEM, DER or JWK is a few KiB)',
+  )
+}
+
+/** Reads PEM, DER or JWK (a JWK set with one key too) into material, validated. */
 export function readKey(input: Buffer, name: string): KeyMaterial {
+  if (input.length > MAX_KEY_FILE_BYTES) throw tooLarge(name)
+  const material = readUnchecked(input, name)
+  try {
+    validateMaterial(material)
+  } catch (err) {
+    if (!(err instanceof InvalidKeyError)) throw err
+    throw withFix(
+      new InvalidKeyError(`${name}: ${err.message}`, { cause: err }),
+      'the file holds a damaged or forged key: use the original key file, or generate a new key',
+    )
+  }
+  return material
+}
+
+function readUnchecked(input: Buffer, name: string): KeyMaterial {
   const text = input.toString('utf8').trim()
   if (text.startsWith('{')) {
     let json: unknown
@@ -86,6 +118,12 @@ export function readKey(input: Buffer, name: string): KeyMaterial {
         )
       }
       jwk = jwk.keys[0] as Record<string, unknown>
+    }
+    if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
+      throw withFix(
+        new InvalidRequestError(`${name}: the JWK must be a JSON object, got ${jwk === null ? 'null' : typeof jwk}`),
+        'give convert one JWK object, or a JWK set {"keys": [ {...} ]} of one key',
+      )
     }
     if (jwk.kty === 'oct') {
       throw new UnsupportedFormatError('a symmetric (oct) JWK has no PEM, DER or OpenSSH form')

@@ -71,8 +71,17 @@ export function keyObjectMaterial(key: KeyObject): KeyMaterial {
 
 /** The DER inside the first PEM block of `pem`, or undefined. */
 export function pemToDer(pem: string): Uint8Array | undefined {
-  const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(pem)
-  return m ? new Uint8Array(Buffer.from((m[2] as string).replace(/\s+/g, ''), 'base64')) : undefined
+  // Armour lines are found with indexOf (linear; a regex with a back-reference
+  // over the text was quadratic on a file of repeated BEGIN lines).
+  const begin = pem.indexOf('-----BEGIN ')
+  if (begin < 0) return undefined
+  const labelEnd = pem.indexOf('-----', begin + 11)
+  if (labelEnd < 0) return undefined
+  const label = pem.slice(begin + 11, labelEnd)
+  if (!/^[A-Z0-9 ]+$/.test(label)) return undefined
+  const end = pem.indexOf(`-----END ${label}-----`, labelEnd + 5)
+  if (end < 0) return undefined
+  return new Uint8Array(Buffer.from(pem.slice(labelEnd + 5, end).replace(/\s+/g, ''), 'base64'))
 }
 
 /**
