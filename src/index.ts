@@ -77,6 +77,7 @@ export {
   type PublicExportOptions,
   PublicKey,
 } from './keypair.js'
+export { createServer, type KeygenServer, openServiceStore, type ServerOptions } from './server/index.js'
 export {
   JwkStore,
   type JwkStoreEntry,

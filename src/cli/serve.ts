@@ -13,7 +13,7 @@
 import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
 import { InvalidRequestError } from '../errors.js'
-import { checkName, checkRoles } from '../server/model.js'
+import { checkName as checkServerName, checkRoles as checkServerRoles } from '../server/model.js'
 import { createServer, openServiceStore } from '../server/server.js'
 import { type CommandDef, intOption, stringOption, type Values } from './command.js'
 import { passphraseOf } from './jose.js'
@@ -24,6 +24,17 @@ export const PASSPHRASE_ENV = 'PLATFORM_KEYGEN_SERVER_PASSPHRASE'
 const usage = (message: string): never => {
   throw asUsage(new InvalidRequestError(message))
 }
+
+/** A bad name or role on the command line is a usage error (exit 2). */
+function usageIfBad<T>(check: () => T): T {
+  try {
+    return check()
+  } catch (err) {
+    throw asUsage(err)
+  }
+}
+const checkName = (v: string, what: 'project' | 'environment') => usageIfBad(() => checkServerName(v, what))
+const checkRoles = (v: unknown) => usageIfBad(() => checkServerRoles(v))
 
 function storeOf(values: Values): { dataDir?: string; database?: string } {
   const dataDir = stringOption(values, 'data')
@@ -60,15 +71,17 @@ async function run(values: Values): Promise<number> {
       resolve()
     })
   })
+  // The handlers go in before the "listening" line: whoever reads it may signal at once.
+  const stopped = new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+    process.once('SIGINT', () => resolve('SIGINT'))
+  })
   const address = server.address() as AddressInfo
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address
   process.stderr.write(
     `platform-keygen serve: listening on ${tls ? 'https' : 'http'}://${shown}:${address.port} (${server.store.kind} store)\n`,
   )
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGTERM', () => resolve('SIGTERM'))
-    process.once('SIGINT', () => resolve('SIGINT'))
-  })
+  const signal = await stopped
   process.stderr.write(`platform-keygen serve: ${signal}: finishing the requests in flight\n`)
   await server.shutdown()
   process.stderr.write('platform-keygen serve: stopped\n')

@@ -153,7 +153,8 @@ export class FileServiceStore implements ServiceStore {
   keys(project: string): ProjectKeys {
     let store = this.#stores.get(project)
     if (!store) {
-      const options: ConstructorParameters<typeof JwkStore>[1] = {}
+      // Two server processes may share the directory; a writer waits its turn rather than fail.
+      const options: ConstructorParameters<typeof JwkStore>[1] = { lockTimeoutMs: 120_000 }
       if (this.#passphrase) options.passphrase = this.#passphrase
       if (this.#iterations !== undefined) options.iterations = this.#iterations
       store = new JwkStore(join(this.#projectDir(project), 'jwks.json'), options)

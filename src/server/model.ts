@@ -9,7 +9,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import { InvalidRequestError } from '../errors.js'
-import type { JwkStoreEntry, JwkStoreInput } from '../store/index.js'
+import type { JwkStoreEntry, JwkStoreInput, JwkStoreRecord } from '../store/index.js'
 
 /** The roles a token can carry (Apinizer's names for the two permissions Generate JWK needs). */
 export const ROLES = ['ROLE_API_SECURITY', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'] as const
@@ -91,6 +91,8 @@ export interface ProjectKeys {
   has(name: string): Promise<boolean>
   add(entry: JwkStoreInput): Promise<unknown>
   list(): Promise<JwkStoreEntry[]>
+  /** With the private half, decrypted: for the library (the HTTP API never answers it). */
+  get(name: string): Promise<JwkStoreRecord>
   remove(name: string): Promise<void>
   publicJwks(): Promise<{ keys: Record<string, unknown>[] }>
 }

@@ -193,8 +193,32 @@ async function find(keys: ProjectKeys, name: string): Promise<JwkStoreEntry | un
   return (await keys.list()).find((e) => e.name === name)
 }
 
+/**
+ * Runs at most `max` tasks at once, the rest in arrival order. The server
+ * runs its changes through one (two at a time): each seals a private JWK with PBKDF2 (600,000 rounds) on the
+ * libuv threadpool, and fifty at once would queue the store's own file
+ * writes behind them until the store lock timed out.
+ */
+export class Limiter {
+  #running = 0
+  readonly #waiting: (() => void)[] = []
+  constructor(readonly max: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.max) await new Promise<void>((resolve) => this.#waiting.push(resolve))
+    else this.#running++
+    try {
+      return await task()
+    } finally {
+      const next = this.#waiting.shift()
+      if (next) next()
+      else this.#running--
+    }
+  }
+}
+
 /** Handles one request; never throws for bad input (typed errors become 400). */
-export async function route(req: IncomingMessage, store: ServiceStore): Promise<Reply> {
+export async function route(req: IncomingMessage, store: ServiceStore, writes: Limiter): Promise<Reply> {
   const segs = segments(req.url ?? '/')
   if (!segs) return badRequest('the request path is not valid percent-encoding')
   const method = req.method ?? 'GET'
@@ -245,14 +269,12 @@ export async function route(req: IncomingMessage, store: ServiceStore): Promise<
       if (isReply(body)) return body
       const bad = checkJwkName(body)
       if (bad) return bad
-      let name: string
-      if (sub === 'generate') {
-        name = (await generateJwk(body as never, { store: keys })).metadata.name
-      } else {
+      const name = await writes.run(async () => {
+        if (sub === 'generate') return (await generateJwk(body as never, { store: keys })).metadata.name
         const entry = importJwk(body, new Date())
         await keys.add(entry)
-        name = entry.metadata.name
-      }
+        return entry.metadata.name
+      })
       const entry = await find(keys, name)
       return {
         status: 200,
@@ -265,7 +287,7 @@ export async function route(req: IncomingMessage, store: ServiceStore): Promise<
     const entry = await find(keys, sub)
     if (!entry) return notFound(jwkNotFound(sub))
     if (method === 'GET') return { status: 200, body: { success: true, result: describe(project, entry) } }
-    await keys.remove(sub)
+    await writes.run(() => keys.remove(sub))
     return {
       status: 200,
       body: { success: true, deploymentResult: await deploymentResult(store, project, entry, true) },

@@ -12,7 +12,7 @@ import { passphraseBytes } from '../store/encryption.js'
 import { FileServiceStore } from './file-store.js'
 import { send } from './http.js'
 import type { ServiceStore } from './model.js'
-import { internalError, route } from './routes.js'
+import { internalError, Limiter, route } from './routes.js'
 
 export interface ServerOptions {
   /** The file store's directory (the embedded default). */
@@ -69,6 +69,7 @@ export async function createServer(options: ServerOptions): Promise<KeygenServer
   const store = await openServiceStore({ ...pick(options), passphrase })
   passphrase.fill(0)
 
+  const writes = new Limiter(2)
   let closing: Promise<void> | undefined
   let server: Server
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
@@ -76,12 +77,12 @@ export async function createServer(options: ServerOptions): Promise<KeygenServer
     res.on('finish', () => {
       if (closing) server.closeIdleConnections()
     })
-    route(req, store).then(
+    route(req, store, writes).then(
       (reply) => send(res, reply),
       (err: unknown) => {
-        log(
-          `platform-keygen serve: ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-        )
+        const code = (err as { code?: unknown } | undefined)?.code
+        const what = err instanceof Error ? (err.stack ?? err.message) : String(err)
+        log(`platform-keygen serve: ${req.method} ${req.url}: ${typeof code === 'string' ? `${code} ` : ''}${what}`)
         if (res.headersSent) res.destroy()
         else send(res, internalError(err))
       },
