@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process'
 import { generateKeyPairSync } from 'node:crypto'
 import { readFileSync } from 'node:fs'
-import { request } from 'node:http'
+import { type ClientRequest, request } from 'node:http'
 import { join } from 'node:path'
 import * as jose from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -45,6 +45,16 @@ const deployedTo = (environments: string[]) => ({
 
 const DEPLOYED = deployedTo(['production'])
 
+/** The answer for a key the one environment (production) does not serve, and why. */
+const notDeployed = (message: string) => ({
+  success: true,
+  deploymentResult: {
+    success: false,
+    message: 'Deployment failed for 1 of 1 environment',
+    environmentResults: [{ environmentName: 'production', success: false, message }],
+  },
+})
+
 /** The seven cURL commands of the documentation, with the body each sends. */
 function curlExamples(): { title: string; command: string; body: unknown }[] {
   const text = readFileSync(join(FIXTURES, 'curl-examples.txt'), 'utf8')
@@ -59,16 +69,19 @@ function curlExamples(): { title: string; command: string; body: unknown }[] {
     })
 }
 
-/** A request with a raw path (fetch would normalise `..`). */
-function rawRequest(
+/**
+ * A POST with node:http: a raw path (fetch would normalise `..`), and the body sent by `send`
+ * (all at once, or in parts).
+ */
+function rawPost(
   base: string,
   path: string,
-  token: string,
-  body: string,
+  headers: Record<string, string>,
+  send: (req: ClientRequest) => void,
 ): Promise<{ status: number; body: unknown }> {
   const u = new URL(base)
   return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, path, method: 'POST', headers: bearer(token) }, (res) => {
+    const req = request({ host: u.hostname, port: u.port, path, method: 'POST', headers }, (res) => {
       let data = ''
       res.setEncoding('utf8')
       res.on('data', (c) => {
@@ -77,7 +90,7 @@ function rawRequest(
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(data) }))
     })
     req.on('error', reject)
-    req.end(body)
+    send(req)
   })
 }
 
@@ -147,21 +160,9 @@ export function serverSuite(label: string, makeBackend: () => Promise<Backend>):
             // A secret has no public half: nothing is published, and the result says so.
             expect({ status, body }).toEqual({
               status: 200,
-              body: {
-                success: true,
-                deploymentResult: {
-                  success: false,
-                  message: 'Deployment failed for 1 of 1 environment',
-                  environmentResults: [
-                    {
-                      environmentName: 'production',
-                      success: false,
-                      message:
-                        'Not deployed: an OCT key is a secret, never published in a JWKS (the library reads it from the store)',
-                    },
-                  ],
-                },
-              },
+              body: notDeployed(
+                'Not deployed: an OCT key is a secret, never published in a JWKS (the library reads it from the store)',
+              ),
             })
           } else {
             expect({ title: ex.title, status, body }).toEqual({ title: ex.title, status: 200, body: DEPLOYED })
@@ -292,7 +293,8 @@ export function serverSuite(label: string, makeBackend: () => Promise<Backend>):
         ['/apiops/projects/%2e%2e/jwks/generate', '..'],
         ['/apiops/projects/a%00b/jwks/generate', 'a\u0000b'],
       ] as const) {
-        const r = await rawRequest(a.url, path, full, ec('x'))
+        const body = ec('x')
+        const r = await rawPost(a.url, path, bearer(full), (req) => req.end(body))
         expect({ path, ...r }).toEqual({
           path,
           status: 400,
@@ -425,20 +427,7 @@ export function serverSuite(label: string, makeBackend: () => Promise<Backend>):
         headers: bearer(full),
         body: readFileSync(join(FIXTURES, 'doc-ec-parameters.json'), 'utf8').replace('generated-ec-jwk', 'expired-ec'),
       })
-      expect(expired.body).toEqual({
-        success: true,
-        deploymentResult: {
-          success: false,
-          message: 'Deployment failed for 1 of 1 environment',
-          environmentResults: [
-            {
-              environmentName: 'production',
-              success: false,
-              message: 'Not deployed: the key expired at 2025-01-01T00:00:00.000Z',
-            },
-          ],
-        },
-      })
+      expect(expired.body).toEqual(notDeployed('Not deployed: the key expired at 2025-01-01T00:00:00.000Z'))
       const future = await call(gen(b), {
         method: 'POST',
         headers: bearer(full),
@@ -586,27 +575,9 @@ export function serverSuite(label: string, makeBackend: () => Promise<Backend>):
     })
 
     it('SIGTERM: the request in flight finishes (200), then the server exits 0', async () => {
-      const u = new URL(a.url)
       const body = ec('in-flight')
-      const answer = new Promise<{ status: number; body: unknown }>((resolve, reject) => {
-        const req = request(
-          {
-            host: u.hostname,
-            port: u.port,
-            method: 'POST',
-            path: `/apiops/projects/${P}/jwks/generate`,
-            headers: { ...bearer(full), 'content-length': String(Buffer.byteLength(body)) },
-          },
-          (res) => {
-            let data = ''
-            res.setEncoding('utf8')
-            res.on('data', (c) => {
-              data += c
-            })
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(data) }))
-          },
-        )
-        req.on('error', reject)
+      const headers = { ...bearer(full), 'content-length': String(Buffer.byteLength(body)) }
+      const answer = rawPost(a.url, `/apiops/projects/${P}/jwks/generate`, headers, (req) => {
         // Half the body now; the rest once the server has begun its shutdown.
         req.write(body.slice(0, 10))
         req.on('socket', (socket) => {

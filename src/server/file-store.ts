@@ -10,7 +10,7 @@
  * server reads them; the JWK sets are JwkStores, used through their public
  * API only, one instance per project (the passphrase check is verified once).
  */
-import { mkdir, readFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StoreCorruptError } from '../errors.js'
 import { wipe } from '../formats/bytes.js'
@@ -21,6 +21,7 @@ import {
   checkName,
   DEFAULT_ENVIRONMENT,
   matchToken,
+  nameProblem,
   newToken,
   type ProjectKeys,
   type ProjectRecord,
@@ -90,9 +91,22 @@ export class FileServiceStore implements ServiceStore {
     }
   }
 
-  /** Creates the data directory (0700) if needed. */
+  /**
+   * Creates the data directory (0700) if needed. With a passphrase, opens one
+   * private JWK of every project that has one, so that a wrong passphrase is
+   * refused now (ERR_STORE_PASSPHRASE), not at the first request.
+   */
   async open(): Promise<this> {
-    await mkdir(join(this.#dir, 'projects'), { recursive: true, mode: 0o700 })
+    const projects = join(this.#dir, 'projects')
+    await mkdir(projects, { recursive: true, mode: 0o700 })
+    if (this.#passphrase) {
+      for (const name of await readdir(projects)) {
+        if (nameProblem(name, 'project') !== undefined) continue
+        const keys = this.keys(name)
+        const [first] = await keys.list()
+        if (first) await keys.get(first.name)
+      }
+    }
     return this
   }
 
