@@ -1,6 +1,7 @@
 /** The Generate-JWK service with the file store (--data DIR): the shared suite, plus what only files show. */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { request } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -140,6 +141,42 @@ describe('Generate-JWK service, file store specifics', () => {
       /platform-keygen: error ERR_STORE_PASSPHRASE: wrong passphrase for the JWK store /,
     )
     expect(readFileSync(join(dir, 'projects/P/jwks.json'))).toEqual(before)
+  })
+
+  it('a chunked body past 64 KiB (no Content-Length) is cut off at the limit: 413, nothing written', async () => {
+    const dir = tempDir()
+    const admin = await openServiceStore({ dataDir: dir })
+    const { token } = await admin.createToken('P', ['ROLE_API_SECURITY', 'ROLE_DEPLOY_UNDEPLOY_PROXIES'])
+    await admin.close()
+    const server = await createServer({ dataDir: dir, passphrase: PASSPHRASE })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as { port: number }).port
+    const answer = await new Promise<{ status: number; body: unknown }>((resolve, reject) => {
+      const req = httpRequest(
+        { host: '127.0.0.1', port, method: 'POST', path: '/apiops/projects/P/jwks/generate', headers: bearer(token) },
+        (res) => {
+          let data = ''
+          res.setEncoding('utf8')
+          res.on('data', (c) => {
+            data += c
+          })
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(data) }))
+        },
+      )
+      // The server may close the connection before the last chunks: that is its answer, not an error.
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET') reject(err)
+      })
+      req.write(`{"name":"big","type":"OCT","description":"`)
+      for (let i = 0; i < 17; i++) req.write('x'.repeat(4096))
+      req.end('"}')
+    })
+    expect(answer).toEqual({
+      status: 413,
+      body: { error: 'payload_too_large', error_description: 'the request body is larger than 65536 bytes' },
+    })
+    await server.shutdown()
+    expect(walk(dir).sort()).toEqual(['projects/P/project.json', 'tokens.json'])
   })
 
   it('TLS with --cert/--key (createServer with tls): HTTPS answers, checked against the certificate', async () => {
