@@ -98,6 +98,7 @@ export {
   PublicKey,
 } from './keypair.js'
 export type { DecryptOptions, Encapsulation, EncryptOptions, Hash, SignOptions } from './operations/index.js'
+export { createServer, type KeygenServer, openServiceStore, type ServerOptions } from './server/index.js'
 export {
   JwkStore,
   type JwkStoreEntry,

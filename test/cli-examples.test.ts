@@ -46,6 +46,7 @@ describe('--help and its examples', () => {
       'jwks',
       'convert',
       'info',
+      'serve',
     ])
     expect(ok(cli(['help'])).stdout).toBe(ok(cli(['--help'])).stdout)
     expect(ok(cli(['-h'])).stdout).toBe(ok(cli(['--help'])).stdout)

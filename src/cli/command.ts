@@ -6,12 +6,14 @@ import { asUsage } from './report.js'
 export interface OptionDef {
   type: 'string' | 'boolean'
   short?: string
+  /** A string option that may be repeated (its value is then a string[]). */
+  multiple?: boolean
   /** The value's placeholder in --help (string options). */
   value?: string
   description: string
 }
 
-export type Values = Record<string, string | boolean | undefined>
+export type Values = Record<string, string | boolean | string[] | undefined>
 
 export interface CommandDef {
   name: string
@@ -32,9 +34,10 @@ export interface CommandDef {
 export const HELP_OPTION: OptionDef = { type: 'boolean', short: 'h', description: 'show this help' }
 
 export function parseCommand(def: CommandDef, args: string[]): { values: Values; positionals: string[] } | 'help' {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {}
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {}
   for (const [name, o] of Object.entries({ ...def.options, help: HELP_OPTION })) {
     options[name] = o.short ? { type: o.type, short: o.short } : { type: o.type }
+    if (o.multiple) (options[name] as { multiple?: boolean }).multiple = true
   }
   let parsed: ReturnType<typeof parseArgs>
   try {

@@ -296,7 +296,7 @@ function readJsonFile(file: string, what: string): unknown {
   }
 }
 
-function passphraseOf(values: Values): string | undefined {
+export function passphraseOf(values: Values): string | undefined {
   const file = stringOption(values, 'passphrase-file')
   if (file === undefined) return undefined
   const first = readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? ''

@@ -9,6 +9,7 @@ import { INFO_COMMAND } from './info.js'
 import { JWA_COMMAND, JWK_COMMAND, JWKS_COMMAND } from './jose.js'
 import { KEYGEN_COMMANDS } from './keygen.js'
 import { asUsage, describeError, EXIT_OK, EXIT_USAGE, exitCodeFor } from './report.js'
+import { SERVE_COMMAND } from './serve.js'
 import { packageVersion } from './version.js'
 
 export const COMMANDS: readonly CommandDef[] = [
@@ -17,6 +18,7 @@ export const COMMANDS: readonly CommandDef[] = [
   JWKS_COMMAND,
   CONVERT_COMMAND,
   INFO_COMMAND,
+  SERVE_COMMAND,
 ]
 
 /** Every command including the JWA one, for help and the example tests. */
