@@ -1,4 +1,4 @@
-// Node-API glue: the native boundary of DESIGN.md, small on purpose.
+// Node-API glue: the native boundary of docs/design.md, small on purpose.
 //
 //   generate(spec) -> Promise<NativeKey>   (libuv threadpool; inputs copied here)
 //   generateBatch(spec, n) -> Promise<Array<NativeKey | Error>>
@@ -20,7 +20,9 @@
 
 #include <cmath>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -780,17 +782,41 @@ Napi::Value LiveHandles(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// The registries whose env cleanup hook has not run yet, each held here for
+// its hook (the keys hold theirs). Static rather than a heap object handed to
+// the hook: an env that ends without running its hooks (process.exit() on
+// Node 24) then leaves nothing unreachable behind. Worker envs add and remove
+// theirs from their own threads, hence the mutex.
+std::mutex& HookedMutex() {
+  static std::mutex m;
+  return m;
+}
+std::unordered_map<Registry*, std::shared_ptr<Registry>>& Hooked() {
+  static auto* hooked = new std::unordered_map<Registry*, std::shared_ptr<Registry>>();
+  return *hooked;
+}
+
 void CleanupHook(void* arg) {
-  auto* registry = static_cast<std::shared_ptr<Registry>*>(arg);
-  for (NativeKey* key : (*registry)->live) key->Release();
-  delete registry;
+  std::shared_ptr<Registry> registry;
+  {
+    std::lock_guard<std::mutex> lock(HookedMutex());
+    auto it = Hooked().find(static_cast<Registry*>(arg));
+    if (it == Hooked().end()) return;
+    registry = std::move(it->second);
+    Hooked().erase(it);
+  }
+  for (NativeKey* key : registry->live) key->Release();
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   data->keyCtor = Napi::Persistent(NativeKey::Define(env));
   env.SetInstanceData<AddonData>(data);
-  napi_add_env_cleanup_hook(env, CleanupHook, new std::shared_ptr<Registry>(data->registry));
+  {
+    std::lock_guard<std::mutex> lock(HookedMutex());
+    Hooked()[data->registry.get()] = data->registry;
+  }
+  napi_add_env_cleanup_hook(env, CleanupHook, data->registry.get());
   exports.Set("generate", Napi::Function::New<Generate>(env, "generate"));
   exports.Set("generateBatch", Napi::Function::New<GenerateBatch>(env, "generateBatch"));
   exports.Set("generateSync", Napi::Function::New<GenerateSync>(env, "generateSync"));

@@ -68,7 +68,7 @@ class SecureBytes {
   size_t size_ = 0;
 };
 
-// What to generate. Identifiers are CNG's (see DESIGN.md "The native boundary"):
+// What to generate. Identifiers are CNG's (see docs/design.md "The native boundary"):
 //   algorithm: RSA DSA DH ECDSA_P256 ECDSA_P384 ECDSA_P521 ECDH_P256 ECDH_P384
 //              ECDH_P521 ECDSA ECDH EdDSA ML-DSA ML-KEM
 //   curve (ECDSA / ECDH / EdDSA only): secP256k1 curve25519 | extensions CNG
@@ -106,7 +106,7 @@ struct OpParams {
 };
 
 // An error as the provider reported it. code is one of the project's error
-// codes (DESIGN.md "Errors"); status / opensslCode keep the provider's number.
+// codes (docs/design.md "Errors"); status / opensslCode keep the provider's number.
 struct Status {
   bool ok = true;
   std::string code;
@@ -142,7 +142,7 @@ class Key {
     static std::atomic<int64_t> count{0};
     return count;
   }
-  // Writes the key in the CNG blob layout of DESIGN.md ("Blob layouts").
+  // Writes the key in the CNG blob layout of docs/design.md ("Blob layouts").
   // kPrivate is the full private blob (RSAFULLPRIVATEBLOB for RSA).
   // kSeed exists for ML-DSA / ML-KEM only.
   virtual Status Export(BlobKind kind, SecureBytes* out) const = 0;

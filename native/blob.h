@@ -1,4 +1,4 @@
-// The CNG blob layouts (DESIGN.md "Blob layouts"): magic numbers and a small
+// The CNG blob layouts (docs/design.md "Blob layouts"): magic numbers and a small
 // writer. Header fields are little-endian ULONGs; integers after the header
 // are big-endian, left-padded to their field width. Platform-neutral: the
 // OpenSSL backend writes blobs with it; the CNG backend gets the same bytes

@@ -2,7 +2,7 @@
 //
 // Keys are generated with BCryptGenerateKeyPair / BCryptFinalizeKeyPair (or
 // BCryptImportKeyPair for ML-DSA / ML-KEM seeds) and exported with
-// BCryptExportKey, which already writes the CNG blob layouts of DESIGN.md; the
+// BCryptExportKey, which already writes the CNG blob layouts of docs/design.md; the
 // only rewrite is curve25519, whose Y coordinate CNG fills with zeros and
 // which the project's layout leaves out (as the OpenSSL backend does).
 //
@@ -771,7 +771,7 @@ bool PqBlobOk(const Plan& plan, BlobKind kind, const SecureBytes& b) {
   return std::memcmp(header.data(), b.data(), header.size()) == 0;
 }
 
-// The project's layout of a key of this plan (DESIGN.md "Blob layouts").
+// The project's layout of a key of this plan (docs/design.md "Blob layouts").
 bool BlobOk(const Plan& plan, BlobKind kind, const SecureBytes& b) {
   bool priv = kind != BlobKind::kPublic;
   switch (plan.family) {
@@ -1752,7 +1752,7 @@ Status Import(const KeySpec& spec, BlobKind kind, const SecureBytes& blob, std::
   const char* which = kind == BlobKind::kPublic ? "public key" : kind == BlobKind::kPrivate ? "private key" : "seed";
   if (!BlobOk(plan, kind, blob) || blob.size() > ULONG_MAX) {
     return Status::Fail("ERR_INVALID_BLOB", "the blob does not have the " + plan.label + " " + which +
-                                                " layout of DESIGN.md (\"Blob layouts\")");
+                                                " layout of docs/design.md (\"Blob layouts\")");
   }
   if (plan.family == Family::kRsa && (plan.bits < 512 || plan.bits > 16384)) {
     return Status::Fail("ERR_KEY_LENGTH",

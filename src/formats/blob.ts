@@ -1,5 +1,5 @@
 /**
- * The one blob converter: CNG key blobs (DESIGN.md "Blob layouts") to and
+ * The one blob converter: CNG key blobs (docs/design.md "Blob layouts") to and
  * from {@link KeyMaterial}. Both native backends hand us these bytes — the
  * CNG backend straight from BCryptExportKey, the OpenSSL backend written in
  * the same layout — so everything Windows sends through here is exercised on
