@@ -36,7 +36,9 @@ import {
   jwkToMaterial,
   type KeyPair,
   parseBlob,
+  privateKeyDer,
   randomBytes,
+  toPem,
   writeBlob,
 } from '../src/index.js'
 import { cli, fails, tempDir } from './cli-helpers.js'
@@ -105,9 +107,9 @@ function writeInvalidKeys(dir: string): void {
   // 16,448 bits: one step above the key-length table's RSA maximum.
   put('rsa-too-big.jwk', { kty: 'RSA', n: b64(Buffer.alloc(2056, 0xff)), e: 'AQAB' })
   put('ed25519-other-x.jwk', { ...ed, x: ed2.x })
-  // PEM too: node:crypto parses these without checking that the parts belong together.
-  const pem = (jwk: object) =>
-    createPrivateKey({ key: jwk as never, format: 'jwk' }).export({ format: 'pem', type: 'pkcs8' }) as string
+  // PEM too, encoded by our own structural writer (node:crypto on OpenSSL 3.5
+  // refuses to build these mismatched keys at all; on 3.0 it builds them unchecked).
+  const pem = (jwk: object) => toPem(privateKeyDer(jwkToMaterial(jwk as never)), 'PRIVATE KEY')
   writeFileSync(join(dir, 'ec-other-d.pem'), pem({ ...ec, d: ec2.d }))
   writeFileSync(join(dir, 'rsa-n-not-pq.pem'), pem({ ...rsa, n: rsa2.n }))
 }
