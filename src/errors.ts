@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'ERR_STORE_CORRUPT'
   | 'ERR_STORE_LOCKED'
   | 'ERR_STORE_PASSPHRASE'
+  | 'ERR_UNSUPPORTED_OPERATION'
+  | 'ERR_INVALID_KEY'
 
 export class PlatformKeygenError extends Error {
   /** The code of this class of error. */
@@ -112,6 +114,16 @@ export class UnsupportedFormatError extends PlatformKeygenError {
   static override code = 'ERR_UNSUPPORTED_FORMAT' as const
 }
 
+/** The key cannot do this operation (sign with an ECDH key, decrypt with a public key, ...). */
+export class UnsupportedOperationError extends PlatformKeygenError {
+  static override code = 'ERR_UNSUPPORTED_OPERATION' as const
+}
+
+/** Key material the provider's checks refuse: a point off the curve, a peer of another curve, a small-order point. */
+export class InvalidKeyError extends PlatformKeygenError {
+  static override code = 'ERR_INVALID_KEY' as const
+}
+
 /** A JWK store file that is not a valid store; it is reported, never overwritten. */
 export class StoreCorruptError extends PlatformKeygenError {
   static override code = 'ERR_STORE_CORRUPT' as const
@@ -143,6 +155,8 @@ const byCode: Record<string, new (message: string, options?: { cause?: unknown }
   ERR_INVALID_BLOB: InvalidBlobError,
   ERR_INVALID_REQUEST: InvalidRequestError,
   ERR_UNSUPPORTED_FORMAT: UnsupportedFormatError,
+  ERR_UNSUPPORTED_OPERATION: UnsupportedOperationError,
+  ERR_INVALID_KEY: InvalidKeyError,
 }
 
 interface NativeErrorShape {

@@ -26,6 +26,7 @@ export {
 export {
   type ErrorCode,
   InvalidBlobError,
+  InvalidKeyError,
   InvalidRequestError,
   KeyDestroyedError,
   KeyLengthError,
@@ -38,6 +39,7 @@ export {
   StorePassphraseError,
   UnsupportedAlgorithmError,
   UnsupportedFormatError,
+  UnsupportedOperationError,
 } from './errors.js'
 export { type BlobHint, type BlobKind, type ParsedBlob, parseBlob, writeBlob } from './formats/blob.js'
 export { type Jwk, jwkToMaterial, materialToJwk, publicJwk } from './formats/jwk.js'

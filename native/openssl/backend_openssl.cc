@@ -859,6 +859,10 @@ Status Generate(const KeySpec& spec, std::unique_ptr<Key>* out) {
   return Status::Ok();
 }
 
+Status Import(const KeySpec& spec, BlobKind /*kind*/, const SecureBytes& /*blob*/, std::unique_ptr<Key>* /*out*/) {
+  return Status::Fail("ERR_UNSUPPORTED_OPERATION", "import of " + spec.algorithm + " keys is not implemented yet");
+}
+
 Status RandomBytes(uint8_t* out, size_t n) {
   if (n > INT_MAX) return Status::Fail("ERR_INVALID_REQUEST", "too many random bytes requested");
   ERR_clear_error();
