@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'ERR_STORE_PASSPHRASE'
   | 'ERR_UNSUPPORTED_OPERATION'
   | 'ERR_INVALID_KEY'
+  | 'ERR_DECRYPTION_FAILED'
 
 export class PlatformKeygenError extends Error {
   /** The code of this class of error. */
@@ -127,6 +128,11 @@ export class InvalidKeyError extends PlatformKeygenError {
   static override code = 'ERR_INVALID_KEY' as const
 }
 
+/** A ciphertext that does not decrypt with this key and these options (the provider says no more, on purpose). */
+export class DecryptionFailedError extends PlatformKeygenError {
+  static override code = 'ERR_DECRYPTION_FAILED' as const
+}
+
 /** A JWK store file that is not a valid store; it is reported, never overwritten. */
 export class StoreCorruptError extends PlatformKeygenError {
   static override code = 'ERR_STORE_CORRUPT' as const
@@ -181,6 +187,7 @@ const byCode: Record<string, new (message: string, options?: { cause?: unknown }
   ERR_UNSUPPORTED_FORMAT: UnsupportedFormatError,
   ERR_UNSUPPORTED_OPERATION: UnsupportedOperationError,
   ERR_INVALID_KEY: InvalidKeyError,
+  ERR_DECRYPTION_FAILED: DecryptionFailedError,
 }
 
 interface NativeErrorShape {

@@ -24,6 +24,7 @@ export {
   type RsaParameters,
 } from './apinizer/index.js'
 export {
+  DecryptionFailedError,
   type ErrorCode,
   InvalidBlobError,
   InvalidKeyError,
