@@ -61,6 +61,7 @@ export {
   MAX_KEYS_PER_CALL,
   randomBytes,
 } from './generate.js'
+export { type ImportFormat, type ImportOptions, importKey, importKeySync, type KeyInput } from './import.js'
 export {
   type GeneratedSecret,
   type GenerateKeyPairAlgorithm,
@@ -83,6 +84,7 @@ export {
   type PublicExportOptions,
   PublicKey,
 } from './keypair.js'
+export type { DecryptOptions, Encapsulation, EncryptOptions, Hash, SignOptions } from './operations/index.js'
 export {
   type CreateKeyOptions,
   createKey,

@@ -10,8 +10,9 @@
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
 import { InvalidRequestError, NotSupportedOnPlatformError, UnsupportedFormatError } from '../errors.js'
-import { children, DerError, expectTag, integerValue, type Node, oidString, readNode, readOne } from '../formats/der.js'
+import { DerError } from '../formats/der.js'
 import { jwkToMaterial } from '../formats/jwk.js'
+import { algorithmOid, keyObjectMaterial } from '../formats/keyobject.js'
 import type { KeyMaterial } from '../formats/material.js'
 import { OIDS } from '../formats/pkcs.js'
 import { withFix } from './report.js'
@@ -23,18 +24,6 @@ function unreadable(what: string, cause?: unknown): InvalidRequestError {
     new InvalidRequestError(`${what} is not a key in PEM, DER or JWK form`, { cause }),
     'give convert a PEM (PKCS#8, PKCS#1, SEC1, SPKI), DER or JWK key file',
   )
-}
-
-/** The (outer) algorithm OID of a PKCS#8 or SPKI DER, or undefined. */
-function algorithmOid(der: Uint8Array): string | undefined {
-  try {
-    const top = children(readOne(der).value)
-    // PKCS#8: INTEGER version, AlgorithmIdentifier, ...; SPKI: AlgorithmIdentifier, BIT STRING
-    const alg = top[0]?.tag === 0x02 ? top[1] : top[0]
-    return oidString(children(expectTag(alg, 0x30, 'AlgorithmIdentifier').value)[0])
-  } catch {
-    return undefined
-  }
 }
 
 function needsNode24(cause: unknown): NotSupportedOnPlatformError {
@@ -90,50 +79,6 @@ function keyObjectOf(input: Buffer, name: string): KeyObject {
   const oid = algorithmOid(new Uint8Array(input))
   if (oid && ML_OIDS.has(oid)) throw needsNode24(first)
   throw unreadable(name, first)
-}
-
-/** The BIT STRING of an SPKI, without its unused-bits byte. */
-function spkiKeyBits(spki: Uint8Array): Uint8Array {
-  const [, bits] = children(readOne(spki).value)
-  const v = expectTag(bits, 0x03, 'BIT STRING').value
-  if (v[0] !== 0) throw new DerError('BIT STRING with unused bits')
-  return v.subarray(1)
-}
-
-/** DSA and DH from Node's PKCS#8 / SPKI DER (they have no JWK). */
-function dsaOrDhMaterial(key: KeyObject): KeyMaterial {
-  const pub = key.type === 'private' ? createPublicKey(key) : key
-  const spki = new Uint8Array(pub.export({ format: 'der', type: 'spki' }))
-  const [algId] = children(readOne(spki).value)
-  const [oid, params] = children(expectTag(algId, 0x30, 'AlgorithmIdentifier').value)
-  const p = children(expectTag(params, 0x30, 'domain parameters').value)
-  const y = integerValue(readOne(spkiKeyBits(spki)), 'public key')
-  let x: Uint8Array | undefined
-  if (key.type === 'private') {
-    const pkcs8 = new Uint8Array(key.export({ format: 'der', type: 'pkcs8' }))
-    const [, , privateKey] = children(readOne(pkcs8).value)
-    x = integerValue(readNode(expectTag(privateKey, 0x04, 'privateKey').value), 'private key')
-  }
-  let m: KeyMaterial
-  if (key.asymmetricKeyType === 'dsa' || oidString(oid) === OIDS.dsa) {
-    const [P, Q, G] = p as [Node, Node, Node]
-    m = { type: 'DSA', p: integerValue(P, 'p'), q: integerValue(Q, 'q'), g: integerValue(G, 'g'), y }
-  } else {
-    // PKCS#3 dhKeyAgreement {p, g} and X9.42 dhpublicnumber {p, g, q, ...} both start with p, g
-    const [P, G] = p as [Node, Node]
-    m = { type: 'DH', p: integerValue(P, 'p'), g: integerValue(G, 'g'), y }
-  }
-  if (x) m.x = x
-  return m
-}
-
-function keyObjectMaterial(key: KeyObject): KeyMaterial {
-  const t = key.asymmetricKeyType
-  if (t === 'dsa' || t === 'dh') return dsaOrDhMaterial(key)
-  if (t === 'rsa-pss') {
-    throw new UnsupportedFormatError('RSASSA-PSS keys (id-RSASSA-PSS) are not converted; use an rsaEncryption key')
-  }
-  return jwkToMaterial(key.export({ format: 'jwk' }))
 }
 
 /** Reads PEM, DER or JWK (a JWK set with one key too) into material. */
