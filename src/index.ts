@@ -86,6 +86,13 @@ export {
 } from './keypair.js'
 export type { DecryptOptions, Encapsulation, EncryptOptions, Hash, SignOptions } from './operations/index.js'
 export {
+  type CertificateOptions,
+  type CsrOptions,
+  createCertificate,
+  createCsr,
+  type Encoded,
+} from './platform-keys/certificates.js'
+export {
   type CreateKeyOptions,
   createKey,
   deleteKey,
@@ -100,6 +107,7 @@ export {
   type StoreCapabilities,
   storeCapabilities,
 } from './platform-keys/index.js'
+export { type JwsAlgorithm, type SignJwtOptions, signJwt } from './platform-keys/jwt.js'
 export {
   JwkStore,
   type JwkStoreEntry,
