@@ -19,6 +19,7 @@ import {
 } from './errors.js'
 import { parseBlob, writeBlob } from './formats/blob.js'
 import { bitLength, equalBytes, wipe } from './formats/bytes.js'
+import { children, expectTag, oidString, readOne } from './formats/der.js'
 import { type Jwk, jwkToMaterial } from './formats/jwk.js'
 import { algorithmOid, keyObjectMaterial } from './formats/keyobject.js'
 import { isPrivate, type KeyMaterial, OKP_SIZES, type OkpCurve, wipeMaterial } from './formats/material.js'
@@ -108,7 +109,31 @@ function pemOrDer(read: () => KeyObject, der: Uint8Array | undefined): KeyMateri
   return fromKeyObject(key)
 }
 
+const EC_PUBLIC_KEY_OID = '1.2.840.10045.2.1'
+
+/**
+ * An EC key must name its curve: explicit domain parameters (an unnamed,
+ * possibly modified curve, which node:crypto would map to a named one) are
+ * refused, as WebCrypto and jose refuse them.
+ */
+function requireNamedCurve(der: Uint8Array): void {
+  let params: { tag: number } | undefined
+  try {
+    const top = children(readOne(der).value)
+    const alg = top[0]?.tag === 0x02 ? top[1] : top[0] // PKCS#8: version first
+    const [oid, p] = children(expectTag(alg, 0x30, 'AlgorithmIdentifier').value)
+    if (oidString(oid) !== EC_PUBLIC_KEY_OID) return
+    params = p
+  } catch {
+    return // not PKCS#8 / SPKI (e.g. SEC1, PKCS#1): node:crypto decides
+  }
+  if (params?.tag !== 0x06) {
+    throw new InvalidKeyError('EC keys with explicit curve parameters are not accepted: use a named curve')
+  }
+}
+
 function derMaterial(der: Uint8Array): KeyMaterial {
+  requireNamedCurve(der)
   const buf = Buffer.from(der.buffer, der.byteOffset, der.byteLength)
   return pemOrDer(() => {
     const attempts = [
@@ -137,6 +162,7 @@ function pemMaterial(pem: string): KeyMaterial {
   const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(pem)
   if (!m) throw unreadable('the string')
   const der = new Uint8Array(Buffer.from((m[2] as string).replace(/\s+/g, ''), 'base64'))
+  requireNamedCurve(der)
   const isPublic = /PUBLIC KEY/.test(m[1] as string)
   return pemOrDer(() => (isPublic ? createPublicKey(pem) : createPrivateKey(pem)), der)
 }
@@ -186,7 +212,9 @@ function readMaterial(input: unknown, o: ImportOptions): { m: KeyMaterial; owned
     const ecdh = (typeof j.alg === 'string' && j.alg.startsWith('ECDH')) || j.use === 'enc'
     return { m: jwkToMaterial(j, usageOption(o) ?? (ecdh ? 'ECDH' : 'ECDSA')), owned: true }
   }
-  throw unreadable(describeValue(input))
+  throw new InvalidRequestError(
+    `importKey takes a JWK, a PEM string, DER / CNG blob / raw bytes or a KeyObject, got ${describeValue(input)}`,
+  )
 }
 
 /** The key spec the material is, checked against the key-length table. */

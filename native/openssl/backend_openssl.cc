@@ -551,7 +551,9 @@ class OpenSslKey : public Key {
       return Recode(ProviderError("key agreement with the peer's public key failed"), "ERR_INVALID_KEY");
     }
     out = Shrink(std::move(out), len);
-    if (AllZero(out)) {
+    // X25519 / X448 (RFC 7748 6.1): an all-zero secret means a small-order
+    // peer. (An ECDH secret's x-coordinate may be 0 on a NIST curve: valid.)
+    if (plan_.family == Family::kOkp && AllZero(out)) {
       return Status::Fail("ERR_INVALID_KEY", "the peer's public key gives an all-zero shared secret (small order)");
     }
     *secret = std::move(out);
