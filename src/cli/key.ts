@@ -126,7 +126,6 @@ export const KEY_COMMAND: CommandDef = {
       }
     }
     await deleteKey(name, { store })
-    process.stderr.write(`deleted the ${store} key '${name}'\n`)
     return EXIT_OK
   },
 }
