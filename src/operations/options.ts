@@ -168,6 +168,15 @@ export function signParams(info: KeyInfo, options: unknown, verify: boolean): Na
       }
       p.saltLength = o.saltLength
     }
+    const hLen = HASH_BYTES[p.hash as string] as number
+    const emLen = Math.ceil((info.length - 1) / 8)
+    const fits =
+      p.padding === 'pss' ? emLen >= hLen + (p.saltLength ?? hLen) + 2 : Math.ceil(info.length / 8) >= hLen + 30
+    if (!fits) {
+      throw new InvalidRequestError(
+        `an RSA-${info.length} key is too small for ${p.padding === 'pss' ? 'PSS' : 'PKCS#1 v1.5'} signatures with ${p.hash}${p.padding === 'pss' && p.saltLength === undefined ? ' and a salt of the digest length' : ''}`,
+      )
+    }
   } else if (role === 'ecdsa' || role === 'dsa') {
     refuse(o, ['padding', 'saltLength'], 'is for RSA signatures')
     if (o.signatureEncoding !== undefined) {
