@@ -46,6 +46,20 @@ describe.runIf(REQUIRE)('TPM required (PLATFORM_KEYGEN_REQUIRE_TPM=1)', () => {
 
 const data = new TextEncoder().encode('signed inside the TPM')
 
+/** runSnippet with some environment variables set for the child only. */
+function runWithEnv(env: Record<string, string>, code: string): ReturnType<typeof runSnippet> {
+  const saved = new Map(Object.keys(env).map((k) => [k, process.env[k]]))
+  Object.assign(process.env, env)
+  try {
+    return runSnippet(code)
+  } finally {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+    }
+  }
+}
+
 function ecPublic(key: InstanceType<typeof pk.KeyPair>) {
   return createPublicKey({ key: key.publicKey.export({ format: 'jwk' }) as never, format: 'jwk' })
 }
@@ -374,18 +388,9 @@ describe.skipIf(!caps.available)(
       catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })) }
     `
       const run = (env: Record<string, string>) => {
-        const saved = { ...process.env }
-        Object.assign(process.env, env)
-        try {
-          const r = runSnippet(snippet)
-          expect(r.status, r.stderr).toBe(0)
-          return JSON.parse(r.stdout.trim().split('\n').pop() as string)
-        } finally {
-          for (const k of Object.keys(env)) {
-            if (saved[k] === undefined) delete process.env[k]
-            else process.env[k] = saved[k]
-          }
-        }
+        const r = runWithEnv(env, snippet)
+        expect(r.status, r.stderr).toBe(0)
+        return JSON.parse(r.stdout.trim().split('\n').pop() as string)
       }
       const tcti = run({ TPM2OPENSSL_TCTI: 'swtpm:host=127.0.0.1,port=9' })
       expect(tcti.code).toBe('ERR_STORE_UNAVAILABLE')
@@ -395,6 +400,55 @@ describe.skipIf(!caps.available)(
       expect(module.code).toBe('ERR_STORE_UNAVAILABLE')
       expect(module.message).toContain('apt-get install tpm2-openssl')
       expect(readdirSync(RECORDS)).not.toContain('never.json')
+    })
+
+    it('flushes each TPM object when its key is destroyed: 12 keys one after another on a TPM without a resource manager', () => {
+      // a private swtpm, reached directly (no abrmd): a TPM holds only ~3 loaded objects, so a leak fails at the 4th
+      const dir = mkdtempSync(join(tmpdir(), 'pk-tpm-rawswtpm-'))
+      const port = 20000 + Math.floor(Math.random() * 20000)
+      execFileSync('swtpm', [
+        'socket',
+        '--tpm2',
+        '--tpmstate',
+        `dir=${dir}`,
+        '--server',
+        `type=tcp,port=${port},bindaddr=127.0.0.1`,
+        '--ctrl',
+        `type=tcp,port=${port + 1},bindaddr=127.0.0.1`,
+        '--flags',
+        'not-need-init,startup-clear',
+        '--daemon',
+        '--pid',
+        `file=${join(dir, 'pid')}`,
+      ])
+      try {
+        const env = { TPM2OPENSSL_TCTI: `swtpm:host=127.0.0.1,port=${port}`, XDG_DATA_HOME: join(dir, 'data') }
+        const r = runWithEnv(
+          env,
+          `
+        const { createKey, openKey, deleteKey } = await import(process.env.PK_DIST)
+        for (let i = 0; i < 6; i++) {
+          const k = await createKey({ name: 'k' + i, store: 'tpm', algorithm: 'ECDSA_P256' })
+          await k.sign(new Uint8Array(8))
+          k.destroy()
+          const o = await openKey('k' + i, { store: 'tpm' })
+          await o.sign(new Uint8Array(8))
+          o.destroy()
+          await deleteKey('k' + i, { store: 'tpm' })
+        }
+        console.log('done')
+      `,
+        )
+        expect(r.status, r.stderr).toBe(0)
+        expect(r.stdout.trim()).toBe('done')
+      } finally {
+        try {
+          process.kill(Number(readFileSync(join(dir, 'pid'), 'utf8')))
+        } catch {
+          // already gone
+        }
+        rmSync(dir, { recursive: true, force: true })
+      }
     })
 
     it('cleans up: the remaining keys are deleted', async () => {

@@ -1837,9 +1837,11 @@ Status TpmGenerate(OSSL_LIB_CTX* libctx, const KeySpec& spec, const Plan& plan, 
   if (EVP_PKEY_generate(ctx.get(), &k) != 1 || k == nullptr) {
     EVP_PKEY_free(k);
     std::string why = DrainErrors();
-    return Status::Fail(
-        "ERR_NOT_SUPPORTED_ON_PLATFORM",
-        "the TPM did not make a " + (rsa ? "RSA-" + std::to_string(bits) : std::string(curve)) + " key: " + why);
+    return Status::Fail("ERR_PROVIDER",
+                        "the TPM did not make a " + (rsa ? "RSA-" + std::to_string(bits) : std::string(curve)) +
+                            " key: " + why +
+                            " (without a resource manager a TPM holds only a few loaded keys: use /dev/tpmrm0 or "
+                            "tpm2-abrmd, and destroy() keys no longer used)");
   }
   out->reset(k);
   return Status::Ok();

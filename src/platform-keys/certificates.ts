@@ -11,6 +11,7 @@ import * as pkijs from 'pkijs'
 import { describeValue, InvalidRequestError, UnsupportedOperationError } from '../errors.js'
 import type { KeyPair } from '../keypair.js'
 import { jwsPlan } from './jwt.js'
+import { checkOptions } from './names.js'
 
 export interface CertificateOptions {
   /** 'CN=svc, O=Acme' (RFC 4514 order is not reversed: written as given) or '/CN=svc/O=Acme'. */
@@ -200,15 +201,6 @@ function checkSigningKey(key: unknown): KeyPair {
     )
   }
   return k
-}
-
-function checkOptions(o: unknown, allowed: readonly string[], what: string): Record<string, unknown> {
-  if (typeof o !== 'object' || o === null)
-    throw new InvalidRequestError(`${what} options must be an object with a subject`)
-  for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) throw new InvalidRequestError(`unknown ${what} option "${k}"`)
-  }
-  return o as Record<string, unknown>
 }
 
 const OID = {

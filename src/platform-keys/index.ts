@@ -27,7 +27,7 @@ import { resolveSpec } from '../generate.js'
 import { KeyPair } from '../keypair.js'
 import { type NativeKey, type NativeSpec, native } from '../native.js'
 import type { Algorithm, Curve } from '../table.js'
-import { checkName, isHandleName } from './names.js'
+import { checkName, checkOptions, isHandleName } from './names.js'
 import {
   deleteRecord,
   hasRecord,
@@ -120,20 +120,11 @@ function checkScope(scope: unknown): KeyScope {
   return scope
 }
 
-function checkOptions(o: unknown, allowed: readonly string[], what: string): Record<string, unknown> {
-  if (typeof o !== 'object' || o === null) throw new InvalidRequestError(`${what} options must be an object`)
-  for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) throw new InvalidRequestError(`unknown ${what} option "${k}"`)
-  }
-  return o as Record<string, unknown>
-}
-
 /** A key kept by the platform: a KeyPair (never extractable) with its name and store. */
 export class PlatformKey extends KeyPair {
   readonly name: string
   readonly store: KeyStoreName
   readonly scope: KeyScope
-  readonly #handle: NativeKey
 
   /** @internal */
   constructor(
@@ -145,12 +136,6 @@ export class PlatformKey extends KeyPair {
     this.name = where.name
     this.store = where.store
     this.scope = where.scope
-    this.#handle = handle
-  }
-
-  /** @internal The native handle, for the signers of this package (certificates, JWTs). */
-  get nativeHandle(): NativeKey {
-    return this.#handle
   }
 
   override toJSON(): Record<string, unknown> {

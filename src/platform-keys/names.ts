@@ -1,4 +1,4 @@
-/** Names of platform keys, checked before anything touches a store or a file. */
+/** Names of platform keys (checked before anything touches a store or a file), and option objects. */
 import { describeValue, InvalidRequestError } from '../errors.js'
 
 /** The longest key name (the blob file is NAME.json; NCrypt names are limited too). */
@@ -36,4 +36,13 @@ export function checkName(name: unknown, options: { allowHandle?: boolean } = {}
     )
   }
   return name
+}
+
+/** An options object with only the allowed keys, or ERR_INVALID_REQUEST. */
+export function checkOptions(o: unknown, allowed: readonly string[], what: string): Record<string, unknown> {
+  if (typeof o !== 'object' || o === null) throw new InvalidRequestError(`${what} options must be an object`)
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) throw new InvalidRequestError(`unknown ${what} option "${k}"`)
+  }
+  return o as Record<string, unknown>
 }

@@ -6,7 +6,7 @@
  * The record holds the TSS2 PRIVATE KEY PEM, so `openssl pkey -provider tpm2
  * -in` can read it too.
  */
-import { link, mkdir, readdir, readFile, unlink } from 'node:fs/promises'
+import { link, mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
 import { KeyExistsError, KeyNotFoundError, StoreCorruptError } from '../errors.js'
@@ -89,7 +89,7 @@ export async function readRecord(name: string): Promise<TpmRecord> {
 
 export async function hasRecord(name: string): Promise<boolean> {
   try {
-    await readFile(recordPath(name))
+    await stat(recordPath(name))
     return true
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false
