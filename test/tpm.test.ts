@@ -244,6 +244,10 @@ describe.skipIf(!caps.available)(
         secret,
       )
       await expectCode(key.decrypt(oaep), 'ERR_NOT_SUPPORTED_ON_PLATFORM')
+      // a certificate signed through the RSA handle (sha256WithRSAEncryption) verifies
+      const cert = new X509Certificate((await createCertificate(key, { subject: 'CN=rsa' })).der)
+      expect(cert.verify(cert.publicKey)).toBe(true)
+      expect(cert.publicKey.export({ format: 'jwk' })).toEqual({ kty: 'RSA', n: jwk.n, e: 'AQAB' })
       // a JWT with RS256 verifies with jose
       const jwt = await signJwt(key, { sub: 'svc' })
       expect((await jose.jwtVerify(jwt, await jose.importJWK(jwk, 'RS256'))).payload.sub).toBe('svc')

@@ -135,7 +135,7 @@ export async function deleteRecord(name: string): Promise<void> {
   await fsyncDirectory(tpmDirectory())
 }
 
-/** Every record, by name; a file that is not a valid record is skipped (listKeys reports it). */
+/** Every record, by name; files that are not valid records are returned apart (listKeys leaves them out; openKey reports them). */
 export async function listRecords(): Promise<{ records: TpmRecord[]; invalid: string[] }> {
   let files: string[]
   try {
