@@ -72,6 +72,12 @@ describe.skipIf(!caps.available)(
       expect(protectedHeader).toEqual({ alg: 'ES256', typ: 'JWT', kid: jwk.kid })
       expect(payload.sub).toBe('svc')
       expect((payload.exp as number) - (payload.iat as number)).toBe(3600)
+      // key jwks publishes the key: jose finds it by kid and verifies
+      const jwks = json(cli(['key', 'jwks'])) as unknown as jose.JSONWebKeySet
+      expect(jwks.keys).toEqual([{ ...jwk, alg: 'ES256', use: 'sig' }])
+      expect((await jose.jwtVerify(jwt, jose.createLocalJWKSet(jwks))).payload.sub).toBe('svc')
+      expect(json(cli(['key', 'jwks', 'api-signing']))).toEqual(jwks)
+      fails(cli(['key', 'jwks', 'nope']), 1, 'ERR_KEY_NOT_FOUND')
       fails(cli(['jwt', 'sign', '--key', 'tpm:api-signing', '--claims', '[1]']), 2, 'ERR_INVALID_REQUEST')
       fails(cli(['jwt', 'sign', '--key', 'tpm:nope', '--claims', '{}']), 1, 'ERR_KEY_NOT_FOUND')
     })

@@ -6,7 +6,7 @@ import type { CommandDef, Values } from './command.js'
 import { algorithmOf, storeOf } from './key-ref.js'
 import { asUsage, EXIT_OK, EXIT_RUNTIME, withFix } from './report.js'
 
-const ACTIONS = ['create', 'list', 'show', 'delete'] as const
+const ACTIONS = ['create', 'list', 'show', 'delete', 'jwks'] as const
 const SHOW_FORMATS = ['all', 'jwk', 'pem', 'openssh', 'fingerprint'] as const
 
 function print(v: unknown): void {
@@ -44,9 +44,9 @@ async function confirm(question: string): Promise<boolean> {
 export const KEY_COMMAND: CommandDef = {
   name: 'key',
   summary: 'Create, list, show and delete keys kept by the platform (the TPM on Linux).',
-  usage: 'key create|list|show|delete [NAME] [options]',
+  usage: 'key create|list|show|delete|jwks [NAME] [options]',
   description:
-    "Keys that live in the platform's key storage and never leave it: on Linux the TPM 2.0 (through OpenSSL's tpm2 provider; each key's TPM-wrapped blob is kept as $XDG_DATA_HOME/platform-keygen/tpm/NAME.json), on Windows the key storage providers (not implemented in this build). show prints the public key as JWK, PEM, OpenSSH and its RFC 7638 thumbprint; use the key with `jwt sign`, `cert self-signed` and `csr` (--key tpm:NAME).",
+    "Keys that live in the platform's key storage and never leave it: on Linux the TPM 2.0 (through OpenSSL's tpm2 provider; each key's TPM-wrapped blob is kept as $XDG_DATA_HOME/platform-keygen/tpm/NAME.json), on Windows the key storage providers (not implemented in this build). show prints the public key as JWK, PEM, OpenSSH and its RFC 7638 thumbprint; jwks prints the JWK Set of the store's keys (or of NAME), each with kid, alg and use, to publish; use the key with `jwt sign`, `cert self-signed` and `csr` (--key tpm:NAME).",
   options: {
     store: { type: 'string', value: 'tpm|software', description: 'the key store (default tpm)' },
     name: { type: 'string', value: 'NAME', description: 'the key name (or give it after the action)' },
@@ -64,11 +64,12 @@ export const KEY_COMMAND: CommandDef = {
     },
     yes: { type: 'boolean', short: 'y', description: 'delete without asking (required when stdin is not a terminal)' },
   },
-  positionals: { min: 1, max: 2, name: 'an action: create, list, show or delete' },
+  positionals: { min: 1, max: 2, name: 'an action: create, list, show, delete or jwks' },
   examples: [
     'platform-keygen key create --store tpm --name api-signing --alg ES256',
     'platform-keygen key list',
     'platform-keygen key show api-signing --format pem',
+    'platform-keygen key jwks',
     'platform-keygen key delete api-signing --yes',
   ],
   async run(values, positionals) {
@@ -80,6 +81,21 @@ export const KEY_COMMAND: CommandDef = {
     if (action === 'list') {
       if (positionals.length > 1) throw asUsage(new InvalidRequestError('key list takes no NAME'))
       print(await listKeys({ store }))
+      return EXIT_OK
+    }
+    if (action === 'jwks') {
+      const only = positionals[1] ?? values.name
+      const names = only === undefined ? (await listKeys({ store })).map((k) => k.name) : [only as string]
+      const keys = []
+      for (const n of names) {
+        const key = await openKey(n, { store })
+        try {
+          keys.push(publishedJwk(key))
+        } finally {
+          key.destroy()
+        }
+      }
+      print({ keys })
       return EXIT_OK
     }
     const name = nameOf(values, positionals, action)
@@ -128,6 +144,15 @@ export const KEY_COMMAND: CommandDef = {
     await deleteKey(name, { store })
     return EXIT_OK
   },
+}
+
+/** The public JWK to publish: kid (the thumbprint), and alg + use for signing keys. */
+function publishedJwk(key: PlatformKey): Record<string, unknown> {
+  const jwk: Record<string, unknown> = { ...key.publicKey.export({ format: 'jwk' }), kid: key.publicKey.thumbprint() }
+  const alg = { ECDSA_P256: 'ES256', ECDSA_P384: 'ES384', ECDSA_P521: 'ES512', RSA: 'RS256' }[key.algorithm as string]
+  if (alg) Object.assign(jwk, { alg, use: 'sig' })
+  else Object.assign(jwk, { use: 'enc' })
+  return jwk
 }
 
 function opensshOf(key: PlatformKey): string | undefined {
