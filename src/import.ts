@@ -21,7 +21,7 @@ import { parseBlob, writeBlob } from './formats/blob.js'
 import { bitLength, equalBytes, wipe } from './formats/bytes.js'
 import { children, expectTag, oidString, readOne } from './formats/der.js'
 import { type Jwk, jwkToMaterial } from './formats/jwk.js'
-import { algorithmOid, keyObjectMaterial } from './formats/keyobject.js'
+import { algorithmOid, derKeyObject, keyObjectMaterial, pemToDer } from './formats/keyobject.js'
 import { isPrivate, type KeyMaterial, OKP_SIZES, type OkpCurve, wipeMaterial } from './formats/material.js'
 import { OIDS } from './formats/pkcs.js'
 import { capabilities, type KeySpec, resolveSpec } from './generate.js'
@@ -134,36 +134,17 @@ function requireNamedCurve(der: Uint8Array): void {
 
 function derMaterial(der: Uint8Array): KeyMaterial {
   requireNamedCurve(der)
-  const buf = Buffer.from(der.buffer, der.byteOffset, der.byteLength)
-  return pemOrDer(() => {
-    const attempts = [
-      () => createPrivateKey({ key: buf, format: 'der', type: 'pkcs8' }),
-      () => createPublicKey({ key: buf, format: 'der', type: 'spki' }),
-      () => createPrivateKey({ key: buf, format: 'der', type: 'pkcs1' }),
-      () => createPublicKey({ key: buf, format: 'der', type: 'pkcs1' }),
-      () => createPrivateKey({ key: buf, format: 'der', type: 'sec1' }),
-    ]
-    let first: unknown
-    for (const attempt of attempts) {
-      try {
-        return attempt()
-      } catch (err) {
-        first ??= err
-      }
-    }
-    throw first
-  }, der)
+  return pemOrDer(() => derKeyObject(der), der)
 }
 
 function pemMaterial(pem: string): KeyMaterial {
   if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(pem)) {
     throw new InvalidRequestError('an encrypted private key: decrypt it first (node:crypto createPrivateKey)')
   }
-  const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(pem)
-  if (!m) throw unreadable('the string')
-  const der = new Uint8Array(Buffer.from((m[2] as string).replace(/\s+/g, ''), 'base64'))
+  const der = pemToDer(pem)
+  if (!der) throw unreadable('the string')
   requireNamedCurve(der)
-  const isPublic = /PUBLIC KEY/.test(m[1] as string)
+  const isPublic = /-----BEGIN (RSA )?PUBLIC KEY-----/.test(pem)
   return pemOrDer(() => (isPublic ? createPublicKey(pem) : createPrivateKey(pem)), der)
 }
 

@@ -63,6 +63,9 @@ export {
 } from './generate.js'
 export { type ImportFormat, type ImportOptions, importKey, importKeySync, type KeyInput } from './import.js'
 export {
+  type CompactDecryptResult,
+  CompactSign,
+  compactDecrypt,
   type GeneratedSecret,
   type GenerateKeyPairAlgorithm,
   type GenerateKeyPairOptions,
@@ -71,10 +74,15 @@ export {
   type GenerateSecretOptions,
   generateKeyPair,
   generateSecret,
+  type JweKeyAlgorithm,
   type JwkPairResult,
+  type JwsAlgorithm,
+  type JwtDecryptResult,
+  jwtDecrypt,
   type KeyObjectPairResult,
   type KeyPairResultType,
   type PlatformKeyPairResult,
+  SignJWT,
 } from './jose/index.js'
 export {
   type KeyInfo,

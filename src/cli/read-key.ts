@@ -12,7 +12,7 @@ import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
 import { InvalidRequestError, NotSupportedOnPlatformError, UnsupportedFormatError } from '../errors.js'
 import { DerError } from '../formats/der.js'
 import { jwkToMaterial } from '../formats/jwk.js'
-import { algorithmOid, keyObjectMaterial } from '../formats/keyobject.js'
+import { algorithmOid, derKeyObject, keyObjectMaterial, pemToDer } from '../formats/keyobject.js'
 import type { KeyMaterial } from '../formats/material.js'
 import { OIDS } from '../formats/pkcs.js'
 import { withFix } from './report.js'
@@ -31,11 +31,6 @@ function needsNode24(cause: unknown): NotSupportedOnPlatformError {
     `reading ML-DSA / ML-KEM PEM or DER needs a Node.js whose OpenSSL has them (3.5, Node.js 24 or later); this is Node.js ${process.version} with OpenSSL ${process.versions.openssl}`,
     { cause },
   )
-}
-
-function pemToDer(pem: string): Uint8Array | undefined {
-  const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(pem)
-  return m ? new Uint8Array(Buffer.from((m[2] as string).replace(/\s+/g, ''), 'base64')) : undefined
 }
 
 /** KeyObject(s) from PEM or DER; private when the input is private. */
@@ -61,20 +56,11 @@ function keyObjectOf(input: Buffer, name: string): KeyObject {
     if (oid && ML_OIDS.has(oid)) throw needsNode24(errors[0])
     throw unreadable(name, errors[0])
   }
-  const attempts: (() => KeyObject)[] = [
-    () => createPrivateKey({ key: input, format: 'der', type: 'pkcs8' }),
-    () => createPrivateKey({ key: input, format: 'der', type: 'sec1' }),
-    () => createPrivateKey({ key: input, format: 'der', type: 'pkcs1' }),
-    () => createPublicKey({ key: input, format: 'der', type: 'spki' }),
-    () => createPublicKey({ key: input, format: 'der', type: 'pkcs1' }),
-  ]
   let first: unknown
-  for (const attempt of attempts) {
-    try {
-      return attempt()
-    } catch (err) {
-      first ??= err
-    }
+  try {
+    return derKeyObject(input)
+  } catch (err) {
+    first = err
   }
   const oid = algorithmOid(new Uint8Array(input))
   if (oid && ML_OIDS.has(oid)) throw needsNode24(first)

@@ -5,7 +5,7 @@
  * through Node's own PKCS#8 / SPKI DER export read with the DER reader of
  * src/formats/der.ts. Shared by the CLI's key reader and importKey().
  */
-import { createPublicKey, type KeyObject } from 'node:crypto'
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
 import { UnsupportedFormatError } from '../errors.js'
 import { children, DerError, expectTag, integerValue, type Node, oidString, readNode, readOne } from './der.js'
 import { jwkToMaterial } from './jwk.js'
@@ -67,4 +67,34 @@ export function keyObjectMaterial(key: KeyObject): KeyMaterial {
     throw new UnsupportedFormatError('RSASSA-PSS keys (id-RSASSA-PSS) are not converted; use an rsaEncryption key')
   }
   return jwkToMaterial(key.export({ format: 'jwk' }))
+}
+
+/** The DER inside the first PEM block of `pem`, or undefined. */
+export function pemToDer(pem: string): Uint8Array | undefined {
+  const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(pem)
+  return m ? new Uint8Array(Buffer.from((m[2] as string).replace(/\s+/g, ''), 'base64')) : undefined
+}
+
+/**
+ * A KeyObject from DER of any of the forms node:crypto reads (PKCS#8, SEC1,
+ * PKCS#1 private; SPKI, PKCS#1 public); throws the first form's error.
+ */
+export function derKeyObject(der: Uint8Array): KeyObject {
+  const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength)
+  const attempts: (() => KeyObject)[] = [
+    () => createPrivateKey({ key, format: 'der', type: 'pkcs8' }),
+    () => createPrivateKey({ key, format: 'der', type: 'sec1' }),
+    () => createPrivateKey({ key, format: 'der', type: 'pkcs1' }),
+    () => createPublicKey({ key, format: 'der', type: 'spki' }),
+    () => createPublicKey({ key, format: 'der', type: 'pkcs1' }),
+  ]
+  let first: unknown
+  for (const attempt of attempts) {
+    try {
+      return attempt()
+    } catch (err) {
+      first ??= err
+    }
+  }
+  throw first
 }

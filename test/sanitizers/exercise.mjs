@@ -317,7 +317,7 @@ export async function workers(binding, { rsaBits = 4096 } = {}) {
 }
 
 /** The key operations of one key (issue 14): what it can do, both ways, and the refusals of what it cannot. */
-async function operateOn(pk, k, peerOf) {
+async function operateOn(k, peerOf) {
   const msg = Buffer.from('platform-keygen sanitizer operations')
   const pub = k.publicKey
   let n = 0
@@ -394,7 +394,7 @@ export async function everyOperation(pk, binding, { small = false } = {}) {
     const locked = await pk.generateKey({ ...spec, extractable: false })
     const peerOf = async () =>
       spec.algorithm === 'DH' && spec.length === 512 ? undefined : pk.generateKey({ ...spec, extractable: false })
-    ops += await operateOn(pk, locked, peerOf)
+    ops += await operateOn(locked, peerOf)
     // the same key material imported: private (blob / DER / JWK) and public
     const open = await pk.generateKey(spec)
     const forms = [open.export({ format: 'blob' }), open.export({ format: 'der' })]
@@ -406,7 +406,7 @@ export async function everyOperation(pk, binding, { small = false } = {}) {
       }
       const again = await pk.importKey(form, { extractable: false, ...hints })
       imports++
-      ops += await operateOn(pk, again, peerOf)
+      ops += await operateOn(again, peerOf)
       again.destroy()
     }
     const pubAgain = pk.importKeySync(
