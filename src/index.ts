@@ -115,7 +115,7 @@ export {
   type StoreCapabilities,
   storeCapabilities,
 } from './platform-keys/index.js'
-export { type JwsAlgorithm, type SignJwtOptions, signJwt } from './platform-keys/jwt.js'
+export { type SignJwtOptions, signJwt } from './platform-keys/jwt.js'
 export {
   JwkStore,
   type JwkStoreEntry,

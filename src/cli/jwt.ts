@@ -1,6 +1,7 @@
 /** `jwt sign`: a JWT signed by a platform key (or a key file). */
 import { InvalidRequestError } from '../errors.js'
-import { type JwsAlgorithm, signJwt } from '../platform-keys/jwt.js'
+import type { JwsAlgorithm } from '../jose/sign.js'
+import { signJwt } from '../platform-keys/jwt.js'
 import type { CommandDef } from './command.js'
 import { openKeyRef } from './key-ref.js'
 import { asUsage, EXIT_OK } from './report.js'

@@ -10,7 +10,6 @@ import * as asn1js from 'asn1js'
 import * as pkijs from 'pkijs'
 import { describeValue, InvalidRequestError, UnsupportedOperationError } from '../errors.js'
 import type { KeyPair } from '../keypair.js'
-import { jwsPlan } from './jwt.js'
 import { checkOptions } from './names.js'
 
 export interface CertificateOptions {
@@ -144,8 +143,15 @@ function ipBytes(ip: string): Uint8Array {
  * A PKI.js engine whose sign() is the key's handle, and a stand-in CryptoKey
  * naming the algorithm. Everything else (digests, the public key) is node's WebCrypto.
  */
+const HASH_BY_KEY: Record<string, 'SHA-256' | 'SHA-384' | 'SHA-512'> = {
+  ECDSA_P256: 'SHA-256',
+  ECDSA_P384: 'SHA-384',
+  ECDSA_P521: 'SHA-512',
+}
+
 function handleSigner(key: KeyPair): { engine: pkijs.CryptoEngine; privateKey: webcrypto.CryptoKey; hash: string } {
-  const plan = jwsPlan(key, key.algorithm === 'RSA' ? 'RS256' : undefined)
+  // RSA: SHA-256 PKCS#1 v1.5; ECDSA: the curve's digest (RFC 5758)
+  const plan = { hash: HASH_BY_KEY[key.algorithm] ?? 'SHA-256', padding: key.algorithm === 'RSA' ? 'pkcs1' : undefined }
   const algorithm =
     key.algorithm === 'RSA'
       ? { name: 'RSASSA-PKCS1-v1_5', hash: { name: plan.hash } }
@@ -164,7 +170,7 @@ function handleSigner(key: KeyPair): { engine: pkijs.CryptoEngine; privateKey: w
           const bytes = ArrayBuffer.isView(data)
             ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
             : new Uint8Array(data)
-          const sig = await key.sign(bytes, { hash: plan.hash, ...(plan.padding ? { padding: plan.padding } : {}) })
+          const sig = await key.sign(bytes, { hash: plan.hash, ...(plan.padding ? { padding: 'pkcs1' as const } : {}) })
           return sig.buffer.slice(sig.byteOffset, sig.byteOffset + sig.byteLength) as ArrayBuffer
         }
       }
