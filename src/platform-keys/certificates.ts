@@ -6,11 +6,20 @@
  */
 import { createHash, randomBytes, webcrypto } from 'node:crypto'
 import { isIP } from 'node:net'
-import * as asn1js from 'asn1js'
-import * as pkijs from 'pkijs'
+import type * as Asn1js from 'asn1js'
+import type * as Pkijs from 'pkijs'
 import { describeValue, InvalidRequestError, UnsupportedOperationError } from '../errors.js'
 import type { KeyPair } from '../keypair.js'
 import { checkOptions } from './names.js'
+
+// PKI.js and asn1js are loaded on first use (importing platform-keygen never loads them).
+let pkijs: typeof Pkijs
+let asn1js: typeof Asn1js
+
+async function loadX509(): Promise<void> {
+  if (pkijs && asn1js) return
+  ;[pkijs, asn1js] = await Promise.all([import('pkijs'), import('asn1js')])
+}
 
 export interface CertificateOptions {
   /** 'CN=svc, O=Acme' (RFC 4514 order is not reversed: written as given) or '/CN=svc/O=Acme'. */
@@ -80,7 +89,7 @@ export function parseSubject(subject: unknown): { type: string; value: string }[
 }
 
 /** A Name with one attribute per RDN (PKI.js itself would put them all in one multi-valued RDN). */
-function rdn(subject: string): pkijs.RelativeDistinguishedNames {
+function rdn(subject: string): Pkijs.RelativeDistinguishedNames {
   const sets = parseSubject(subject).map(({ type, value }) => {
     const a = ATTRIBUTES[type] as { oid: string; printable?: true }
     const atv = new pkijs.AttributeTypeAndValue({
@@ -92,7 +101,7 @@ function rdn(subject: string): pkijs.RelativeDistinguishedNames {
   return pkijs.RelativeDistinguishedNames.fromBER(new asn1js.Sequence({ value: sets }).toBER(false))
 }
 
-function generalNames(altNames: unknown): pkijs.GeneralNames | undefined {
+function generalNames(altNames: unknown): Pkijs.GeneralNames | undefined {
   if (altNames === undefined) return undefined
   if (!Array.isArray(altNames) || altNames.length > 100) {
     throw new InvalidRequestError('altNames must be an array of at most 100 strings')
@@ -149,7 +158,7 @@ const HASH_BY_KEY: Record<string, 'SHA-256' | 'SHA-384' | 'SHA-512'> = {
   ECDSA_P521: 'SHA-512',
 }
 
-function handleSigner(key: KeyPair): { engine: pkijs.CryptoEngine; privateKey: webcrypto.CryptoKey; hash: string } {
+function handleSigner(key: KeyPair): { engine: Pkijs.CryptoEngine; privateKey: webcrypto.CryptoKey; hash: string } {
   // RSA: SHA-256 PKCS#1 v1.5; ECDSA: the curve's digest (RFC 5758)
   const plan = { hash: HASH_BY_KEY[key.algorithm] ?? 'SHA-256', padding: key.algorithm === 'RSA' ? 'pkcs1' : undefined }
   const algorithm =
@@ -182,7 +191,7 @@ function handleSigner(key: KeyPair): { engine: pkijs.CryptoEngine; privateKey: w
   return { engine: new pkijs.CryptoEngine({ name: 'platform-keygen', crypto }), privateKey, hash: plan.hash }
 }
 
-function publicKeyInfo(key: KeyPair): pkijs.PublicKeyInfo {
+function publicKeyInfo(key: KeyPair): Pkijs.PublicKeyInfo {
   const spki = key.publicKey.export({ format: 'der' })
   return pkijs.PublicKeyInfo.fromBER(spki)
 }
@@ -218,14 +227,14 @@ const OID = {
   extensionRequest: '1.2.840.113549.1.9.14',
 }
 
-function keyUsage(key: KeyPair): pkijs.Extension {
+function keyUsage(key: KeyPair): Pkijs.Extension {
   // digitalSignature (bit 0) and keyCertSign (bit 5): it signs itself. RSA adds keyEncipherment (bit 2).
   const bits = 0x80 | 0x04 | (key.algorithm === 'RSA' ? 0x20 : 0)
   const value = new asn1js.BitString({ valueHex: new Uint8Array([bits]).buffer, unusedBits: 2 })
   return new pkijs.Extension({ extnID: OID.keyUsage, critical: true, extnValue: value.toBER(false) })
 }
 
-function sanExtension(names: pkijs.GeneralNames): pkijs.Extension {
+function sanExtension(names: Pkijs.GeneralNames): Pkijs.Extension {
   return new pkijs.Extension({ extnID: OID.subjectAltName, critical: false, extnValue: names.toSchema().toBER(false) })
 }
 
@@ -233,6 +242,7 @@ function sanExtension(names: pkijs.GeneralNames): pkijs.Extension {
 export async function createCertificate(key: KeyPair, options: CertificateOptions): Promise<Encoded> {
   const k = checkSigningKey(key)
   const o = checkOptions(options, ['subject', 'days', 'altNames'], 'createCertificate')
+  await loadX509()
   const days = o.days ?? 365
   if (typeof days !== 'number' || !Number.isInteger(days) || days < 1 || days > 36500) {
     throw new InvalidRequestError(`days must be an integer from 1 to 36500, not ${describeValue(days)}`)
@@ -275,6 +285,7 @@ export async function createCertificate(key: KeyPair, options: CertificateOption
 export async function createCsr(key: KeyPair, options: CsrOptions): Promise<Encoded> {
   const k = checkSigningKey(key)
   const o = checkOptions(options, ['subject', 'altNames'], 'createCsr')
+  await loadX509()
   const subject = rdn(o.subject as string)
   const san = generalNames(o.altNames)
   const { engine, privateKey, hash } = handleSigner(k)
