@@ -808,6 +808,244 @@ void CleanupHook(void* arg) {
   for (NativeKey* key : registry->live) key->Release();
 }
 
+// --- keys kept by the platform (issue 15) -------------------------------------
+//   createStoredKey(spec, storeRef, overwrite) -> Promise<{ key, persisted? }>
+//   openStoredKey(storeRef, expectSpec?, persisted?) -> Promise<NativeKey>
+//   deleteStoredKey(storeRef) -> Promise<undefined>
+//   listStoredKeys(storeRef) -> Promise<Array<{ name, algorithm, length, scope }>>
+//   probeStore(store) -> Promise<{ store, available, keepsNames, note, algorithms, rsaLengths }>
+//   storeKeepsNames(store) -> boolean
+// storeRef: { store, scope?, name }. Inputs are copied here, on the JS thread.
+// Stored keys are never extractable (the store keeps the private part).
+
+std::string RefProp(Napi::Env env, Napi::Object o, const char* name, bool required, size_t max) {
+  Napi::Value v = o.Get(name);
+  if (v.IsUndefined() && !required) return "";
+  if (!v.IsString())
+    throw CodedError(env, "ERR_INVALID_REQUEST", std::string("storeRef.") + name + " must be a string");
+  std::string s = v.As<Napi::String>().Utf8Value();
+  if (s.size() > max) throw CodedError(env, "ERR_INVALID_REQUEST", std::string("storeRef.") + name + " is too long");
+  return s;
+}
+
+pk::StoreRef ReadStoreRef(Napi::Env env, Napi::Value value, bool needName) {
+  if (!value.IsObject()) throw CodedError(env, "ERR_INVALID_REQUEST", "storeRef must be an object");
+  Napi::Object o = value.As<Napi::Object>();
+  pk::StoreRef ref;
+  ref.store = RefProp(env, o, "store", true, 16);
+  ref.scope = RefProp(env, o, "scope", false, 16);
+  ref.name = RefProp(env, o, "name", needName, 256);
+  return ref;
+}
+
+pk::SecureBytes OptionalBytes(Napi::Env env, Napi::Value v, const char* what) {
+  if (v.IsUndefined() || v.IsNull()) return pk::SecureBytes();
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw CodedError(env, "ERR_INVALID_REQUEST", std::string(what) + " must be a Uint8Array");
+  }
+  Napi::Uint8Array bytes = v.As<Napi::Uint8Array>();
+  if (bytes.ByteLength() > (1 << 16)) throw CodedError(env, "ERR_INVALID_REQUEST", std::string(what) + " is too long");
+  return pk::SecureBytes(bytes.Data(), bytes.ByteLength());
+}
+
+Napi::Array StringArray(Napi::Env env, const std::vector<std::string>& items) {
+  Napi::Array arr = Napi::Array::New(env, items.size());
+  for (size_t i = 0; i < items.size(); ++i) arr.Set(static_cast<uint32_t>(i), items[i]);
+  return arr;
+}
+
+class StoreWorker : public Napi::AsyncWorker {
+ public:
+  enum class Kind { kCreate, kOpen, kDelete, kList, kProbe };
+
+  StoreWorker(Napi::Env env, Kind kind)
+      : Napi::AsyncWorker(env, "platform-keygen:store"), kind_(kind), deferred_(env) {}
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  Kind kind_;
+  pk::KeySpec spec_;  // create: what to make; open: what the record says (may be empty)
+  pk::StoreRef ref_;
+  bool overwrite_ = false;
+  pk::SecureBytes persisted_;  // open: in; create: out
+
+  void Execute() override {
+    switch (kind_) {
+      case Kind::kCreate:
+        job_.status = pk::CreateStoredKey(spec_, ref_, overwrite_, &job_.key, &persisted_);
+        break;
+      case Kind::kOpen:
+        job_.status = pk::OpenStoredKey(ref_, spec_, persisted_, &job_.key);
+        persisted_.Reset();
+        break;
+      case Kind::kDelete:
+        job_.status = pk::DeleteStoredKey(ref_);
+        break;
+      case Kind::kList:
+        job_.status = pk::ListStoredKeys(ref_, &list_);
+        break;
+      case Kind::kProbe:
+        probe_ = pk::ProbeStore(ref_.store);
+        break;
+    }
+    if (job_.status.ok && job_.key) job_.cache.Fill(*job_.key, false);  // the public blob, exported here
+  }
+
+  void OnOK() override {
+    try {
+      Napi::Env env = Env();
+      Napi::HandleScope scope(env);
+      if (!job_.status.ok) {
+        deferred_.Reject(MakeError(env, job_.status).Value());
+        return;
+      }
+      bool rejected = false;
+      Napi::Value v = Result(env, &rejected);
+      if (rejected) {
+        deferred_.Reject(v);
+      } else {
+        deferred_.Resolve(v);
+      }
+    } catch (const Napi::Error&) {
+      // the env is going away: nothing can be settled; the job frees its key
+    }
+    persisted_.Reset();
+  }
+
+  void OnError(const Napi::Error& e) override {
+    try {
+      deferred_.Reject(e.Value());
+    } catch (const Napi::Error&) {
+      // the env is going away
+    }
+  }
+
+ private:
+  // The value to settle with; *rejected when it is an error (the NativeKey
+  // could not be made).
+  Napi::Value Result(Napi::Env env, bool* rejected) {
+    switch (kind_) {
+      case Kind::kCreate:
+      case Kind::kOpen: {
+        job_.spec.extractable = false;
+        bool failed = false;
+        Napi::Value key = job_.Settle(env, &failed);
+        if (failed) {
+          *rejected = true;
+          return key;
+        }
+        if (kind_ == Kind::kOpen) return key;
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("key", key);
+        if (!persisted_.empty())
+          o.Set("persisted", Napi::Buffer<uint8_t>::Copy(env, persisted_.data(), persisted_.size()));
+        return o;
+      }
+      case Kind::kDelete:
+        return env.Undefined();
+      case Kind::kList: {
+        Napi::Array arr = Napi::Array::New(env, list_.size());
+        for (size_t i = 0; i < list_.size(); ++i) {
+          Napi::Object o = Napi::Object::New(env);
+          o.Set("name", list_[i].name);
+          o.Set("algorithm", list_[i].algorithm);
+          if (list_[i].length != 0) o.Set("length", Napi::Number::New(env, list_[i].length));
+          o.Set("scope", list_[i].scope);
+          arr.Set(static_cast<uint32_t>(i), o);
+        }
+        return arr;
+      }
+      case Kind::kProbe: {
+        Napi::Object o = Napi::Object::New(env);
+        o.Set("store", probe_.store);
+        o.Set("available", probe_.available);
+        o.Set("keepsNames", probe_.keepsNames);
+        if (!probe_.note.empty()) o.Set("note", probe_.note);
+        o.Set("algorithms", StringArray(env, probe_.algorithms));
+        Napi::Array lengths = Napi::Array::New(env, probe_.rsaLengths.size());
+        for (size_t i = 0; i < probe_.rsaLengths.size(); ++i) {
+          lengths.Set(static_cast<uint32_t>(i), Napi::Number::New(env, probe_.rsaLengths[i]));
+        }
+        o.Set("rsaLengths", lengths);
+        return o;
+      }
+    }
+    return env.Undefined();
+  }
+
+  Job job_;  // status, and the key (with its public blob) handed to JS as a NativeKey
+  std::vector<pk::StoredKeyInfo> list_;
+  pk::StoreCapability probe_;
+  Napi::Promise::Deferred deferred_;
+};
+
+Napi::Value Queue(StoreWorker* worker) {
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value CreateStoredKey(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  pk::KeySpec spec = ReadSpec(env, info[0]);
+  if (!spec.seed.empty()) throw CodedError(env, "ERR_INVALID_REQUEST", "a stored key is never made from a seed");
+  pk::StoreRef ref = ReadStoreRef(env, info[1], true);
+  bool overwrite = info.Length() > 2 && info[2].IsBoolean() && info[2].As<Napi::Boolean>().Value();
+  auto* worker = new StoreWorker(env, StoreWorker::Kind::kCreate);
+  worker->spec_ = std::move(spec);
+  worker->ref_ = std::move(ref);
+  worker->overwrite_ = overwrite;
+  return Queue(worker);
+}
+
+Napi::Value OpenStoredKey(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  pk::StoreRef ref = ReadStoreRef(env, info[0], true);
+  pk::KeySpec expect;
+  if (info.Length() > 1 && !info[1].IsUndefined() && !info[1].IsNull()) expect = ReadSpec(env, info[1]);
+  pk::SecureBytes persisted = OptionalBytes(env, info[2], "persisted");
+  auto* worker = new StoreWorker(env, StoreWorker::Kind::kOpen);
+  worker->ref_ = std::move(ref);
+  worker->spec_ = std::move(expect);
+  worker->persisted_ = std::move(persisted);
+  return Queue(worker);
+}
+
+Napi::Value DeleteStoredKey(const Napi::CallbackInfo& info) {
+  auto* worker = new StoreWorker(info.Env(), StoreWorker::Kind::kDelete);
+  worker->ref_ = ReadStoreRef(info.Env(), info[0], true);
+  return Queue(worker);
+}
+
+Napi::Value ListStoredKeys(const Napi::CallbackInfo& info) {
+  auto* worker = new StoreWorker(info.Env(), StoreWorker::Kind::kList);
+  worker->ref_ = ReadStoreRef(info.Env(), info[0], false);
+  return Queue(worker);
+}
+
+Napi::Value ProbeStore(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throw CodedError(env, "ERR_INVALID_REQUEST", "store must be a string");
+  auto* worker = new StoreWorker(env, StoreWorker::Kind::kProbe);
+  worker->ref_.store = info[0].As<Napi::String>().Utf8Value();
+  return Queue(worker);
+}
+
+Napi::Value StoreKeepsNames(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) throw CodedError(env, "ERR_INVALID_REQUEST", "store must be a string");
+  return Napi::Boolean::New(env, pk::StoreKeepsNames(info[0].As<Napi::String>().Utf8Value()));
+}
+
+void InitStoredKeys(Napi::Env env, Napi::Object exports) {
+  exports.Set("createStoredKey", Napi::Function::New<CreateStoredKey>(env, "createStoredKey"));
+  exports.Set("openStoredKey", Napi::Function::New<OpenStoredKey>(env, "openStoredKey"));
+  exports.Set("deleteStoredKey", Napi::Function::New<DeleteStoredKey>(env, "deleteStoredKey"));
+  exports.Set("listStoredKeys", Napi::Function::New<ListStoredKeys>(env, "listStoredKeys"));
+  exports.Set("probeStore", Napi::Function::New<ProbeStore>(env, "probeStore"));
+  exports.Set("storeKeepsNames", Napi::Function::New<StoreKeepsNames>(env, "storeKeepsNames"));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   data->keyCtor = Napi::Persistent(NativeKey::Define(env));
@@ -826,6 +1064,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("randomBytes", Napi::Function::New<RandomBytes>(env, "randomBytes"));
   exports.Set("capabilities", Napi::Function::New<Capabilities>(env, "capabilities"));
   exports.Set("liveHandles", Napi::Function::New<LiveHandles>(env, "liveHandles"));
+  InitStoredKeys(env, exports);
   return exports;
 }
 

@@ -235,4 +235,58 @@ struct Capabilities {
 // Probed at run time (fetch by name, open the provider), never by header version.
 Capabilities GetCapabilities();
 
+// --- keys kept by the platform (issue 15) ------------------------------------
+// A key created in, and reopened from, the platform's key storage: the TPM
+// (Linux: OpenSSL's tpm2 provider; Windows: the Platform Crypto Provider) or
+// Windows' Software Key Storage Provider. The Key handed out does every
+// operation above; its private part never leaves the store.
+struct StoreRef {
+  std::string store;  // "tpm" | "software"
+  std::string scope;  // "user" | "machine" (Windows); empty = user
+  std::string name;   // validated in TypeScript; "handle:0x81xxxxxx" = a TPM persistent handle
+};
+
+// What a store is and can do. keepsNames: the provider persists keys by name
+// itself (Windows KSP: yes). When it does not (the TPM through OpenSSL),
+// CreateStoredKey returns the provider's wrapped key blob (`persisted`, useless
+// without this TPM), which the TypeScript layer keeps under the key's name and
+// hands back to OpenStoredKey.
+struct StoreCapability {
+  std::string store;
+  bool available = false;
+  bool keepsNames = false;
+  std::string note;                     // why not available / what was tried
+  std::vector<std::string> algorithms;  // KeySpec identifiers it makes: ECDSA_P256 ECDH_P256 ... RSA
+  std::vector<uint32_t> rsaLengths;     // the RSA sizes it makes (2048, 3072)
+};
+
+struct StoredKeyInfo {
+  std::string name;
+  std::string algorithm;  // KeySpec identifier
+  uint32_t length = 0;    // RSA
+  std::string scope;
+};
+
+// Probes the store (opens it, makes throwaway keys where that is the only way
+// to learn what it can do). Slow on a TPM: threadpool only. Never fails: an
+// unavailable store says why in note.
+StoreCapability ProbeStore(const std::string& store);
+// Cheap (no provider call): whether `store` keeps keys by name itself.
+bool StoreKeepsNames(const std::string& store);
+// ERR_KEY_EXISTS unless overwrite (stores that keep names); ERR_STORE_UNAVAILABLE
+// (no provider module, no TPM, no resource manager, access denied: the message
+// says which and what to install or set); ERR_NOT_SUPPORTED_ON_PLATFORM for a
+// store this platform has not.
+Status CreateStoredKey(const KeySpec& spec, const StoreRef& ref, bool overwrite, std::unique_ptr<Key>* out,
+                       SecureBytes* persisted);
+// persisted: what CreateStoredKey returned (stores that do not keep names),
+// empty for stores that do and for TPM persistent handles. expect.algorithm,
+// when set, must match the key found (ERR_STORE_CORRUPT otherwise); empty:
+// taken from the key. ERR_KEY_NOT_FOUND for a name / handle the store has not.
+Status OpenStoredKey(const StoreRef& ref, const KeySpec& expect, const SecureBytes& persisted,
+                     std::unique_ptr<Key>* out);
+// Stores that keep names only (the caller deletes its own blob otherwise).
+Status DeleteStoredKey(const StoreRef& ref);
+Status ListStoredKeys(const StoreRef& where, std::vector<StoredKeyInfo>* out);
+
 }  // namespace pk

@@ -17,6 +17,9 @@ export type ErrorCode =
   | 'ERR_INVALID_REQUEST'
   | 'ERR_UNSUPPORTED_FORMAT'
   | 'ERR_STORE_CORRUPT'
+  | 'ERR_KEY_NOT_FOUND'
+  | 'ERR_KEY_EXISTS'
+  | 'ERR_STORE_UNAVAILABLE'
   | 'ERR_STORE_LOCKED'
   | 'ERR_STORE_PASSPHRASE'
   | 'ERR_STORE_NOT_FOUND'
@@ -153,6 +156,24 @@ export class StoreCorruptError extends StoreFileError {
   static override code = 'ERR_STORE_CORRUPT' as const
 }
 
+/** A platform key store (the TPM, Windows' key storage) has no key of this name. */
+export class KeyNotFoundError extends PlatformKeygenError {
+  static override code = 'ERR_KEY_NOT_FOUND' as const
+}
+
+/** A platform key of this name exists already (pass `overwrite: true` to replace it). */
+export class KeyExistsError extends PlatformKeygenError {
+  static override code = 'ERR_KEY_EXISTS' as const
+}
+
+/**
+ * The platform key store cannot be reached: no provider module, no TPM, no
+ * resource manager, access denied. The message says which and what to install or set.
+ */
+export class StoreUnavailableError extends PlatformKeygenError {
+  static override code = 'ERR_STORE_UNAVAILABLE' as const
+}
+
 /** The JWK store's lock stayed held by another live writer for longer than the lock timeout. */
 export class StoreLockedError extends PlatformKeygenError {
   static override code = 'ERR_STORE_LOCKED' as const
@@ -176,6 +197,9 @@ const byCode: Record<string, new (message: string, options?: { cause?: unknown }
   ERR_NOT_EXTRACTABLE: NotExtractableError,
   ERR_INVALID_BLOB: InvalidBlobError,
   ERR_INVALID_KEY: InvalidKeyError,
+  ERR_KEY_NOT_FOUND: KeyNotFoundError,
+  ERR_KEY_EXISTS: KeyExistsError,
+  ERR_STORE_UNAVAILABLE: StoreUnavailableError,
   ERR_INVALID_REQUEST: InvalidRequestError,
   ERR_UNSUPPORTED_FORMAT: UnsupportedFormatError,
   ERR_UNSUPPORTED_OPERATION: UnsupportedOperationError,

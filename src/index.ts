@@ -30,7 +30,9 @@ export {
   InvalidKeyError,
   InvalidRequestError,
   KeyDestroyedError,
+  KeyExistsError,
   KeyLengthError,
+  KeyNotFoundError,
   NotExtractableError,
   NotSupportedOnPlatformError,
   PlatformKeygenError,
@@ -39,6 +41,7 @@ export {
   StoreLockedError,
   StoreNotFoundError,
   StorePassphraseError,
+  StoreUnavailableError,
   UnsupportedAlgorithmError,
   UnsupportedFormatError,
   UnsupportedOperationError,
@@ -98,6 +101,29 @@ export {
   PublicKey,
 } from './keypair.js'
 export type { DecryptOptions, Encapsulation, EncryptOptions, Hash, SignOptions } from './operations/index.js'
+export {
+  type CertificateOptions,
+  type CsrOptions,
+  createCertificate,
+  createCsr,
+  type Encoded,
+} from './platform-keys/certificates.js'
+export {
+  type CreateKeyOptions,
+  createKey,
+  deleteKey,
+  type KeyRef,
+  type KeyScope,
+  type KeyStoreName,
+  type ListedKey,
+  listKeys,
+  type OpenKeyOptions,
+  openKey,
+  PlatformKey,
+  type StoreCapabilities,
+  storeCapabilities,
+} from './platform-keys/index.js'
+export { type SignJwtOptions, signJwt } from './platform-keys/jwt.js'
 export { createServer, type KeygenServer, openServiceStore, type ServerOptions } from './server/index.js'
 export {
   JwkStore,

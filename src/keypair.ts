@@ -16,6 +16,7 @@ import { type PrivateType, type PublicType, pemLabel, privateKeyDer, publicKeyDe
 import { jwkThumbprint, type ThumbprintDigest } from './formats/thumbprint.js'
 import { call, type NativeKey } from './native.js'
 import * as ops from './operations/index.js'
+import { withX5c, type X5cInput } from './platform-keys/x5c.js'
 import type { Algorithm, Curve } from './table.js'
 
 export type Provider = 'openssl' | 'cng'
@@ -32,6 +33,8 @@ export interface PublicExportOptions {
   type?: PublicType
   /** openssh: the comment after the key. */
   comment?: string
+  /** jwk: the key's certificate (chain) for x5c and x5t#S256. */
+  x5c?: X5cInput
 }
 
 /** What a key is, without any key material. */
@@ -98,12 +101,12 @@ export class PublicKey implements KeyInfo {
     this.#material = parseBlob(blob, blobHint(info)).material
   }
 
-  export(options: { format: 'jwk' }): Jwk
+  export(options: { format: 'jwk'; x5c?: X5cInput }): Jwk
   export(options: { format: 'pem' | 'openssh'; type?: PublicType; comment?: string }): string
   export(options: { format: 'der' | 'blob'; type?: PublicType }): Buffer
   export(options: PublicExportOptions): Jwk | string | Buffer
   export(options: PublicExportOptions): Jwk | string | Buffer {
-    const o = checkOptions(options, FORMATS_PUBLIC, ['format', 'type', 'comment'])
+    const o = checkOptions(options, FORMATS_PUBLIC, ['format', 'type', 'comment', 'x5c'])
     const type = (o.type ?? 'spki') as PublicType
     if (o.type !== undefined && o.format !== 'pem' && o.format !== 'der') {
       throw new InvalidRequestError(`"type" applies to pem and der, not ${String(o.format)}`)
@@ -111,8 +114,11 @@ export class PublicKey implements KeyInfo {
     if (o.comment !== undefined && (o.format !== 'openssh' || typeof o.comment !== 'string')) {
       throw new InvalidRequestError('"comment" is a string, for the openssh format only')
     }
+    if (o.x5c !== undefined && o.format !== 'jwk') throw new InvalidRequestError('"x5c" is for the jwk format only')
     switch (o.format) {
       case 'jwk':
+        if (o.x5c !== undefined)
+          return withX5c(materialToJwk(this.#material, false), publicKeyDer(this.#material), o.x5c)
         return materialToJwk(this.#material, false)
       case 'pem':
         return toPem(publicKeyDer(this.#material, type), pemLabel('public', type))

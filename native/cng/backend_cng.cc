@@ -1963,3 +1963,42 @@ Capabilities GetCapabilities() {
 }
 
 }  // namespace pk
+
+// ============================================================================
+// Keys kept by the platform (issue 15): NCrypt persisted keys (Software Key
+// Storage Provider, Platform Crypto Provider). Not implemented in this build
+// yet: every entry point says so, typed.
+// ============================================================================
+namespace pk {
+
+namespace {
+Status NcryptNotYet() {
+  return Status::Fail("ERR_NOT_SUPPORTED_ON_PLATFORM", "NCrypt persisted keys: not implemented in this build");
+}
+}  // namespace
+
+bool StoreKeepsNames(const std::string& /*store*/) { return true; }  // NCrypt keeps keys by name
+
+StoreCapability ProbeStore(const std::string& store) {
+  StoreCapability c;
+  c.store = store;
+  c.keepsNames = true;
+  c.note = NcryptNotYet().message;
+  return c;
+}
+
+Status CreateStoredKey(const KeySpec& /*spec*/, const StoreRef& /*ref*/, bool /*overwrite*/,
+                       std::unique_ptr<Key>* /*out*/, SecureBytes* /*persisted*/) {
+  return NcryptNotYet();
+}
+
+Status OpenStoredKey(const StoreRef& /*ref*/, const KeySpec& /*expect*/, const SecureBytes& /*persisted*/,
+                     std::unique_ptr<Key>* /*out*/) {
+  return NcryptNotYet();
+}
+
+Status DeleteStoredKey(const StoreRef& /*ref*/) { return NcryptNotYet(); }
+
+Status ListStoredKeys(const StoreRef& /*where*/, std::vector<StoredKeyInfo>* /*out*/) { return NcryptNotYet(); }
+
+}  // namespace pk

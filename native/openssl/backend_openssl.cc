@@ -408,7 +408,7 @@ size_t MlKemCiphertextSize(const char* set) {
   return s == "512" ? 768 : s == "768" ? 1088 : s == "1024" ? 1568 : 0;
 }
 
-class OpenSslKey final : public Key {
+class OpenSslKey : public Key {
  public:
   OpenSslKey(PkeyPtr pkey, Plan plan, uint32_t length, bool hasPrivate = true)
       : pkey_(std::move(pkey)), plan_(std::move(plan)), length_(length), hasPrivate_(hasPrivate) {}
@@ -416,7 +416,7 @@ class OpenSslKey final : public Key {
 
   Status Validate() const override {
     ERR_clear_error();
-    CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey_.get(), nullptr));
+    CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(libctx_, pkey_.get(), propq_));
     if (!ctx) return ProviderError("cannot set up the " + plan_.keytype + " pairwise check");
     int r = EVP_PKEY_pairwise_check(ctx.get());
     if (r == 1) return Status::Ok();
@@ -465,7 +465,7 @@ class OpenSslKey final : public Key {
     Status s = SignatureSetup(p, &md, &params);
     if (!s.ok) return s;
     MdCtxPtr mctx(EVP_MD_CTX_new());
-    if (!mctx || EVP_DigestSignInit_ex(mctx.get(), nullptr, md, nullptr, nullptr, pkey_.get(),
+    if (!mctx || EVP_DigestSignInit_ex(mctx.get(), nullptr, md, libctx_, propq_, pkey_.get(),
                                        params.empty() ? nullptr : params.Get()) != 1) {
       return ProviderError("cannot set up the " + plan_.keytype + " signature");
     }
@@ -501,7 +501,7 @@ class OpenSslKey final : public Key {
       check = &der;
     }
     MdCtxPtr mctx(EVP_MD_CTX_new());
-    if (!mctx || EVP_DigestVerifyInit_ex(mctx.get(), nullptr, md, nullptr, nullptr, pkey_.get(),
+    if (!mctx || EVP_DigestVerifyInit_ex(mctx.get(), nullptr, md, libctx_, propq_, pkey_.get(),
                                          params.empty() ? nullptr : params.Get()) != 1) {
       return ProviderError("cannot set up the " + plan_.keytype + " verification");
     }
@@ -532,7 +532,7 @@ class OpenSslKey final : public Key {
                                                  " key, not " + plan_.keytype +
                                                  (plan_.group ? std::string(" ") + plan_.group : ""));
     }
-    CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey_.get(), nullptr));
+    CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(libctx_, pkey_.get(), propq_));
     if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1) return ProviderError("cannot set up the key agreement");
     if (plan_.family == Family::kDh) {
       ParamList params;
@@ -563,7 +563,7 @@ class OpenSslKey final : public Key {
   Status Encapsulate(SecureBytes* ciphertext, SecureBytes* secret) const override {
     ERR_clear_error();
     if (plan_.family != Family::kMlKem) return Refuse("only ML-KEM keys encapsulate");
-    CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey_.get(), nullptr));
+    CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(libctx_, pkey_.get(), propq_));
     if (!ctx || EVP_PKEY_encapsulate_init(ctx.get(), nullptr) != 1) {
       return ProviderError("cannot set up " + plan_.keytype + " encapsulation");
     }
@@ -591,7 +591,7 @@ class OpenSslKey final : public Key {
       return BadRequest(plan_.keytype + " ciphertexts are " + std::to_string(want) + " bytes, not " +
                         std::to_string(ciphertext.size()));
     }
-    CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey_.get(), nullptr));
+    CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(libctx_, pkey_.get(), propq_));
     if (!ctx || EVP_PKEY_decapsulate_init(ctx.get(), nullptr) != 1) {
       return ProviderError("cannot set up " + plan_.keytype + " decapsulation");
     }
@@ -700,7 +700,7 @@ class OpenSslKey final : public Key {
     } else {
       return BadRequest("RSA encryption padding must be oaep or pkcs1");
     }
-    CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey_.get(), nullptr));
+    CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(libctx_, pkey_.get(), propq_));
     int init = !ctx      ? 0
                : decrypt ? EVP_PKEY_decrypt_init_ex(ctx.get(), params.Get())
                          : EVP_PKEY_encrypt_init_ex(ctx.get(), params.Get());
@@ -789,8 +789,10 @@ class OpenSslKey final : public Key {
     if (ecPoint_.empty()) {  // first export: one affine conversion, kept for the next export
       uint8_t point[1 + 2 * 66];
       size_t len = 0;
-      if (EVP_PKEY_get_octet_string_param(pkey_.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, 1 + 2 * cb, &len) !=
-              1 ||
+      // (The tpm2 provider has only OSSL_PKEY_PARAM_PUB_KEY, the same encoding.)
+      if ((EVP_PKEY_get_octet_string_param(pkey_.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, 1 + 2 * cb, &len) !=
+               1 &&
+           EVP_PKEY_get_octet_string_param(pkey_.get(), OSSL_PKEY_PARAM_PUB_KEY, point, 1 + 2 * cb, &len) != 1) ||
           len != 1 + 2 * cb || point[0] != 0x04) {
         return Missing("the EC public point");
       }
@@ -935,6 +937,18 @@ class OpenSslKey final : public Key {
   uint32_t length_;
   bool hasPrivate_;
   mutable std::vector<uint8_t> ecPoint_;  // the public X||Y once computed (public data)
+
+ protected:
+  // Keys of another library context (the TPM's, issue 15): every operation
+  // fetches its implementation there, with this property query.
+  OSSL_LIB_CTX* libctx_ = nullptr;
+  const char* propq_ = nullptr;
+  void UseLibCtx(OSSL_LIB_CTX* libctx, const char* propq) {
+    libctx_ = libctx;
+    propq_ = propq;
+  }
+  void FreeHandle() { pkey_.reset(); }
+  const EVP_PKEY* Pkey() const { return pkey_.get(); }
 };
 
 // --- generation -------------------------------------------------------------
@@ -1498,6 +1512,531 @@ Status RandomBytes(uint8_t* out, size_t n) {
 Capabilities GetCapabilities() {
   static const Capabilities probed = Probe();  // thread-safe, once per process
   return probed;
+}
+
+}  // namespace pk
+
+// ============================================================================
+// Keys kept by the platform (issue 15): the TPM 2.0 through OpenSSL's tpm2
+// provider (tpm2-openssl), loaded by absolute path into a private
+// OSSL_LIB_CTX together with the default provider. Never into node's own
+// context: node:crypto would then pick the tpm2 implementations (and loading
+// it through OPENSSL_CONF breaks node:crypto's signing; default_properties
+// hangs node at start-up). A TPM key is an EVP_PKEY whose key manager is the
+// tpm2 provider's; the OpenSSL key class does its operations, fetched in that
+// context. The private part never leaves the TPM: what is persisted is the
+// TPM-wrapped blob (TSS2 PRIVATE KEY, DER), useless without this TPM.
+// ============================================================================
+
+#include <openssl/decoder.h>
+#include <openssl/encoder.h>
+#include <openssl/provider.h>
+#include <openssl/store.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <mutex>
+
+namespace pk {
+namespace {
+
+constexpr const char* kTpmProps = "provider=tpm2";
+
+struct DecoderCtxDeleter {
+  void operator()(OSSL_DECODER_CTX* c) const { OSSL_DECODER_CTX_free(c); }
+};
+struct EncoderCtxDeleter {
+  void operator()(OSSL_ENCODER_CTX* c) const { OSSL_ENCODER_CTX_free(c); }
+};
+struct StoreCtxDeleter {
+  void operator()(OSSL_STORE_CTX* c) const { OSSL_STORE_close(c); }
+};
+struct StoreInfoDeleter {
+  void operator()(OSSL_STORE_INFO* i) const { OSSL_STORE_INFO_free(i); }
+};
+
+// The whole error queue (the tpm2 provider's own reason comes first, OpenSSL's
+// "init fail" last), cleared.
+std::string DrainErrors() {
+  std::string all;
+  unsigned long e;
+  while ((e = ERR_get_error()) != 0) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    all += all.empty() ? "" : "; ";
+    all += buf;
+  }
+  return all.empty() ? "OpenSSL reported no error" : all;
+}
+
+Status Unavailable(const std::string& message) { return Status::Fail("ERR_STORE_UNAVAILABLE", message); }
+
+std::string TctiTried() {
+  const char* t = std::getenv("TPM2OPENSSL_TCTI");
+  if (t != nullptr && *t != '\0') return std::string("the TCTI '") + t + "' (TPM2OPENSSL_TCTI)";
+  return "the TSS default TCTIs (TPM2OPENSSL_TCTI is unset: tabrmd on the system bus, device:/dev/tpmrm0, "
+         "device:/dev/tpm0, ...)";
+}
+
+// PLATFORM_KEYGEN_TPM2_PROVIDER (the module file), $OPENSSL_MODULES/tpm2.so,
+// then the distributions' module directories.
+std::string FindTpm2Module(std::string* tried) {
+  std::vector<std::string> candidates;
+  if (const char* p = std::getenv("PLATFORM_KEYGEN_TPM2_PROVIDER"); p != nullptr && *p != '\0') {
+    candidates.push_back(p);
+  } else {
+    if (const char* m = std::getenv("OPENSSL_MODULES"); m != nullptr && *m != '\0') {
+      candidates.push_back(std::string(m) + "/tpm2.so");
+    }
+    for (const char* dir : {"/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib"}) {
+      candidates.push_back(std::string(dir) + "/ossl-modules/tpm2.so");
+    }
+  }
+  for (const std::string& c : candidates) {
+    if (c.size() > 1 && c[0] == '/' && access(c.c_str(), R_OK) == 0) return c;
+    *tried += tried->empty() ? "" : ", ";
+    *tried += c;
+  }
+  return "";
+}
+
+// One process-wide TPM context. The tpm2 provider talks to the TPM through one
+// ESYS context, which is not safe for concurrent use: every call into it
+// (generation, loading, each operation, freeing a key) holds tpmMutex.
+struct TpmState {
+  std::mutex mutex;  // serialises all use of the tpm2 provider
+  std::mutex loadMutex;
+  OSSL_LIB_CTX* libctx = nullptr;  // once loaded, kept for the process: keys point into it
+};
+
+TpmState& Tpm() {
+  static TpmState* state = new TpmState();  // never destroyed: keys of any env may outlive statics
+  return *state;
+}
+
+// The TPM's library context, loaded on first use; a failure is retried on the
+// next call (the TPM or its resource manager may be started later).
+Status TpmContext(OSSL_LIB_CTX** out) {
+  TpmState& t = Tpm();
+  std::lock_guard<std::mutex> lock(t.loadMutex);
+  if (t.libctx != nullptr) {
+    *out = t.libctx;
+    return Status::Ok();
+  }
+  std::string tried;
+  std::string module = FindTpm2Module(&tried);
+  if (module.empty()) {
+    return Unavailable("the TPM store needs OpenSSL's tpm2 provider (tpm2-openssl), not found at " + tried +
+                       ": install it (Debian / Ubuntu: apt-get install tpm2-openssl) or set "
+                       "PLATFORM_KEYGEN_TPM2_PROVIDER to its tpm2.so");
+  }
+  ERR_clear_error();
+  OSSL_LIB_CTX* libctx = OSSL_LIB_CTX_new();
+  if (libctx == nullptr) return ProviderError("cannot create a library context for the TPM");
+  OSSL_PROVIDER* base = OSSL_PROVIDER_load(libctx, "default");
+  if (base == nullptr) {
+    Status s = Unavailable("cannot load OpenSSL's default provider next to the tpm2 provider: " + DrainErrors());
+    OSSL_LIB_CTX_free(libctx);
+    return s;
+  }
+  // The provider connects to the TPM as it initialises: a failure here is
+  // most often no TPM / no resource manager / no access.
+  OSSL_PROVIDER* tpm2 = OSSL_PROVIDER_load(libctx, module.c_str());
+  if (tpm2 == nullptr) {
+    std::string why = DrainErrors();
+    OSSL_PROVIDER_unload(base);
+    OSSL_LIB_CTX_free(libctx);
+    if (why.find("init fail") == std::string::npos) {
+      return Unavailable("cannot load the tpm2 provider " + module + ": " + why +
+                         " (reinstall tpm2-openssl and its TSS libraries)");
+    }
+    return Unavailable("no TPM reachable through " + TctiTried() + ": " + why +
+                       ". Set TPM2OPENSSL_TCTI (e.g. device:/dev/tpmrm0, tabrmd:bus_type=session, "
+                       "swtpm:host=127.0.0.1,port=2321), start a resource manager (tpm2-abrmd), or give this user "
+                       "access to /dev/tpmrm0 (group tss)");
+  }
+  t.libctx = libctx;  // the providers stay loaded with it
+  *out = libctx;
+  return Status::Ok();
+}
+
+// A TPM key: the OpenSSL key class, fetching its operations in the TPM's
+// context, with every call into the provider serialised, and never a private
+// blob (the private part is in the TPM).
+class TpmKey final : public OpenSslKey {
+ public:
+  TpmKey(PkeyPtr pkey, Plan plan, uint32_t length, OSSL_LIB_CTX* libctx)
+      : OpenSslKey(std::move(pkey), std::move(plan), length) {
+    UseLibCtx(libctx, kTpmProps);
+  }
+  ~TpmKey() override {
+    std::lock_guard<std::mutex> lock(Tpm().mutex);
+    FreeHandle();  // EVP_PKEY_free flushes the TPM object: once, here
+  }
+
+  Status Export(BlobKind kind, SecureBytes* out) const override {
+    if (kind != BlobKind::kPublic) {
+      return Status::Fail("ERR_NOT_EXTRACTABLE", "a TPM key's private part never leaves the TPM");
+    }
+    // Public data the provider keeps in memory: no TPM call.
+    Status s = OpenSslKey::Export(kind, out);
+    if (s.ok) s = FixTpmExponent(out);
+    return s;
+  }
+
+  // TPM2B_PUBLIC says exponent 0 for the default, 65537 (TPM 2.0 part 2,
+  // TPMS_RSA_PARMS), and tpm2-openssl 1.1 passes the 0 on: the RSA blob
+  // {Magic, BitLength, cbPublicExp = 1, cbModulus, 0, 0}; e = 00; n gets e = 01 00 01.
+  static Status FixTpmExponent(SecureBytes* blob) {
+    if (blob->size() < 25) return Status::Ok();
+    const uint8_t* b = blob->data();
+    auto u32 = [b](size_t i) {
+      return static_cast<uint32_t>(b[i]) | static_cast<uint32_t>(b[i + 1]) << 8 |
+             static_cast<uint32_t>(b[i + 2]) << 16 | static_cast<uint32_t>(b[i + 3]) << 24;
+    };
+    if (u32(0) != blob::kRsaPublic || u32(8) != 1 || b[24] != 0) return Status::Ok();
+    size_t cbN = u32(12);
+    if (blob->size() != 25 + cbN) return Status::Fail("ERR_PROVIDER", "internal: TPM RSA blob size mismatch");
+    SecureBytes fixed(blob->size() + 2);
+    std::memcpy(fixed.data(), b, 24);
+    fixed.data()[8] = 3;
+    const uint8_t e[3] = {0x01, 0x00, 0x01};
+    std::memcpy(fixed.data() + 24, e, 3);
+    std::memcpy(fixed.data() + 27, b + 25, cbN);
+    *blob = std::move(fixed);
+    return Status::Ok();
+  }
+  Status Validate() const override {
+    return Status::Fail("ERR_UNSUPPORTED_OPERATION", "the TPM checks the keys it makes itself");
+  }
+  Status Sign(const OpParams& p, const SecureBytes& data, SecureBytes* sig) const override {
+    std::lock_guard<std::mutex> lock(Tpm().mutex);
+    return OpenSslKey::Sign(p, data, sig);
+  }
+  Status Verify(const OpParams& p, const SecureBytes& data, const SecureBytes& sig, bool* valid) const override {
+    std::lock_guard<std::mutex> lock(Tpm().mutex);
+    return OpenSslKey::Verify(p, data, sig, valid);
+  }
+  // Encryption is public: the tpm2 provider has only decryption, so it runs
+  // on the public part, as a software key (no TPM call).
+  Status Encrypt(const OpParams& p, const SecureBytes& data, SecureBytes* out) const override {
+    SecureBytes blob;
+    Status s = Export(BlobKind::kPublic, &blob);
+    if (!s.ok) return s;
+    KeySpec spec;
+    spec.algorithm = "RSA";
+    spec.length = static_cast<uint32_t>(EVP_PKEY_get_bits(Pkey()));
+    std::unique_ptr<Key> pub;
+    s = Import(spec, BlobKind::kPublic, blob, &pub);
+    if (!s.ok) return s;
+    return pub->Encrypt(p, data, out);
+  }
+  // The TPM unpads itself (TPM2_RSA_Decrypt): PKCS#1 v1.5 has no implicit
+  // rejection here whatever the OpenSSL version, so it is done only when
+  // allowPkcs1Decrypt says so. tpm2-openssl 1.1 (Debian 12) has no OAEP.
+  Status Decrypt(const OpParams& p, const SecureBytes& data, SecureBytes* out) const override {
+    if (p.padding != "pkcs1") {
+      Status s;
+      {
+        std::lock_guard<std::mutex> lock(Tpm().mutex);
+        s = OpenSslKey::Decrypt(p, data, out);
+      }
+      if (!s.ok && s.code == "ERR_PROVIDER" && s.message.rfind("cannot set up", 0) == 0) {
+        return Status::Fail("ERR_NOT_SUPPORTED_ON_PLATFORM",
+                            "this tpm2 provider has no RSA-OAEP decryption (tpm2-openssl 1.1 refuses it): decrypt "
+                            "PKCS#1 v1.5 with allowPkcs1Decrypt, or agree keys with ECDH");
+      }
+      return s;
+    }
+    if (!p.hash.empty() || !p.label.empty())
+      return Status::Fail("ERR_INVALID_REQUEST", "hash and label are for RSA-OAEP");
+    if (!p.allowPkcs1Decrypt) {
+      return Status::Fail("ERR_UNSUPPORTED_OPERATION",
+                          "RSA PKCS#1 v1.5 decryption is refused (Marvin attack; the TPM reports padding errors): "
+                          "pass allowPkcs1Decrypt to accept that");
+    }
+    std::lock_guard<std::mutex> lock(Tpm().mutex);
+    ERR_clear_error();
+    CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(libctx_, const_cast<EVP_PKEY*>(Pkey()), propq_));
+    char pad[] = OSSL_PKEY_RSA_PAD_MODE_PKCSV15;
+    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_ASYM_CIPHER_PARAM_PAD_MODE, pad, 0),
+                           OSSL_PARAM_construct_end()};
+    if (!ctx || EVP_PKEY_decrypt_init_ex(ctx.get(), params) != 1) {
+      return ProviderError("cannot set up TPM RSA decryption");
+    }
+    // The provider asks the TPM already for the size: either call may refuse the ciphertext.
+    size_t len = 0;
+    SecureBytes buf;
+    bool ok = EVP_PKEY_decrypt(ctx.get(), nullptr, &len, data.data(), data.size()) == 1 && len != 0;
+    if (ok) {
+      buf = SecureBytes(len);
+      ok = EVP_PKEY_decrypt(ctx.get(), buf.data(), &len, data.data(), data.size()) == 1 && len <= buf.size();
+    }
+    if (!ok) {
+      Status s = ProviderError("the ciphertext does not decrypt with this TPM key");
+      s.code = "ERR_DECRYPTION_FAILED";
+      return s;
+    }
+    SecureBytes result(buf.data(), len);
+    *out = std::move(result);
+    return Status::Ok();
+  }
+  Status Derive(const Key& peer, SecureBytes* secret) const override {
+    std::lock_guard<std::mutex> lock(Tpm().mutex);
+    return OpenSslKey::Derive(peer, secret);
+  }
+};
+
+// The TPM's names for the curves of the CNG identifiers.
+const char* TpmCurve(const std::string& group) {
+  if (group == "prime256v1" || group == "P-256") return "P-256";
+  if (group == "secp384r1" || group == "P-384") return "P-384";
+  if (group == "secp521r1" || group == "P-521") return "P-521";
+  return nullptr;
+}
+
+// What a TPM can make: RSA and the NIST curves (ECDSA_Pxxx / ECDH_Pxxx).
+Status TpmPlan(const KeySpec& spec, Plan* plan) {
+  Status s = MakePlan(spec, plan);
+  if (!s.ok) return s;
+  bool ok = plan->family == Family::kRsa ||
+            (plan->family == Family::kEc && plan->group != nullptr && TpmCurve(plan->group) != nullptr &&
+             spec.algorithm != "ECDSA" && spec.algorithm != "ECDH");
+  if (!ok) {
+    return Status::Fail("ERR_UNSUPPORTED_ALGORITHM",
+                        "a TPM makes RSA, ECDSA_P256/P384/P521 and ECDH_P256/P384/P521 keys, not " + spec.algorithm +
+                            (spec.curve.empty() ? "" : " / " + spec.curve));
+  }
+  if (plan->family == Family::kRsa && spec.length != 2048 && spec.length != 3072 && spec.length != 4096) {
+    return Status::Fail("ERR_KEY_LENGTH", "a TPM makes RSA keys of 2048 (or 3072, 4096 where it has them) bits");
+  }
+  return Status::Ok();
+}
+
+// Under Tpm().mutex.
+Status TpmGenerate(OSSL_LIB_CTX* libctx, const KeySpec& spec, const Plan& plan, PkeyPtr* out) {
+  ERR_clear_error();
+  bool rsa = plan.family == Family::kRsa;
+  CtxPtr ctx(EVP_PKEY_CTX_new_from_name(libctx, rsa ? "RSA" : "EC", kTpmProps));
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1) {
+    return Unavailable("the tpm2 provider cannot make " + plan.keytype + " keys: " + DrainErrors());
+  }
+  size_t bits = spec.length;
+  char curve[16];
+  std::strncpy(curve, rsa ? "" : TpmCurve(plan.group), sizeof curve - 1);
+  curve[sizeof curve - 1] = '\0';
+  OSSL_PARAM params[] = {rsa ? OSSL_PARAM_construct_size_t(OSSL_PKEY_PARAM_RSA_BITS, &bits)
+                             : OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, curve, 0),
+                         OSSL_PARAM_construct_end()};
+  if (EVP_PKEY_CTX_set_params(ctx.get(), params) != 1) {
+    ERR_clear_error();
+    return Status::Fail("ERR_NOT_SUPPORTED_ON_PLATFORM",
+                        "the tpm2 provider refuses " + (rsa ? "RSA-" + std::to_string(bits) : std::string(curve)));
+  }
+  EVP_PKEY* k = nullptr;
+  if (EVP_PKEY_generate(ctx.get(), &k) != 1 || k == nullptr) {
+    EVP_PKEY_free(k);
+    std::string why = DrainErrors();
+    return Status::Fail("ERR_PROVIDER",
+                        "the TPM did not make a " + (rsa ? "RSA-" + std::to_string(bits) : std::string(curve)) +
+                            " key: " + why +
+                            " (without a resource manager a TPM holds only a few loaded keys: use /dev/tpmrm0 or "
+                            "tpm2-abrmd, and destroy() keys no longer used)");
+  }
+  out->reset(k);
+  return Status::Ok();
+}
+
+// The TSS2 PRIVATE KEY structure (DER): the TPM-wrapped private part and the
+// public area. Under Tpm().mutex.
+Status TpmEncode(const EVP_PKEY* pkey, SecureBytes* out) {
+  ERR_clear_error();
+  std::unique_ptr<OSSL_ENCODER_CTX, EncoderCtxDeleter> enc(
+      OSSL_ENCODER_CTX_new_for_pkey(pkey, EVP_PKEY_KEYPAIR, "DER", "PrivateKeyInfo", kTpmProps));
+  unsigned char* der = nullptr;
+  size_t len = 0;
+  if (!enc || OSSL_ENCODER_CTX_get_num_encoders(enc.get()) == 0 || OSSL_ENCODER_to_data(enc.get(), &der, &len) != 1 ||
+      der == nullptr || len == 0) {
+    OPENSSL_free(der);
+    return Status::Fail("ERR_PROVIDER", "cannot write the TPM key blob: " + DrainErrors());
+  }
+  *out = SecureBytes(der, len);
+  OPENSSL_clear_free(der, len);
+  return Status::Ok();
+}
+
+// The plan of a key found in the TPM; expect (when set) must agree.
+Status PlanOfTpmKey(const EVP_PKEY* pkey, const KeySpec& expect, Plan* plan, uint32_t* length) {
+  KeySpec found;
+  if (EVP_PKEY_is_a(pkey, "RSA")) {
+    found.algorithm = "RSA";
+    found.length = static_cast<uint32_t>(EVP_PKEY_get_bits(pkey));
+  } else if (EVP_PKEY_is_a(pkey, "EC")) {
+    char group[64] = {0};
+    size_t len = 0;
+    if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group, &len) != 1) {
+      ERR_clear_error();
+    }
+    const char* curve = TpmCurve(group);
+    if (curve == nullptr)
+      return Status::Fail("ERR_UNSUPPORTED_ALGORITHM", std::string("a TPM key on the curve ") + group);
+    bool ecdh = expect.algorithm.rfind("ECDH", 0) == 0;
+    found.algorithm = std::string(ecdh ? "ECDH_P" : "ECDSA_P") + (curve + 2);
+  } else {
+    return Status::Fail("ERR_UNSUPPORTED_ALGORITHM", "a TPM key that is neither RSA nor EC");
+  }
+  if (!expect.algorithm.empty() &&
+      (expect.algorithm != found.algorithm || (found.algorithm == "RSA" && expect.length != found.length))) {
+    return Status::Fail("ERR_STORE_CORRUPT", "the TPM key is " + found.algorithm +
+                                                 (found.length ? "-" + std::to_string(found.length) : "") +
+                                                 ", its record says " + expect.algorithm);
+  }
+  *length = found.length;
+  return MakePlan(found, plan);
+}
+
+bool IsHandleName(const std::string& name) { return name.rfind("handle:", 0) == 0; }
+
+// Under Tpm().mutex.
+Status TpmLoad(OSSL_LIB_CTX* libctx, const StoreRef& ref, const SecureBytes& persisted, PkeyPtr* out) {
+  ERR_clear_error();
+  EVP_PKEY* k = nullptr;
+  if (IsHandleName(ref.name)) {
+    // A persistent handle (tpm2_evictcontrol): the provider's "handle:" store.
+    std::unique_ptr<OSSL_STORE_CTX, StoreCtxDeleter> store(
+        OSSL_STORE_open_ex(ref.name.c_str(), libctx, kTpmProps, nullptr, nullptr, nullptr, nullptr, nullptr));
+    if (!store) return Status::Fail("ERR_KEY_NOT_FOUND", "no TPM key at " + ref.name + ": " + DrainErrors());
+    while (k == nullptr && OSSL_STORE_eof(store.get()) == 0) {
+      std::unique_ptr<OSSL_STORE_INFO, StoreInfoDeleter> info(OSSL_STORE_load(store.get()));
+      if (!info) break;
+      if (OSSL_STORE_INFO_get_type(info.get()) == OSSL_STORE_INFO_PKEY) k = OSSL_STORE_INFO_get1_PKEY(info.get());
+    }
+    if (k == nullptr) return Status::Fail("ERR_KEY_NOT_FOUND", "no TPM key at " + ref.name + ": " + DrainErrors());
+  } else {
+    if (persisted.empty()) return Status::Fail("ERR_KEY_NOT_FOUND", "no TPM key blob for '" + ref.name + "'");
+    std::unique_ptr<OSSL_DECODER_CTX, DecoderCtxDeleter> dec(
+        OSSL_DECODER_CTX_new_for_pkey(&k, "DER", "TSS2", nullptr, EVP_PKEY_KEYPAIR, libctx, kTpmProps));
+    const unsigned char* p = persisted.data();
+    size_t left = persisted.size();
+    if (!dec || OSSL_DECODER_CTX_get_num_decoders(dec.get()) == 0 ||
+        OSSL_DECODER_from_data(dec.get(), &p, &left) != 1 || k == nullptr) {
+      EVP_PKEY_free(k);
+      return Status::Fail("ERR_STORE_CORRUPT",
+                          "the TPM did not load the key blob of '" + ref.name +
+                              "' (made by another TPM, or the TPM was cleared?): " + DrainErrors());
+    }
+  }
+  out->reset(k);
+  return Status::Ok();
+}
+
+Status RefuseStore(const StoreRef& ref) {
+  if (ref.store == "software") {
+    return Status::Fail("ERR_NOT_SUPPORTED_ON_PLATFORM",
+                        "store 'software' is Windows' Software Key Storage Provider; here, keep keys in the TPM "
+                        "(store: 'tpm') or in a JwkStore file");
+  }
+  if (ref.store != "tpm") return Status::Fail("ERR_INVALID_REQUEST", "unknown key store '" + ref.store + "'");
+  if (!ref.scope.empty() && ref.scope != "user") {
+    return Status::Fail("ERR_NOT_SUPPORTED_ON_PLATFORM",
+                        "the TPM store has no '" + ref.scope + "' scope here (keys are files of this user)");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool StoreKeepsNames(const std::string& /*store*/) { return false; }
+
+StoreCapability ProbeStore(const std::string& store) {
+  StoreCapability c;
+  c.store = store;
+  c.keepsNames = StoreKeepsNames(store);
+  Status s = RefuseStore(StoreRef{store, "", ""});
+  OSSL_LIB_CTX* libctx = nullptr;
+  if (s.ok) s = TpmContext(&libctx);
+  if (!s.ok) {
+    c.note = s.message;
+    return c;
+  }
+  c.available = true;
+  std::lock_guard<std::mutex> lock(Tpm().mutex);
+  for (const char* curve : {"P256", "P384", "P521"}) {
+    KeySpec spec;
+    spec.algorithm = std::string("ECDSA_") + curve;
+    Plan plan;
+    PkeyPtr k;
+    if (TpmPlan(spec, &plan).ok && TpmGenerate(libctx, spec, plan, &k).ok) {
+      c.algorithms.push_back("ECDSA_" + std::string(curve));
+      c.algorithms.push_back("ECDH_" + std::string(curve));
+    }
+  }
+  for (uint32_t bits : {2048u, 3072u}) {
+    KeySpec spec;
+    spec.algorithm = "RSA";
+    spec.length = bits;
+    Plan plan;
+    PkeyPtr k;
+    if (TpmPlan(spec, &plan).ok && TpmGenerate(libctx, spec, plan, &k).ok) c.rsaLengths.push_back(bits);
+  }
+  if (!c.rsaLengths.empty()) c.algorithms.push_back("RSA");
+  ERR_clear_error();
+  return c;
+}
+
+Status CreateStoredKey(const KeySpec& spec, const StoreRef& ref, bool /*overwrite: the caller's file*/,
+                       std::unique_ptr<Key>* out, SecureBytes* persisted) {
+  Status s = RefuseStore(ref);
+  if (!s.ok) return s;
+  if (IsHandleName(ref.name)) {
+    return Status::Fail("ERR_INVALID_REQUEST", "persistent handles are made with tpm2_evictcontrol, not here");
+  }
+  Plan plan;
+  s = TpmPlan(spec, &plan);
+  if (!s.ok) return s;
+  OSSL_LIB_CTX* libctx = nullptr;
+  s = TpmContext(&libctx);
+  if (!s.ok) return s;
+  std::lock_guard<std::mutex> lock(Tpm().mutex);
+  PkeyPtr pkey;
+  s = TpmGenerate(libctx, spec, plan, &pkey);
+  if (!s.ok) return s;
+  s = TpmEncode(pkey.get(), persisted);
+  if (!s.ok) return s;
+  out->reset(new TpmKey(std::move(pkey), std::move(plan), spec.length, libctx));
+  return Status::Ok();
+}
+
+Status OpenStoredKey(const StoreRef& ref, const KeySpec& expect, const SecureBytes& persisted,
+                     std::unique_ptr<Key>* out) {
+  Status s = RefuseStore(ref);
+  if (!s.ok) return s;
+  OSSL_LIB_CTX* libctx = nullptr;
+  s = TpmContext(&libctx);
+  if (!s.ok) return s;
+  std::lock_guard<std::mutex> lock(Tpm().mutex);
+  PkeyPtr pkey;
+  s = TpmLoad(libctx, ref, persisted, &pkey);
+  if (!s.ok) return s;
+  Plan plan;
+  uint32_t length = 0;
+  s = PlanOfTpmKey(pkey.get(), expect, &plan, &length);
+  if (!s.ok) return s;
+  out->reset(new TpmKey(std::move(pkey), std::move(plan), length, libctx));
+  return Status::Ok();
+}
+
+Status DeleteStoredKey(const StoreRef& ref) {
+  Status s = RefuseStore(ref);
+  if (!s.ok) return s;
+  return Status::Fail("ERR_UNSUPPORTED_OPERATION",
+                      "the TPM store keeps no names: delete the key's blob (persistent handles: tpm2_evictcontrol)");
+}
+
+Status ListStoredKeys(const StoreRef& where, std::vector<StoredKeyInfo>* /*out*/) {
+  Status s = RefuseStore(where);
+  if (!s.ok) return s;
+  return Status::Fail("ERR_UNSUPPORTED_OPERATION", "the TPM store keeps no names: list the key blobs kept by name");
 }
 
 }  // namespace pk

@@ -70,6 +70,12 @@ function defaultFix(code: string, command: string | undefined): string {
       return 'check the path, or pass --create to start an empty store there'
     case 'ERR_STORE_PASSPHRASE':
       return "give the store's passphrase with --passphrase-file FILE"
+    case 'ERR_KEY_NOT_FOUND':
+      return '`platform-keygen key list` shows the keys the store has'
+    case 'ERR_KEY_EXISTS':
+      return 'pass --overwrite to replace it (the old key is lost), or choose another --name'
+    case 'ERR_STORE_UNAVAILABLE':
+      return 'the message says what to install or set; `platform-keygen key list` retries'
     case 'EEXIST':
       return 'pass --force to replace it, or choose another file name'
     case 'ENOENT':

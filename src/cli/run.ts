@@ -3,10 +3,14 @@
  * `platform-keygen <JWA alg> [options]` when the first word is no command.
  * JSON and keys go to stdout; messages, progress and errors to stderr.
  */
+
+import { CERT_COMMAND, CSR_COMMAND } from './cert.js'
 import { type CommandDef, commandHelp, parseCommand } from './command.js'
 import { CONVERT_COMMAND } from './convert.js'
 import { INFO_COMMAND } from './info.js'
 import { JWA_COMMAND, JWK_COMMAND, JWKS_COMMAND } from './jose.js'
+import { JWT_COMMAND } from './jwt.js'
+import { KEY_COMMAND } from './key.js'
 import { KEYGEN_COMMANDS } from './keygen.js'
 import { asUsage, describeError, EXIT_OK, EXIT_USAGE, exitCodeFor } from './report.js'
 import { SERVE_COMMAND } from './serve.js'
@@ -19,6 +23,11 @@ export const COMMANDS: readonly CommandDef[] = [
   CONVERT_COMMAND,
   INFO_COMMAND,
   SERVE_COMMAND,
+  // keys kept by the platform (issue 15)
+  KEY_COMMAND,
+  JWT_COMMAND,
+  CERT_COMMAND,
+  CSR_COMMAND,
 ]
 
 /** Every command including the JWA one, for help and the example tests. */

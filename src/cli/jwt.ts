@@ -1,0 +1,58 @@
+/** `jwt sign`: a JWT signed by a platform key (or a key file). */
+import { InvalidRequestError } from '../errors.js'
+import type { JwsAlgorithm } from '../jose/sign.js'
+import { signJwt } from '../platform-keys/jwt.js'
+import type { CommandDef } from './command.js'
+import { openKeyRef } from './key-ref.js'
+import { asUsage, EXIT_OK } from './report.js'
+
+export const JWT_COMMAND: CommandDef = {
+  name: 'jwt',
+  summary: 'Sign a JWT with a key kept by the platform (jwt sign --key tpm:NAME).',
+  usage: 'jwt sign --key REF --claims JSON [options]',
+  description:
+    "Prints a compact JWS (header.payload.signature) signed by the key where it lives: REF is tpm:NAME, software:NAME (Windows) or a private key file. iat is added; --exp adds exp. The header has alg, typ JWT and kid (the key's RFC 7638 thumbprint).",
+  options: {
+    key: { type: 'string', value: 'REF', description: 'tpm:NAME, software:NAME or a private key file' },
+    claims: { type: 'string', value: 'JSON', description: 'the claims, a JSON object' },
+    exp: { type: 'string', value: 'DURATION', description: 'expires in: seconds or 30s, 15m, 1h, 7d' },
+    alg: {
+      type: 'string',
+      value: 'ALG',
+      description: "RSA keys: RS256 (default) … PS512; EC keys use their curve's ES*",
+    },
+    kid: { type: 'string', value: 'KID', description: 'the header kid (default: the JWK thumbprint)' },
+  },
+  positionals: { min: 1, max: 1, name: 'the action: sign' },
+  examples: [
+    'platform-keygen key create --name svc-jwt --alg ES256 > /dev/null',
+    'platform-keygen jwt sign --key tpm:svc-jwt --claims \'{"sub":"svc"}\' --exp 1h',
+    'platform-keygen key delete svc-jwt --yes',
+  ],
+  async run(values, positionals) {
+    if (positionals[0] !== 'sign') throw asUsage(new InvalidRequestError('jwt: the action is sign'))
+    let claims: unknown
+    try {
+      claims = JSON.parse(typeof values.claims === 'string' ? values.claims : '{}')
+    } catch (err) {
+      throw asUsage(new InvalidRequestError('--claims is not JSON', { cause: err }))
+    }
+    if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
+      throw asUsage(new InvalidRequestError('--claims must be a JSON object'))
+    }
+    const key = await openKeyRef(values.key)
+    try {
+      const jwt = await signJwt(key, claims as Record<string, unknown>, {
+        ...(values.exp !== undefined
+          ? { expiresIn: /^\d+$/.test(values.exp as string) ? Number(values.exp) : (values.exp as string) }
+          : {}),
+        ...(values.alg !== undefined ? { alg: values.alg as JwsAlgorithm } : {}),
+        ...(values.kid !== undefined ? { kid: values.kid as string } : {}),
+      })
+      process.stdout.write(`${jwt}\n`)
+    } finally {
+      key.destroy()
+    }
+    return EXIT_OK
+  },
+}
