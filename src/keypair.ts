@@ -9,6 +9,7 @@ import { inspect } from 'node:util'
 import { InvalidRequestError, KeyDestroyedError, UnsupportedFormatError } from './errors.js'
 import { type BlobHint, parseBlob } from './formats/blob.js'
 import { wipe } from './formats/bytes.js'
+import { checkPkcs8Protection, type Pkcs8Kdf, type Pkcs8Protection, protectPkcs8 } from './formats/encrypted-pkcs8.js'
 import { type Jwk, materialToJwk } from './formats/jwk.js'
 import { type KeyMaterial, wipeMaterial } from './formats/material.js'
 import { toOpenSsh } from './formats/openssh.js'
@@ -19,7 +20,7 @@ import type { Algorithm, Curve } from './table.js'
 
 export type Provider = 'openssl' | 'cng'
 
-export interface PrivateExportOptions {
+export interface PrivateExportOptions extends Pkcs8Protection {
   format: 'jwk' | 'pem' | 'der' | 'blob'
   /** pem/der: 'pkcs8' (default), 'pkcs1' (RSA), 'sec1' (EC). blob: 'private' (default) or 'seed' (ML-DSA/ML-KEM). */
   type?: PrivateType | 'private' | 'seed'
@@ -209,12 +210,13 @@ export class KeyPair implements KeyInfo {
   }
 
   export(options: { format: 'jwk' }): Jwk
-  export(options: { format: 'pem'; type?: PrivateType }): string
-  export(options: { format: 'der'; type?: PrivateType }): Buffer
+  export(options: { format: 'pem'; type?: PrivateType } & Pkcs8Protection): string
+  export(options: { format: 'der'; type?: PrivateType } & Pkcs8Protection): Buffer
   export(options: { format: 'blob'; type?: 'private' | 'seed' }): Buffer
   export(options: PrivateExportOptions): Jwk | string | Buffer
   export(options: PrivateExportOptions): Jwk | string | Buffer {
-    const o = checkOptions(options, FORMATS_PRIVATE, ['format', 'type'])
+    const o = checkOptions(options, FORMATS_PRIVATE, ['format', 'type', 'passphrase', 'kdf'])
+    checkPkcs8Protection(o)
     const handle = this.#native()
     if (o.format === 'blob') {
       if (o.type !== undefined && o.type !== 'private' && o.type !== 'seed') {
@@ -237,6 +239,8 @@ export class KeyPair implements KeyInfo {
       if (o.format === 'jwk') return materialToJwk(material, true)
       const type = (o.type ?? 'pkcs8') as PrivateType
       const der = privateKeyDer(material, type)
+      if (o.passphrase !== undefined)
+        return protectPkcs8(der, o.format as 'pem' | 'der', o.passphrase, o.kdf as Pkcs8Kdf)
       if (o.format === 'der') return Buffer.from(der.buffer, der.byteOffset, der.byteLength)
       try {
         return toPem(der, pemLabel('private', type))
