@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'ERR_STORE_CORRUPT'
   | 'ERR_STORE_LOCKED'
   | 'ERR_STORE_PASSPHRASE'
+  | 'ERR_BAD_PASSPHRASE'
 
 export class PlatformKeygenError extends Error {
   /** The code of this class of error. */
@@ -132,6 +133,15 @@ export class StoreLockedError extends PlatformKeygenError {
 /** A JWK store's private keys need a passphrase, and none or a wrong one was given. */
 export class StorePassphraseError extends PlatformKeygenError {
   static override code = 'ERR_STORE_PASSPHRASE' as const
+}
+
+/**
+ * A passphrase-protected key file (encrypted PKCS#8 or legacy PEM, an
+ * OpenSSH key, a JWE) was given no passphrase or a wrong one. (A JwkStore's
+ * passphrase is ERR_STORE_PASSPHRASE.)
+ */
+export class BadPassphraseError extends PlatformKeygenError {
+  static override code = 'ERR_BAD_PASSPHRASE' as const
 }
 
 const byCode: Record<string, new (message: string, options?: { cause?: unknown }) => PlatformKeygenError> = {

@@ -24,6 +24,7 @@ export {
   type RsaParameters,
 } from './apinizer/index.js'
 export {
+  BadPassphraseError,
   type ErrorCode,
   InvalidBlobError,
   InvalidRequestError,
@@ -40,6 +41,8 @@ export {
   UnsupportedFormatError,
 } from './errors.js'
 export { type BlobHint, type BlobKind, type ParsedBlob, parseBlob, writeBlob } from './formats/blob.js'
+export type { Pkcs8Kdf, Pkcs8Protection } from './formats/encrypted-pkcs8.js'
+export { decryptJwe, encryptJwk } from './formats/jwe-pbes2.js'
 export { type Jwk, jwkToMaterial, materialToJwk, publicJwk } from './formats/jwk.js'
 export type { EcCurve, KeyMaterial, MlDsaSet, MlKemSet, OkpCurve } from './formats/material.js'
 export { toOpenSsh } from './formats/openssh.js'

@@ -11,15 +11,23 @@ import { generateJwk, parseGenerateJwkRequest } from '../apinizer/generate-jwk.j
 import { alreadyExists } from '../apinizer/messages.js'
 import { InvalidRequestError, PlatformKeygenError } from '../errors.js'
 import { b64url } from '../formats/bytes.js'
+import { encryptJwk } from '../formats/jwe-pbes2.js'
 import { generateKey } from '../generate.js'
 import { ECDH_ALGORITHMS, ECDH_CURVES, PAIR_ALGORITHMS, SECRET_ALGORITHMS } from '../jose/algorithms.js'
 import { generateKeyPair } from '../jose/generate-key-pair.js'
 import { generateSecret } from '../jose/generate-secret.js'
 import { JwkStore } from '../store/jwk-store.js'
 import { type GeneratedKey, type Job, OUTPUT_OPTIONS, outputPlan, runBatch } from './batch.js'
-import { type CommandDef, intOption, stringOption, type Values } from './command.js'
+import { type CommandDef, intOption, type OptionDef, stringOption, type Values } from './command.js'
 import { checkTargets, type OutputFile, writeFilesAtomic } from './files.js'
 import { keyPairSource, kindOf, secretSource } from './output.js'
+import {
+  hasPassphraseSource,
+  PASSPHRASE_SOURCE_OPTIONS,
+  PROTECT_OPTIONS,
+  protectPlan,
+  readPassphrase,
+} from './passphrase.js'
 import { asUsage, EXIT_OK, withFix } from './report.js'
 
 const usage = (message: string): never => {
@@ -81,6 +89,7 @@ export const JWA_COMMAND: CommandDef = {
     bits: { type: 'string', short: 'b', value: 'N', description: 'RSA modulus length: 2048 (default) or more' },
     ...JWA_OUTPUT_OPTIONS,
     format: { type: 'string', short: 'f', value: 'FMT', description: 'jwk (default), jwks, pem, der or openssh' },
+    ...PROTECT_OPTIONS,
   },
   positionals: { min: 1, max: 1, name: 'a JWA algorithm' },
   examples: [
@@ -118,6 +127,7 @@ export const JWA_COMMAND: CommandDef = {
     const plan = outputPlan({ format: 'jwk', ...values }, described.kind, described.curve)
     // the JWK says which algorithm the key is for, as jose's JWK results do
     if (plan.render.format === 'jwk' || plan.render.format === 'jwks') plan.render.jwk = { ...plan.render.jwk, alg }
+    await protectPlan(values, plan)
     const job: Job =
       described.kind === 'oct'
         ? {
@@ -237,21 +247,15 @@ function readJsonFile(file: string, what: string): unknown {
   }
 }
 
-function passphraseOf(values: Values): string | undefined {
-  const file = stringOption(values, 'passphrase-file')
-  if (file === undefined) return undefined
-  const first = readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? ''
-  if (first === '') usage(`the passphrase file ${file} is empty`)
-  return first
-}
-
 const STORE_OPTION = {
   store: { type: 'string' as const, short: 's', value: 'FILE', description: 'the JwkStore file' },
   'passphrase-file': {
     type: 'string' as const,
     value: 'FILE',
-    description: "a file whose first line is the store's passphrase (private keys encrypted at rest)",
+    description:
+      "a file whose first line is the store's passphrase (private keys encrypted at rest), or the --out JWE's",
   },
+  'passphrase-env': PASSPHRASE_SOURCE_OPTIONS['passphrase-env'] as OptionDef,
 }
 
 export const JWK_COMMAND: CommandDef = {
@@ -286,6 +290,11 @@ export const JWK_COMMAND: CommandDef = {
     'iteration-count': { type: 'string', value: 'N', description: 'OCT PBES2 iteration count (default 1000)' },
     ...STORE_OPTION,
     out: { type: 'string', short: 'o', value: 'FILE', description: 'write the private JWK to FILE (0600)' },
+    encrypt: {
+      type: 'boolean',
+      description:
+        'write --out as a JWE (PBES2-HS256+A128KW / A128GCM) under a passphrase (asked on the terminal unless given); without --store a passphrase option implies it',
+    },
     pub: { type: 'string', short: 'p', value: 'FILE', description: 'write the public JWK to FILE' },
     public: { type: 'boolean', description: 'print only the public JWK' },
     force: { type: 'boolean', description: 'replace --out / --pub files that exist' },
@@ -329,8 +338,13 @@ export const JWK_COMMAND: CommandDef = {
       force,
     )
     const storeFile = stringOption(values, 'store')
-    if (values['passphrase-file'] !== undefined && storeFile === undefined) usage('--passphrase-file is for --store')
-    const passphrase = passphraseOf(values)
+    const source = hasPassphraseSource(values)
+    if (source && storeFile === undefined && out === undefined) {
+      usage('--passphrase-file / --passphrase-env are for --store or --out')
+    }
+    const encryptOut = values.encrypt === true || (source && storeFile === undefined)
+    if (encryptOut && out === undefined) usage('--encrypt is for --out (the private JWK file)')
+    const passphrase = await readPassphrase(values, { ask: encryptOut, confirm: true, what: out ?? 'the store' })
     const store =
       storeFile === undefined ? undefined : new JwkStore(storeFile, passphrase === undefined ? {} : { passphrase })
     try {
@@ -354,7 +368,13 @@ export const JWK_COMMAND: CommandDef = {
       }
       const files: OutputFile[] = []
       if (out !== undefined)
-        files.push({ path: out, data: `${JSON.stringify(result.privateJwk, null, 2)}\n`, secret: true })
+        files.push({
+          path: out,
+          data: encryptOut
+            ? `${encryptJwk(result.privateJwk, passphrase)}\n`
+            : `${JSON.stringify(result.privateJwk, null, 2)}\n`,
+          secret: true,
+        })
       if (pub !== undefined) {
         if (!result.publicJwk) throw withFix(new InvalidRequestError('an OCT key has no public JWK'), 'drop --pub')
         files.push({ path: pub, data: `${JSON.stringify(result.publicJwk, null, 2)}\n`, secret: false })

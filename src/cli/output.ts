@@ -5,9 +5,12 @@
  * write byte-identical PEM, DER, JWK and OpenSSH.
  */
 import { InvalidRequestError, UnsupportedFormatError } from '../errors.js'
+import { type Pkcs8Kdf, protectPkcs8 } from '../formats/encrypted-pkcs8.js'
+import { encryptJwk } from '../formats/jwe-pbes2.js'
 import { type Jwk, jwkToMaterial, materialToJwk } from '../formats/jwk.js'
 import { isPrivate, type KeyMaterial, publicPart, wipeMaterial } from '../formats/material.js'
 import { toOpenSsh } from '../formats/openssh.js'
+import type { OpenSshProtection } from '../formats/openssh-encrypt.js'
 import { type PrivateType, type PublicType, pemLabel, privateKeyDer, publicKeyDer, toPem } from '../formats/pkcs.js'
 import { jwkThumbprint } from '../formats/thumbprint.js'
 import type { KeyPair } from '../keypair.js'
@@ -32,8 +35,8 @@ export interface KeySource {
   publicDer(type: PublicType): Uint8Array
   /** The authorized_keys line. */
   openssh(comment?: string): string
-  /** The OpenSSH private key file (openssh-key-v1). */
-  opensshPrivate(comment?: string): string
+  /** The OpenSSH private key file (openssh-key-v1), with a passphrase when `protection` has one. */
+  opensshPrivate(comment?: string, protection?: OpenSshProtection): string
 }
 
 export function keyPairSource(pair: KeyPair): KeySource {
@@ -47,10 +50,10 @@ export function keyPairSource(pair: KeyPair): KeySource {
     publicDer: (type) => pair.publicKey.export({ format: 'der', type }),
     openssh: (comment) =>
       pair.publicKey.export(comment === undefined ? { format: 'openssh' } : { format: 'openssh', comment }),
-    opensshPrivate: (comment) => {
+    opensshPrivate: (comment, protection) => {
       const material = jwkToMaterial(pair.export({ format: 'jwk' }))
       try {
-        return toOpenSshPrivate(material, comment)
+        return toOpenSshPrivate(material, comment, protection)
       } finally {
         wipeMaterial(material)
       }
@@ -69,7 +72,7 @@ export function materialSource(m: KeyMaterial): KeySource {
     privateDer: (type) => privateKeyDer(m, type),
     publicDer: (type) => publicKeyDer(publicPart(m), type),
     openssh: (comment) => toOpenSsh(publicPart(m), comment),
-    opensshPrivate: (comment) => toOpenSshPrivate(m, comment),
+    opensshPrivate: (comment, protection) => toOpenSshPrivate(m, comment, protection),
   }
   if (m.type === 'EC' || m.type === 'OKP') Object.assign(source, { curve: m.curve })
   return source
@@ -103,6 +106,8 @@ export interface RenderOptions {
   type?: KeyType
   comment?: string
   jwk?: { use?: string; alg?: string; kid?: string }
+  /** Private keys under a passphrase (see passphrase.ts): encrypted PKCS#8, OpenSSH with bcrypt, a JWE. */
+  protection?: { passphrase: string; kdf?: Pkcs8Kdf; rounds?: number }
 }
 
 /**
@@ -167,6 +172,7 @@ export function jwkOf(key: KeySource, publicOnly: boolean, meta?: RenderOptions[
 /** The private key as file content. */
 export function renderPrivate(key: KeySource, o: RenderOptions): string | Uint8Array {
   if (!key.hasPrivate) throw new InvalidRequestError('the input holds only a public key; add --public')
+  if (o.protection) return renderProtected(key, o, o.protection)
   switch (o.format) {
     case 'jwk':
       return `${JSON.stringify(jwkOf(key, false, o.jwk), null, 2)}\n`
@@ -179,6 +185,25 @@ export function renderPrivate(key: KeySource, o: RenderOptions): string | Uint8A
       const der = key.privateDer(type)
       return o.format === 'der' ? der : toPem(der, pemLabel('private', type))
     }
+  }
+}
+
+/** The private key under a passphrase: encrypted PKCS#8 (pem/der), OpenSSH with bcrypt, a JWE (jwk). */
+function renderProtected(
+  key: KeySource,
+  o: RenderOptions,
+  p: NonNullable<RenderOptions['protection']>,
+): string | Uint8Array {
+  switch (o.format) {
+    case 'jwk':
+      return `${encryptJwk(jwkOf(key, false, o.jwk), p.passphrase)}\n`
+    case 'openssh':
+      return key.opensshPrivate(o.comment, p)
+    case 'pem':
+    case 'der':
+      return protectPkcs8(key.privateDer('pkcs8'), o.format, p.passphrase, p.kdf)
+    default:
+      throw new InvalidRequestError(`a passphrase protects one private key: not --format ${o.format}`)
   }
 }
 
