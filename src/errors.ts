@@ -13,6 +13,7 @@ export type ErrorCode =
   | 'ERR_KEY_DESTROYED'
   | 'ERR_NOT_EXTRACTABLE'
   | 'ERR_INVALID_BLOB'
+  | 'ERR_INVALID_KEY'
   | 'ERR_INVALID_REQUEST'
   | 'ERR_UNSUPPORTED_FORMAT'
   | 'ERR_STORE_CORRUPT'
@@ -103,6 +104,16 @@ export class InvalidBlobError extends PlatformKeygenError {
   static override code = 'ERR_INVALID_BLOB' as const
 }
 
+/**
+ * Key material that is well formed but not a valid key: an EC point off its
+ * curve, a private scalar out of range, RSA factors that do not multiply to
+ * n, a public part that is not the private part's, a size above the
+ * key-length table's maximum.
+ */
+export class InvalidKeyError extends PlatformKeygenError {
+  static override code = 'ERR_INVALID_KEY' as const
+}
+
 /** A malformed request: wrong types, unknown options, bad combinations. */
 export class InvalidRequestError extends PlatformKeygenError {
   static override code = 'ERR_INVALID_REQUEST' as const
@@ -151,6 +162,7 @@ const byCode: Record<string, new (message: string, options?: { cause?: unknown }
   ERR_KEY_DESTROYED: KeyDestroyedError,
   ERR_NOT_EXTRACTABLE: NotExtractableError,
   ERR_INVALID_BLOB: InvalidBlobError,
+  ERR_INVALID_KEY: InvalidKeyError,
   ERR_INVALID_REQUEST: InvalidRequestError,
   ERR_UNSUPPORTED_FORMAT: UnsupportedFormatError,
 }

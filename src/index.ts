@@ -27,6 +27,7 @@ export {
   BadPassphraseError,
   type ErrorCode,
   InvalidBlobError,
+  InvalidKeyError,
   InvalidRequestError,
   KeyDestroyedError,
   KeyLengthError,

@@ -13,6 +13,7 @@
  * TypeError instead of a typed error): fixed in 875c2bd, and JwkStore.add()
  * with metadata or a JWK that is not JSON (a DataCloneError) in 4cb2c70.
  */
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -58,6 +59,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'exists.pem'), 'x')
   writeFileSync(join(dir, 'not-a-key.pem'), 'hello\n')
   mkdirSync(join(dir, 'adir'))
+  writeInvalidKeys(dir)
   const sealed = new JwkStore(join(dir, 'sealed.json'), { passphrase: 'right' })
   await sealed.add({ privateJwk: { kty: 'oct', k: 'AAAA' }, publicJwk: null, metadata: { name: 'a' } })
   const plain = new JwkStore(join(dir, 'plain.json'))
@@ -66,6 +68,39 @@ beforeAll(async () => {
 afterAll(() => {
   for (const key of Object.values(k)) key.destroy()
 })
+
+/**
+ * Key files that parse but are not valid keys (issue 12, item 3): `convert`
+ * must refuse each with ERR_INVALID_KEY instead of re-encoding it.
+ */
+function writeInvalidKeys(dir: string): void {
+  const jwkOf = (k: KeyObject) => k.export({ format: 'jwk' }) as Record<string, string>
+  const put = (name: string, v: unknown) => writeFileSync(join(dir, name), JSON.stringify(v))
+  const ec = jwkOf(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey)
+  const ec2 = jwkOf(generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey)
+  const rsa = jwkOf(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey)
+  const rsa2 = jwkOf(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey)
+  const ed = jwkOf(generateKeyPairSync('ed25519').privateKey)
+  const ed2 = jwkOf(generateKeyPairSync('ed25519').privateKey)
+  const b64 = (b: Buffer) => b.toString('base64url')
+  // P-256's order n; d = n is out of range.
+  const n256 = 'FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551'
+  put('ec-off-curve.jwk', { kty: 'EC', crv: 'P-256', x: ec.x, y: ec.x })
+  put('ec-off-curve-private.jwk', { ...ec, y: ec.x })
+  put('ec-d-zero.jwk', { ...ec, d: b64(Buffer.alloc(32)) })
+  put('ec-d-order.jwk', { ...ec, d: b64(Buffer.from(n256, 'hex')) })
+  put('ec-other-d.jwk', { ...ec, d: ec2.d })
+  put('rsa-n-not-pq.jwk', { ...rsa, n: rsa2.n })
+  put('rsa-e-one.jwk', { kty: 'RSA', n: rsa.n, e: 'AQ' })
+  // 16,448 bits: one step above the key-length table's RSA maximum.
+  put('rsa-too-big.jwk', { kty: 'RSA', n: b64(Buffer.alloc(2056, 0xff)), e: 'AQAB' })
+  put('ed25519-other-x.jwk', { ...ed, x: ed2.x })
+  // PEM too: node:crypto parses these without checking that the parts belong together.
+  const pem = (jwk: object) =>
+    createPrivateKey({ key: jwk as never, format: 'jwk' }).export({ format: 'pem', type: 'pkcs8' }) as string
+  writeFileSync(join(dir, 'ec-other-d.pem'), pem({ ...ec, d: ec2.d }))
+  writeFileSync(join(dir, 'rsa-n-not-pq.pem'), pem({ ...rsa, n: rsa2.n }))
+}
 
 /** A little-endian u32 header word. */
 const u32 = (v: number): Buffer => {
@@ -663,6 +698,18 @@ const cliRows: CliRow[] = [
   [['convert', 'exists.pem'], 2, 'ERR_INVALID_REQUEST'],
   [['convert', 'missing.pem', '--to', 'jwk'], 1, 'ENOENT'],
   [['convert', 'not-a-key.pem', '--to', 'jwk'], 1, 'ERR_INVALID_REQUEST'],
+  // Issue 12, item 3: keys that parse but are not valid keys.
+  [['convert', 'ec-off-curve.jwk', '--to', 'pem'], 1, 'ERR_INVALID_KEY'],
+  [['convert', 'ec-off-curve-private.jwk', '--to', 'pem'], 1, 'ERR_INVALID_KEY'],
+  [['convert', 'ec-d-zero.jwk', '--to', 'pem'], 1, 'ERR_INVALID_KEY'],
+  [['convert', 'ec-d-order.jwk', '--to', 'pem'], 1, 'ERR_INVALID_KEY'],
+  [['convert', 'ec-other-d.jwk', '--to', 'pem'], 1, 'ERR_INVALID_KEY'],
+  [['convert', 'ec-other-d.pem', '--to', 'jwk'], 1, 'ERR_INVALID_KEY'],
+  [['convert', 'rsa-n-not-pq.jwk', '--to', 'pem'], 1, 'ERR_INVALID_KEY'],
+  [['convert', 'rsa-n-not-pq.pem', '--to', 'jwk'], 1, 'ERR_INVALID_KEY'],
+  [['convert', 'rsa-e-one.jwk', '--to', 'pem'], 1, 'ERR_INVALID_KEY'],
+  [['convert', 'rsa-too-big.jwk', '--to', 'pem'], 1, 'ERR_INVALID_KEY'],
+  [['convert', 'ed25519-other-x.jwk', '--to', 'openssh'], 1, 'ERR_INVALID_KEY'],
   [['NOPE'], 2, 'ERR_JOSE_NOT_SUPPORTED'],
   [['RS256', '--bits', '1024'], 2, 'ERR_JOSE_NOT_SUPPORTED'],
   [['ES256', '--crv', 'P-384'], 2, 'ERR_JOSE_NOT_SUPPORTED'],

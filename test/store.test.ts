@@ -19,6 +19,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { type GenerateJwkResult, generateJwk } from '../src/apinizer/index.js'
 import { StoreCorruptError } from '../src/errors.js'
 import { JwkStore } from '../src/store/index.js'
+import { processStartTime } from '../src/store/lock.js'
 import { expectCode } from './helpers.js'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -196,7 +197,7 @@ describe('JwkStore: the file', () => {
     'another format': JSON.stringify({ keys: [] }),
     'an unknown version': JSON.stringify({
       format: 'platform-keygen/jwk-store',
-      version: 2,
+      version: 3,
       protection: 'none',
       entries: [],
     }),
@@ -311,8 +312,10 @@ describe('JwkStore: private keys encrypted at rest', () => {
     await expectCode(() => wrong.get('a'), 'ERR_STORE_PASSPHRASE')
     await expectCode(async () => wrong.add(await oct('b')), 'ERR_STORE_PASSPHRASE')
     await expectCode(() => wrong.remove('a'), 'ERR_STORE_PASSPHRASE')
+    // With a passphrase every read is authenticated, so a wrong one fails even for has().
+    await expectCode(() => wrong.has('a'), 'ERR_STORE_PASSPHRASE')
     expect(readFileSync(path).equals(before)).toBe(true)
-    expect(await wrong.has('a')).toBe(true)
+    expect(await new JwkStore(path).has('a')).toBe(true)
   })
 
   it('a plaintext store opened with a passphrase refuses to mix in encrypted keys', async () => {
@@ -341,6 +344,140 @@ describe('JwkStore: private keys encrypted at rest', () => {
     await store.add(await oct('a'))
     store.close()
     await expectCode(() => store.get('a'), 'ERR_STORE_PASSPHRASE')
+  })
+})
+
+describe('JwkStore: integrity of an encrypted store (issue 12, item 1)', () => {
+  const PASS = 'integrity'
+  const read = (path: string) => JSON.parse(readFileSync(path, 'utf8'))
+  const write = (path: string, file: unknown) => writeFileSync(path, JSON.stringify(file))
+  async function twoKeys() {
+    const path = join(tempDir(), 'jwks.json')
+    const store = new JwkStore(path, { passphrase: PASS })
+    const a = await ec('a')
+    const b = await ec('b')
+    await store.add(a)
+    await store.add(b)
+    return { path, a, b }
+  }
+
+  it('the file is version 2 with a MAC, and each JWE names its entry and public key in its protected header', async () => {
+    const { path, a } = await twoKeys()
+    const file = read(path)
+    expect(file).toMatchObject({ version: 2, protection: 'jwe' })
+    expect(Buffer.from(file.mac, 'base64url')).toHaveLength(32)
+    const header = jose.decodeProtectedHeader(file.entries[0].privateJwe)
+    expect(header['pkg-entry']).toBe('a')
+    expect(header['pkg-jkt']).toBe(await jose.calculateJwkThumbprint(a.publicJwk as jose.JWK, 'sha256'))
+    // An OCT entry has no public key, so no thumbprint: its secret's thumbprint is nowhere in the file.
+    const store = new JwkStore(path, { passphrase: PASS })
+    const s = await oct('s')
+    await store.add(s)
+    const octHeader = jose.decodeProtectedHeader(read(path).entries[2].privateJwe)
+    expect(octHeader['pkg-entry']).toBe('s')
+    expect(octHeader['pkg-jkt']).toBeUndefined()
+  })
+
+  it('swapping the encrypted private keys of two entries → ERR_STORE_CORRUPT, never the other key', async () => {
+    const { path } = await twoKeys()
+    const file = read(path)
+    const [ea, eb] = file.entries
+    ;[ea.privateJwe, eb.privateJwe] = [eb.privateJwe, ea.privateJwe]
+    write(path, file)
+    const store = new JwkStore(path, { passphrase: PASS })
+    const err = await expectCode(() => store.get('a'), 'ERR_STORE_CORRUPT')
+    expect(err.message).toMatch(/tampered/)
+    await expectCode(() => store.get('b'), 'ERR_STORE_CORRUPT')
+  })
+
+  it('a JWE decrypted for another entry or another public key is refused by its bound header', async () => {
+    const { path, a } = await twoKeys()
+    const { decryptJson } = await import('../src/store/encryption.js')
+    const jwe = read(path).entries[0].privateJwe
+    const pass = new TextEncoder().encode(PASS)
+    const jkt = await jose.calculateJwkThumbprint(a.publicJwk as jose.JWK, 'sha256')
+    await expect(decryptJson(jwe, pass, path, 'k', { entry: 'a', jkt })).resolves.toEqual(a.privateJwk)
+    await expectCode(() => decryptJson(jwe, pass, path, 'k', { entry: 'b', jkt }), 'ERR_STORE_CORRUPT')
+    await expectCode(() => decryptJson(jwe, pass, path, 'k', { entry: 'a', jkt: 'other' }), 'ERR_STORE_CORRUPT')
+  })
+
+  it('a replaced public JWK → ERR_STORE_CORRUPT from publicJwks(), list() and get() with the passphrase', async () => {
+    const { path, b } = await twoKeys()
+    const file = read(path)
+    file.entries[0].publicJwk = { ...b.publicJwk, kid: file.entries[0].publicJwk.kid }
+    write(path, file)
+    const store = new JwkStore(path, { passphrase: PASS })
+    await expectCode(() => store.publicJwks(), 'ERR_STORE_CORRUPT')
+    await expectCode(() => store.list(), 'ERR_STORE_CORRUPT')
+    await expectCode(() => store.get('a'), 'ERR_STORE_CORRUPT')
+    await expectCode(async () => store.add(await oct('c')), 'ERR_STORE_CORRUPT')
+  })
+
+  it('changed metadata or a removed entry → ERR_STORE_CORRUPT', async () => {
+    const { path } = await twoKeys()
+    const original = read(path)
+    const changed = structuredClone(original)
+    changed.entries[1].metadata.alg = 'none'
+    write(path, changed)
+    await expectCode(() => new JwkStore(path, { passphrase: PASS }).list(), 'ERR_STORE_CORRUPT')
+    const shorter = structuredClone(original)
+    shorter.entries.pop()
+    write(path, shorter)
+    await expectCode(() => new JwkStore(path, { passphrase: PASS }).has('a'), 'ERR_STORE_CORRUPT')
+  })
+
+  it('a store downgraded to protection "none" with a planted key → ERR_STORE_PASSPHRASE, never the planted key', async () => {
+    const { path } = await twoKeys()
+    const planted = await ec('a')
+    const file = read(path)
+    write(path, {
+      format: file.format,
+      version: 1,
+      protection: 'none',
+      entries: [{ name: 'a', metadata: {}, publicJwk: planted.publicJwk, privateJwk: planted.privateJwk }],
+    })
+    const store = new JwkStore(path, { passphrase: PASS })
+    await expectCode(() => store.get('a'), 'ERR_STORE_PASSPHRASE')
+    await expectCode(() => store.publicJwks(), 'ERR_STORE_PASSPHRASE')
+  })
+
+  it('an encrypted store of version 1 (no MAC) → ERR_STORE_CORRUPT naming the version', async () => {
+    const { path } = await twoKeys()
+    const { mac: _mac, ...file } = read(path)
+    write(path, { ...file, version: 1 })
+    const err = await expectCode(() => new JwkStore(path, { passphrase: PASS }).get('a'), 'ERR_STORE_CORRUPT')
+    expect(err.message).toMatch(/format version 1, which has no integrity protection/)
+  })
+
+  it('add() refuses a private JWK whose public half is another key, or that is not a valid key → ERR_INVALID_KEY', async () => {
+    const a = await ec('a')
+    const b = await ec('b')
+    for (const options of [{}, { passphrase: PASS }]) {
+      const path = join(tempDir(), 'jwks.json')
+      const store = new JwkStore(path, options)
+      await expectCode(
+        () => store.add({ privateJwk: a.privateJwk, publicJwk: b.publicJwk, metadata: { name: 'x' } }),
+        'ERR_INVALID_KEY',
+      )
+      const offCurve = { ...a.privateJwk, y: a.privateJwk.x }
+      await expectCode(
+        () => store.add({ privateJwk: offCurve, publicJwk: null, metadata: { name: 'y' } }),
+        'ERR_INVALID_KEY',
+      )
+      const wrongD = { ...a.privateJwk, d: b.privateJwk.d }
+      await expectCode(
+        () => store.add({ privateJwk: wrongD, publicJwk: a.publicJwk, metadata: { name: 'z' } }),
+        'ERR_INVALID_KEY',
+      )
+      expect(existsSync(path)).toBe(false)
+      // The matching pair is taken, and a token signed with get()'s key verifies against publicJwks().
+      await store.add(a)
+      const got = await store.get('a')
+      const jwt = await new jose.SignJWT({})
+        .setProtectedHeader({ alg: 'ES256', kid: got.kid as string })
+        .sign(await jose.importJWK(got.privateJwk as jose.JWK, 'ES256'))
+      await jose.jwtVerify(jwt, jose.createLocalJWKSet(await store.publicJwks()))
+    }
   })
 })
 
@@ -429,19 +566,66 @@ describe('JwkStore: the cross-process lock', () => {
     expect(existsSync(`${path}.lock`)).toBe(false)
   })
 
+  /** A live process on this host that is not this one, for the lock's holder. */
+  async function withLiveChild<T>(fn: (pid: number) => Promise<T>): Promise<T> {
+    const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' })
+    try {
+      return await fn(child.pid as number)
+    } finally {
+      child.kill('SIGKILL')
+    }
+  }
+  const BOOT_ID = process.platform === 'linux' ? readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() : ''
+
   it('a lock held by a live process on this host is never broken: ERR_STORE_LOCKED naming the holder', async () => {
-    const dir = tempDir()
-    const path = join(dir, 'jwks.json')
-    const lock = JSON.stringify({ pid: process.pid, hostname: hostname(), createdAt: 0, token: 'live' })
-    writeFileSync(`${path}.lock`, lock)
-    const err = await expectCode(
-      async () => new JwkStore(path, { lockTimeoutMs: 30, staleLockMs: 1 }).add(await oct('a')),
-      'ERR_STORE_LOCKED',
-    )
-    expect(err.message).toContain(`pid ${process.pid} on ${hostname()}`)
-    expect(readFileSync(`${path}.lock`, 'utf8')).toBe(lock)
-    expect(existsSync(path)).toBe(false)
+    await withLiveChild(async (pid) => {
+      const dir = tempDir()
+      const path = join(dir, 'jwks.json')
+      const info: Record<string, unknown> = { pid, hostname: hostname(), createdAt: 0, token: 'live' }
+      const startTime = processStartTime(pid)
+      if (startTime !== undefined) Object.assign(info, { startTime, bootId: BOOT_ID })
+      const lock = JSON.stringify(info)
+      writeFileSync(`${path}.lock`, lock)
+      const err = await expectCode(
+        async () => new JwkStore(path, { lockTimeoutMs: 30, staleLockMs: 1 }).add(await oct('a')),
+        'ERR_STORE_LOCKED',
+      )
+      expect(err.message).toContain(`pid ${pid} on ${hostname()}`)
+      expect(readFileSync(`${path}.lock`, 'utf8')).toBe(lock)
+      expect(existsSync(path)).toBe(false)
+    })
   })
+
+  it('the container case: a lock naming this process’s own pid with a token it does not hold is broken at once', async () => {
+    const path = join(tempDir(), 'jwks.json')
+    writeFileSync(
+      `${path}.lock`,
+      JSON.stringify({ pid: process.pid, hostname: hostname(), createdAt: Date.now(), token: 'a previous life' }),
+    )
+    const store = new JwkStore(path, { lockTimeoutMs: 0 })
+    await store.add(await oct('a'))
+    expect(await store.has('a')).toBe(true)
+    expect(existsSync(`${path}.lock`)).toBe(false)
+  })
+
+  it.runIf(process.platform === 'linux')(
+    'Linux: a lock whose pid now belongs to a process started later, or taken in another boot, is broken at once',
+    async () => {
+      await withLiveChild(async (pid) => {
+        expect(processStartTime(pid)).toMatch(/^[0-9]+$/)
+        for (const [i, stale] of [
+          { startTime: '1', bootId: BOOT_ID },
+          { startTime: processStartTime(pid), bootId: '00000000-0000-0000-0000-000000000000' },
+        ].entries()) {
+          const path = join(tempDir(), 'jwks.json')
+          const info = { pid, hostname: hostname(), createdAt: Date.now(), token: 'reused', ...stale }
+          writeFileSync(`${path}.lock`, JSON.stringify(info))
+          await new JwkStore(path, { lockTimeoutMs: 0 }).add(await oct(`k${i}`))
+          expect(await new JwkStore(path).has(`k${i}`)).toBe(true)
+        }
+      })
+    },
+  )
 
   it('a lock from another host is broken only once older than staleLockMs', async () => {
     const dir = tempDir()

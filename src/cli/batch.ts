@@ -3,11 +3,13 @@
  * files written atomically (see files.ts). Shared by the low-level commands
  * (rsa, ec, ...) and the JWA command.
  *
- * Ctrl-C (SIGINT) or SIGTERM during a run: the handler runs between two
- * synchronous file writes, never inside one, so it exits at once (130 / 143)
- * leaving only complete keys; it says how many were written.
+ * Ctrl-C (SIGINT), SIGTERM, SIGHUP (the terminal went away) or SIGQUIT
+ * during a run: the handler runs between two synchronous file writes, never
+ * inside one, so it exits at once (128 + the signal's number: 130, 143, 129,
+ * 131) leaving only complete keys and no temp file; it says how many were
+ * written.
  */
-import { availableParallelism } from 'node:os'
+import { availableParallelism, constants } from 'node:os'
 import { extname } from 'node:path'
 import { InvalidRequestError } from '../errors.js'
 import type { Values } from './command.js'
@@ -30,6 +32,10 @@ import { startProgress } from './progress.js'
 import { asUsage, EXIT_OK } from './report.js'
 
 export const MAX_COUNT = 10_000
+
+/** Signals that stop a batch between two keys (their default action would kill it mid-write). */
+const HANDLED_SIGNALS: readonly NodeJS.Signals[] =
+  process.platform === 'win32' ? ['SIGINT', 'SIGTERM', 'SIGHUP'] : ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']
 
 /** The output options every generating command takes. */
 export const OUTPUT_OPTIONS: Record<string, OptionDef> = {
@@ -181,10 +187,9 @@ export async function runBatch(job: Job, plan: OutputPlan): Promise<number> {
     const what =
       plan.out || plan.pub ? `${written} of ${count} written, each complete` : `${written} of ${count} printed`
     process.stderr.write(`platform-keygen: interrupted (${signal}): ${what}\n`)
-    process.exit(signal === 'SIGINT' ? 130 : 143)
+    process.exit(128 + (constants.signals[signal] ?? 15))
   }
-  process.on('SIGINT', onSignal)
-  process.on('SIGTERM', onSignal)
+  for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal)
   const privateSet: unknown[] = []
   const publicSet: unknown[] = []
   // A batch keeps one generation per core in flight (an RSA batch uses every
@@ -266,7 +271,6 @@ export async function runBatch(job: Job, plan: OutputPlan): Promise<number> {
         () => {},
       )
     progress.stop()
-    process.off('SIGINT', onSignal)
-    process.off('SIGTERM', onSignal)
+    for (const signal of HANDLED_SIGNALS) process.off(signal, onSignal)
   }
 }

@@ -9,9 +9,14 @@
  *  - with --force by rename(2), which replaces the old file atomically.
  * The directory is fsynced afterwards so the new name survives a crash.
  *
- * The whole sequence is synchronous: a signal handler (Ctrl-C) runs only
- * between two such writes, never in the middle of one, so an interrupted
- * batch leaves only complete files and no temporary ones.
+ * The whole sequence is synchronous: a signal handler (SIGINT, SIGTERM,
+ * SIGHUP, SIGQUIT: see batch.ts) runs only between two such writes, never in
+ * the middle of one, so an interrupted batch leaves only complete files and
+ * no temporary ones. A SIGKILL (or a crash) can leave a temp file
+ * `.<name>.<pid>.<12 hex>.tmp`; checkTargets removes those whose process is
+ * dead before the next run writes that name. (Linux's O_TMPFILE + linkat,
+ * which would leave no named temp at all, is not reachable from Node.js's fs
+ * without native code.)
  */
 import { randomBytes } from 'node:crypto'
 import {
@@ -27,6 +32,7 @@ import {
   writeSync,
 } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
+import { removeDeadTemps } from '../store/atomic.js'
 import { withFix } from './report.js'
 
 export interface OutputFile {
@@ -54,6 +60,7 @@ function exists(path: string): boolean {
 /**
  * Checks up front (before any slow key generation) that every target can be
  * written: its directory exists and, without --force, the name is free.
+ * Removes the temp files of dead runs for each target.
  * The final link(2) still enforces the no-clobber rule; this only fails early.
  */
 export function checkTargets(paths: readonly string[], force: boolean): void {
@@ -73,6 +80,7 @@ export function checkTargets(paths: readonly string[], force: boolean): void {
     if (!dirStat.isDirectory()) {
       throw withFix(systemError('ENOTDIR', `cannot write ${p}: ${dir} is not a directory`, p), 'choose another path')
     }
+    removeDeadTemps(abs, ['tmp'])
     if (!force && exists(abs)) {
       throw withFix(
         systemError('EEXIST', `${p} already exists; refusing to replace it`, p),

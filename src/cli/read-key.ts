@@ -7,13 +7,20 @@
  * EC, OKP, and ML-DSA / ML-KEM on Node.js 24); DSA and DH keys, which have
  * no JWK, through Node's own PKCS#8 / SPKI DER export read with the DER
  * reader of src/formats/der.ts.
+ *
+ * Every key read is validated (src/formats/validate.ts) before it is
+ * re-encoded: an EC point off its curve, a private scalar out of range, RSA
+ * with n ≠ p·q or a bad e, a public part that is not the private part's
+ * (the Ed25519 "double public key" misuse) and sizes above the key-length
+ * table's maxima are ERR_INVALID_KEY (exit 1: the input file is wrong).
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
-import { InvalidRequestError, NotSupportedOnPlatformError, UnsupportedFormatError } from '../errors.js'
+import { InvalidKeyError, InvalidRequestError, NotSupportedOnPlatformError, UnsupportedFormatError } from '../errors.js'
 import { children, DerError, expectTag, integerValue, type Node, oidString, readNode, readOne } from '../formats/der.js'
 import { jwkToMaterial } from '../formats/jwk.js'
 import type { KeyMaterial } from '../formats/material.js'
 import { OIDS } from '../formats/pkcs.js'
+import { validateMaterial } from '../formats/validate.js'
 import { withFix } from './report.js'
 
 const ML_OIDS = new Set<string>([...Object.values(OIDS.mlDsa), ...Object.values(OIDS.mlKem)])
@@ -136,8 +143,22 @@ function keyObjectMaterial(key: KeyObject): KeyMaterial {
   return jwkToMaterial(key.export({ format: 'jwk' }))
 }
 
-/** Reads PEM, DER or JWK (a JWK set with one key too) into material. */
+/** Reads PEM, DER or JWK (a JWK set with one key too) into material, validated. */
 export function readKey(input: Buffer, name: string): KeyMaterial {
+  const material = readUnchecked(input, name)
+  try {
+    validateMaterial(material)
+  } catch (err) {
+    if (!(err instanceof InvalidKeyError)) throw err
+    throw withFix(
+      new InvalidKeyError(`${name}: ${err.message}`, { cause: err }),
+      'the file holds a damaged or forged key: use the original key file, or generate a new key',
+    )
+  }
+  return material
+}
+
+function readUnchecked(input: Buffer, name: string): KeyMaterial {
   const text = input.toString('utf8').trim()
   if (text.startsWith('{')) {
     let json: unknown

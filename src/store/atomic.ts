@@ -5,6 +5,7 @@
  * new one, never a torn write.
  */
 import { randomBytes } from 'node:crypto'
+import { lstatSync, readdirSync, unlinkSync } from 'node:fs'
 import { open, rename, unlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -22,6 +23,52 @@ export async function fsyncDirectory(dir: string): Promise<void> {
     if (!DIR_SYNC_UNSUPPORTED.has((err as NodeJS.ErrnoException).code ?? '')) throw err
   } finally {
     await handle.close()
+  }
+}
+
+/** Whether a process with this pid exists on this host (EPERM: it exists, another user's). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+/**
+ * Removes the temp files that dead writers left next to `path` (a SIGKILL or
+ * a crash between creating a temp file and renaming it): the names
+ * tempPathFor(path, suffix) makes, `.<name>.<pid>.<12 hex>.<suffix>`, whose
+ * pid is not a live process on this host, that are regular files owned by
+ * this user. Temps of live processes (this one included) are left alone.
+ * Best effort: an error is ignored (the next writer tries again).
+ */
+export function removeDeadTemps(path: string, suffixes: readonly string[]): void {
+  const dir = dirname(path)
+  const pattern = new RegExp(
+    `^\\.${escapeRegExp(basename(path))}\\.(\\d+)\\.[0-9a-f]{12}\\.(?:${suffixes.map(escapeRegExp).join('|')})$`,
+  )
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return
+  }
+  const uid = process.getuid?.()
+  for (const name of names) {
+    const pid = Number(pattern.exec(name)?.[1])
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue
+    const file = join(dir, name)
+    try {
+      const st = lstatSync(file)
+      if (!st.isFile() || (uid !== undefined && st.uid !== uid)) continue
+      unlinkSync(file)
+    } catch {
+      // gone already, or not ours to remove
+    }
   }
 }
 

@@ -31,14 +31,39 @@ export function passphraseBytes(passphrase: unknown): Uint8Array {
   throw new InvalidRequestError('the passphrase must be a string or a Uint8Array')
 }
 
-/** Encrypts a JSON value for `passphrase`; `cty` says what it is. */
-export async function encryptJson(value: unknown, passphrase: Uint8Array, p2c: number, cty: string): Promise<string> {
+/**
+ * Protected-header members that bind a JWE to its place in the store. The
+ * protected header is AES-GCM's additional authenticated data (RFC 7516
+ * §5.1 step 14), so they cannot be changed without the passphrase.
+ */
+export interface JweBinding {
+  /** The store entry's name ("pkg-entry"). */
+  entry?: string
+  /** The RFC 7638 SHA-256 thumbprint of the entry's public JWK ("pkg-jkt"); absent for OCT keys. */
+  jkt?: string
+}
+
+/** Encrypts a JSON value for `passphrase`; `cty` says what it is, `binding` where it belongs. */
+export async function encryptJson(
+  value: unknown,
+  passphrase: Uint8Array,
+  p2c: number,
+  cty: string,
+  binding: JweBinding = {},
+): Promise<string> {
   const { CompactEncrypt } = await loadJose()
   const plaintext = new TextEncoder().encode(JSON.stringify(value))
   const p2s = randomBytes(16)
+  const header: { alg: string; enc: string; cty: string; [member: string]: string } = {
+    alg: JWE_ALG,
+    enc: JWE_ENC,
+    cty,
+  }
+  if (binding.entry !== undefined) header['pkg-entry'] = binding.entry
+  if (binding.jkt !== undefined) header['pkg-jkt'] = binding.jkt
   try {
     return await new CompactEncrypt(plaintext)
-      .setProtectedHeader({ alg: JWE_ALG, enc: JWE_ENC, cty })
+      .setProtectedHeader(header)
       .setKeyManagementParameters({ p2c, p2s })
       .encrypt(passphrase)
   } finally {
@@ -46,9 +71,13 @@ export async function encryptJson(value: unknown, passphrase: Uint8Array, p2c: n
   }
 }
 
-/** Decrypts what encryptJson made; a wrong passphrase is ERR_STORE_PASSPHRASE, a malformed JWE ERR_STORE_CORRUPT. */
-export async function decryptJson(jwe: string, passphrase: Uint8Array, path: string, what: string): Promise<unknown> {
-  const { compactDecrypt, decodeProtectedHeader } = await loadJose()
+/**
+ * Checks a JWE's protected header without decrypting: the algorithms, the
+ * work factor and the binding (ERR_STORE_CORRUPT otherwise). A file asking
+ * for a p2c above MAX_P2C is refused here, before any PBKDF2 work.
+ */
+export async function checkJweHeader(jwe: string, path: string, what: string, binding: JweBinding): Promise<void> {
+  const { decodeProtectedHeader } = await loadJose()
   let header: Record<string, unknown>
   try {
     header = decodeProtectedHeader(jwe) as Record<string, unknown>
@@ -62,8 +91,31 @@ export async function decryptJson(jwe: string, passphrase: Uint8Array, path: str
       path,
     )
   }
+  if (header['pkg-entry'] !== binding.entry || header['pkg-jkt'] !== binding.jkt) {
+    throw new StoreCorruptError(
+      `the JWK store ${path} was tampered with: ${what} belongs to another entry or another public key`,
+      path,
+    )
+  }
+}
+
+/**
+ * Decrypts what encryptJson made, checking its header and binding first; a
+ * wrong passphrase is ERR_STORE_PASSPHRASE, a malformed or misplaced JWE
+ * ERR_STORE_CORRUPT.
+ */
+export async function decryptJson(
+  jwe: string,
+  passphrase: Uint8Array,
+  path: string,
+  what: string,
+  binding: JweBinding = {},
+): Promise<unknown> {
+  const { compactDecrypt } = await loadJose()
+  await checkJweHeader(jwe, path, what, binding)
   let plaintext: Uint8Array
   try {
+    // The header checked above is the one decrypted: it is GCM's additional data.
     ;({ plaintext } = await compactDecrypt(jwe, passphrase, {
       keyManagementAlgorithms: [JWE_ALG],
       contentEncryptionAlgorithms: [JWE_ENC],

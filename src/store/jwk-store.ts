@@ -4,11 +4,14 @@
  * - add (names unique, Apinizer's message; kids unique too, RFC 7517 §4.5),
  *   get, has, list, remove, and publicJwks() — `{ keys: [...] }` with every
  *   private member stripped, ready to serve as jwks.json (OCT keys, having
- *   no public half, are left out).
+ *   no public half, are left out). add() refuses a private JWK that is not a
+ *   valid key or whose public part is not the given public JWK.
  * - Writes are atomic (temp file in the same directory, fsync, rename, fsync
  *   of the directory) and the file is 0600. Writers take a cross-process
  *   lock (see lock.ts) around read-modify-write, so concurrent writers from
  *   several processes lose nothing. Reads need no lock: a rename is atomic.
+ *   A symlinked store path is resolved once (realpath): the temp files and
+ *   the lock are next to the real file, which stays the store.
  * - A file that is not a valid store is reported (ERR_STORE_CORRUPT) and
  *   never overwritten: every write starts by reading and validating it.
  * - With a passphrase, private JWKs are stored as JWEs (encryption.ts);
@@ -16,24 +19,65 @@
  *   created encrypted or not by its first write and stays so; a check JWE in
  *   the file makes a wrong passphrase fail at once (ERR_STORE_PASSPHRASE)
  *   instead of adding keys under two passphrases.
+ * - Integrity of an encrypted store (version 2): someone who can write the
+ *   file but has no passphrase can change nothing undetected by a reader
+ *   that has the passphrase —
+ *   * the check JWE's plaintext holds a random 256-bit MAC key, so the MAC
+ *     key is reachable only through the passphrase (no second PBKDF2 run);
+ *   * "mac" is HMAC-SHA-256 under that key over the canonical JSON (keys
+ *     sorted, no spaces) of every other member of the file: names,
+ *     metadata, public JWKs and the JWEs. Every operation of a store opened
+ *     with the passphrase verifies it (ERR_STORE_CORRUPT when it fails);
+ *   * each private JWE's protected header (AES-GCM's additional data) names
+ *     its entry ("pkg-entry") and the RFC 7638 SHA-256 thumbprint of the
+ *     entry's public JWK ("pkg-jkt", absent for OCT), checked on decrypt;
+ *   * the decrypted private JWK must be a valid key whose public part is the
+ *     entry's publicJwk;
+ *   * a store opened with a passphrase refuses unencrypted content.
+ *   Without the passphrase nothing can be verified: list() and publicJwks()
+ *   of an encrypted store opened without one are unauthenticated.
+ *   An encrypted store of version 1 (before the MAC) is refused with
+ *   ERR_STORE_CORRUPT naming the version: re-create it.
  *
- * File layout (version 1):
- *   { "format": "platform-keygen/jwk-store", "version": 1,
- *     "protection": "none" | "jwe", "passphraseCheck"?: "<JWE>",
- *     "entries": [ { "name", "metadata", "publicJwk": {…} | null,
- *                    "privateJwk": {…} | "privateJwe": "<JWE>" } ] }
+ * File layout:
+ *   { "format": "platform-keygen/jwk-store",
+ *     "version": 1, "protection": "none",
+ *     "entries": [ { "name", "metadata", "publicJwk": {…} | null, "privateJwk": {…} } ] }
+ *   { "format": "platform-keygen/jwk-store",
+ *     "version": 2, "protection": "jwe",
+ *     "passphraseCheck": "<JWE, cty application/json: {check, macKey}>",
+ *     "entries": [ { "name", "metadata", "publicJwk": {…} | null, "privateJwe": "<JWE>" } ],
+ *     "mac": "<base64url HMAC-SHA-256>" }
+ *   Every JWE is compact, PBES2-HS512+A256KW / A256GCM with p2c (600,000 to
+ *   10,000,000) and a 16-byte p2s in its protected header (see encryption.ts);
+ *   a private JWE's cty is "jwk+json" and it carries "pkg-entry" / "pkg-jkt".
  */
-import { readFile } from 'node:fs/promises'
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import { lstat, readFile, realpath } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import { alreadyExists, NAME_EMPTY, notFound } from '../apinizer/messages.js'
-import { InvalidRequestError, StoreCorruptError, StorePassphraseError } from '../errors.js'
-import { wipe } from '../formats/bytes.js'
-import { type Jwk, publicJwk } from '../formats/jwk.js'
-import { writeFileAtomic } from './atomic.js'
-import { DEFAULT_P2C, decryptJson, encryptJson, MAX_P2C, MIN_P2C, passphraseBytes } from './encryption.js'
+import { InvalidKeyError, InvalidRequestError, StoreCorruptError, StorePassphraseError } from '../errors.js'
+import { b64url, fromB64url, wipe } from '../formats/bytes.js'
+import { type Jwk, jwkToMaterial, publicJwk } from '../formats/jwk.js'
+import { jwkThumbprint } from '../formats/thumbprint.js'
+import { samePublicKey, validateMaterial } from '../formats/validate.js'
+import { randomBytes } from '../generate.js'
+import { removeDeadTemps, writeFileAtomic } from './atomic.js'
+import {
+  checkJweHeader,
+  DEFAULT_P2C,
+  decryptJson,
+  encryptJson,
+  type JweBinding,
+  MAX_P2C,
+  MIN_P2C,
+  passphraseBytes,
+} from './encryption.js'
 import { withLock } from './lock.js'
 
 export const STORE_FORMAT = 'platform-keygen/jwk-store'
 const CHECK_PLAINTEXT = 'platform-keygen jwk store passphrase check'
+const MAC_KEY_BYTES = 32
 
 export interface JwkStoreOptions {
   /** Encrypt private JWKs at rest (a new store), or the passphrase of an encrypted one. */
@@ -79,10 +123,54 @@ interface StoredEntry {
 
 interface StoreFile {
   format: typeof STORE_FORMAT
-  version: 1
+  version: 1 | 2
   protection: 'none' | 'jwe'
   passphraseCheck?: string
   entries: StoredEntry[]
+  mac?: string
+}
+
+/** JSON with object keys sorted and no whitespace: the bytes the MAC covers. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`
+  if (isObject(v)) {
+    const keys = Object.keys(v)
+      .filter((k) => v[k] !== undefined)
+      .sort()
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(v[k])}`).join(',')}}`
+  }
+  return JSON.stringify(v)
+}
+
+/** HMAC-SHA-256 of everything in the file but the MAC itself. */
+function fileMac(file: StoreFile, macKey: Uint8Array): string {
+  const { mac: _mac, ...covered } = file
+  return createHmac('sha256', macKey).update(canonicalJson(covered)).digest('base64url')
+}
+
+/** Where an entry's private JWE belongs: its name and its public key's thumbprint. */
+function bindingOf(e: { name: string; publicJwk: Jwk | null }): JweBinding {
+  const binding: JweBinding = { entry: e.name }
+  if (e.publicJwk) binding.jkt = jwkThumbprint(e.publicJwk)
+  return binding
+}
+
+/**
+ * A private JWK fit for the store: a valid key, and the private half of
+ * `pub` (null for OCT keys). `err` makes the error (the caller's input or a
+ * tampered file).
+ */
+function checkPair(priv: Jwk, pub: Jwk | null, err: (why: string, cause?: unknown) => Error): void {
+  if (priv.kty === 'oct') {
+    if (pub !== null) throw err('an OCT key has no public JWK (publicJwk must be null)')
+    return
+  }
+  try {
+    validateMaterial(jwkToMaterial(priv))
+  } catch (cause) {
+    throw err(`the private JWK is not a valid key (${(cause as Error).message})`, cause)
+  }
+  if (pub !== null && !samePublicKey(priv, pub)) throw err('the public JWK is not the public half of the private JWK')
 }
 
 const OPTION_KEYS = ['passphrase', 'iterations', 'lockTimeoutMs', 'staleLockMs']
@@ -104,16 +192,25 @@ function checkJwk(v: unknown, what: string): Jwk {
 }
 
 /** Validates the parsed file; anything unexpected is ERR_STORE_CORRUPT. */
-function validateFile(v: unknown, path: string): StoreFile {
+async function validateFile(v: unknown, path: string): Promise<StoreFile> {
   const corrupt = (why: string): never => {
     throw new StoreCorruptError(`the JWK store ${path} is corrupt: ${why}; it was left as it is`, path)
   }
   if (!isObject(v)) return corrupt('not a JSON object')
   if (v.format !== STORE_FORMAT) corrupt(`"format" is not "${STORE_FORMAT}"`)
-  if (v.version !== 1) corrupt(`unknown version ${JSON.stringify(v.version)}`)
+  if (v.version !== 1 && v.version !== 2) corrupt(`unknown version ${JSON.stringify(v.version)}`)
   if (v.protection !== 'none' && v.protection !== 'jwe') corrupt('"protection" must be "none" or "jwe"')
   if (v.protection === 'jwe' && typeof v.passphraseCheck !== 'string')
     corrupt('an encrypted store needs its "passphraseCheck"')
+  if (v.protection === 'jwe' && v.version === 1) {
+    corrupt(
+      'it is an encrypted store of format version 1, which has no integrity protection; ' +
+        're-create it (get each key with the version that made it, add it to a new store)',
+    )
+  }
+  if (v.protection === 'jwe' ? typeof v.mac !== 'string' : v.mac !== undefined || v.version !== 1) {
+    corrupt('an encrypted store is version 2 with a "mac"; an unencrypted one is version 1 without one')
+  }
   if (!Array.isArray(v.entries)) return corrupt('"entries" is not an array')
   const names = new Set<string>()
   for (const [i, e] of v.entries.entries()) {
@@ -131,7 +228,25 @@ function validateFile(v: unknown, path: string): StoreFile {
       corrupt(`entry ${JSON.stringify(e.name)} does not hold its private JWK as the store's protection says`)
     }
   }
-  return v as unknown as StoreFile
+  // The JWEs' headers (work factor, binding) are checked before any PBKDF2 work.
+  const file = v as unknown as StoreFile
+  if (file.protection === 'jwe') {
+    await checkJweHeader(file.passphraseCheck as string, path, 'the passphrase check', {})
+    for (const e of file.entries) {
+      let binding: JweBinding
+      try {
+        binding = bindingOf(e)
+      } catch (err) {
+        throw new StoreCorruptError(
+          `the JWK store ${path} is corrupt: entry ${JSON.stringify(e.name)}'s public JWK has no thumbprint`,
+          path,
+          { cause: err },
+        )
+      }
+      await checkJweHeader(e.privateJwe as string, path, `the private JWK of ${e.name}`, binding)
+    }
+  }
+  return file
 }
 
 /**
@@ -164,13 +279,15 @@ function jsonCopy(value: unknown, what: string, seen: unknown[] = []): unknown {
 export class JwkStore {
   /** The store file. */
   readonly path: string
-  readonly #lockPath: string
   readonly #iterations: number
   readonly #lockTimeoutMs: number
   readonly #staleLockMs: number
   #passphrase: Uint8Array | undefined
-  /** The passphraseCheck JWE already verified with #passphrase. */
+  /** The real path of the store file (symlinks resolved), found on first use. */
+  #realPath: string | undefined
+  /** The passphraseCheck JWE already verified with #passphrase, and the MAC key it holds. */
   #verifiedCheck: string | undefined
+  #macKey: Uint8Array | undefined
 
   constructor(path: string, options: JwkStoreOptions = {}) {
     if (typeof path !== 'string' || path === '')
@@ -180,7 +297,6 @@ export class JwkStore {
       if (!OPTION_KEYS.includes(k)) throw new InvalidRequestError(`unknown JwkStore option "${k}"`)
     }
     this.path = path
-    this.#lockPath = `${path}.lock`
     this.#iterations =
       options.iterations === undefined
         ? DEFAULT_P2C
@@ -194,11 +310,37 @@ export class JwkStore {
     if (options.passphrase !== undefined) this.#passphrase = passphraseBytes(options.passphrase)
   }
 
-  /** The file's content, validated; an empty store if it does not exist yet. */
+  /**
+   * The store's real path, resolved once: a symlinked store path stays a
+   * symlink, the file it points to is the store, and the temp files and the
+   * lock are next to that file, so writers using either path share one lock.
+   * A dangling symlink is refused (writing would replace it).
+   */
+  async #file(): Promise<string> {
+    if (this.#realPath !== undefined) return this.#realPath
+    let real: string
+    try {
+      real = await realpath(this.path)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+      const link = await lstat(this.path).catch(() => undefined)
+      if (link?.isSymbolicLink()) {
+        throw new InvalidRequestError(`the JWK store path ${this.path} is a symlink to a missing file`)
+      }
+      // A new store: the directory's real path, and the name (a missing directory: nothing to resolve yet).
+      const dir = await realpath(dirname(this.path)).catch(() => undefined)
+      if (dir === undefined) return this.path
+      real = join(dir, basename(this.path))
+    }
+    this.#realPath = real
+    return real
+  }
+
+  /** The file's content, validated (and, with a passphrase, authenticated); undefined if it does not exist yet. */
   async #read(): Promise<StoreFile | undefined> {
     let text: string
     try {
-      text = await readFile(this.path, 'utf8')
+      text = await readFile(await this.#file(), 'utf8')
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
       throw err
@@ -213,7 +355,9 @@ export class JwkStore {
         { cause: err },
       )
     }
-    return validateFile(parsed, this.path)
+    const file = await validateFile(parsed, this.path)
+    if (this.#passphrase) await this.#authenticate(file)
+    return file
   }
 
   async #entries(): Promise<StoredEntry[]> {
@@ -229,54 +373,88 @@ export class JwkStore {
     return this.#passphrase
   }
 
-  /** Verifies the passphrase against the file's check JWE (once per check value). */
-  async #verify(check: string): Promise<void> {
-    if (this.#verifiedCheck === check) return
+  /** With a passphrase: the file must be encrypted, its check must open, its MAC must match. */
+  async #authenticate(file: StoreFile): Promise<void> {
+    if (file.protection === 'none') {
+      throw new StorePassphraseError(
+        `the JWK store ${this.path} keeps private keys unencrypted; open it without a passphrase ` +
+          '(if it was made encrypted, someone replaced it)',
+      )
+    }
+    const macKey = await this.#verify(file.passphraseCheck as string)
+    const expected = Buffer.from(fileMac(file, macKey), 'base64url')
+    const given = fromB64url(file.mac as string)
+    if (!given || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new StoreCorruptError(
+        `the JWK store ${this.path} was tampered with: its MAC does not match its content; it was left as it is`,
+        this.path,
+      )
+    }
+  }
+
+  /** Verifies the passphrase against the file's check JWE (once per check value); gives the MAC key it holds. */
+  async #verify(check: string): Promise<Uint8Array> {
+    if (this.#verifiedCheck === check && this.#macKey) return this.#macKey
     const value = await decryptJson(check, this.#requirePassphrase(), this.path, 'the passphrase check')
-    if (value !== CHECK_PLAINTEXT) {
+    const macKey = isObject(value) && value.check === CHECK_PLAINTEXT ? fromB64url(value.macKey as string) : undefined
+    if (!macKey || macKey.length !== MAC_KEY_BYTES) {
       throw new StoreCorruptError(`the JWK store ${this.path} is corrupt: a foreign passphrase check`, this.path)
     }
+    wipe(this.#macKey)
+    this.#macKey = macKey
     this.#verifiedCheck = check
+    return macKey
+  }
+
+  /** A new check JWE holding a new MAC key (for a new encrypted store). */
+  async #newCheck(passphrase: Uint8Array): Promise<{ check: string; macKey: Uint8Array }> {
+    const macKey = randomBytes(MAC_KEY_BYTES)
+    const value = { check: CHECK_PLAINTEXT, macKey: b64url(macKey) }
+    const check = await encryptJson(value, passphrase, this.#iterations, 'application/json')
+    return { check, macKey }
   }
 
   /** Read-modify-write under the lock; `change` returns the new file (or throws, leaving it untouched). */
   async #update(change: (file: StoreFile) => StoreFile | Promise<StoreFile>): Promise<void> {
-    // Slow PBKDF2 work happens before the lock when it can.
+    // Slow PBKDF2 work happens before the lock when it can (#read verifies the check once).
     const before = await this.#read()
-    let freshCheck: string | undefined
-    if (this.#passphrase) {
-      if (before?.protection === 'none') {
-        throw new StorePassphraseError(
-          `the JWK store ${this.path} keeps private keys unencrypted; open it without a passphrase`,
-        )
-      }
-      if (before?.passphraseCheck) await this.#verify(before.passphraseCheck)
-      else freshCheck = await encryptJson(CHECK_PLAINTEXT, this.#passphrase, this.#iterations, 'text/plain')
-    }
-    await withLock(this.#lockPath, { timeoutMs: this.#lockTimeoutMs, staleMs: this.#staleLockMs }, async () => {
+    let fresh: { check: string; macKey: Uint8Array } | undefined
+    if (this.#passphrase && !before) fresh = await this.#newCheck(this.#passphrase)
+    const path = await this.#file()
+    await withLock(`${path}.lock`, { timeoutMs: this.#lockTimeoutMs, staleMs: this.#staleLockMs }, async () => {
+      // A writer killed mid-write (SIGKILL) left a full copy of the store in a temp file: remove it.
+      removeDeadTemps(path, ['tmp'])
+      removeDeadTemps(`${path}.lock`, ['new'])
+      removeDeadTemps(`${path}.lock.break`, ['new'])
       let file = await this.#read()
       if (!file) {
-        file = { format: STORE_FORMAT, version: 1, protection: this.#passphrase ? 'jwe' : 'none', entries: [] }
         if (this.#passphrase) {
-          freshCheck ??= await encryptJson(CHECK_PLAINTEXT, this.#passphrase, this.#iterations, 'text/plain')
-          file.passphraseCheck = freshCheck
-          this.#verifiedCheck = freshCheck
+          fresh ??= await this.#newCheck(this.#passphrase)
+          file = { format: STORE_FORMAT, version: 2, protection: 'jwe', passphraseCheck: fresh.check, entries: [] }
+          wipe(this.#macKey)
+          this.#verifiedCheck = fresh.check
+          this.#macKey = fresh.macKey
+        } else {
+          file = { format: STORE_FORMAT, version: 1, protection: 'none', entries: [] }
         }
-      } else if (file.protection === 'jwe') {
-        await this.#verify(file.passphraseCheck as string)
-      } else if (this.#passphrase) {
-        throw new StorePassphraseError(
-          `the JWK store ${this.path} keeps private keys unencrypted; open it without a passphrase`,
-        )
       }
+      if (file.protection === 'jwe') this.#requirePassphrase()
       const next = await change(file)
-      await writeFileAtomic(this.path, `${JSON.stringify(next, null, 2)}\n`)
+      if (next.protection === 'jwe') {
+        const { mac: _mac, ...rest } = next
+        const macKey = await this.#verify(next.passphraseCheck as string)
+        await writeFileAtomic(path, `${JSON.stringify({ ...rest, mac: fileMac(rest, macKey) }, null, 2)}\n`)
+      } else {
+        await writeFileAtomic(path, `${JSON.stringify(next, null, 2)}\n`)
+      }
     })
   }
 
   /**
    * Adds a JWK (generateJwk's result fits). Refuses a name the store has
-   * (Apinizer's "is already exist!" message) and a kid another key has.
+   * (Apinizer's "is already exist!" message), a kid another key has, and a
+   * private JWK that is not a valid key or not the private half of publicJwk
+   * (ERR_INVALID_KEY).
    */
   async add(input: JwkStoreInput): Promise<void> {
     if (!isObject(input)) throw new InvalidRequestError('add() takes { privateJwk, publicJwk, metadata }')
@@ -284,7 +462,7 @@ export class JwkStore {
     if (!isObject(metadata)) throw new InvalidRequestError('add() needs the metadata object, with the name')
     const name = metadata.name
     if (typeof name !== 'string' || name.trim() === '') throw new InvalidRequestError(NAME_EMPTY)
-    const privateJwk = checkJwk(input.privateJwk, 'privateJwk')
+    const privateJwk = jsonCopy(checkJwk(input.privateJwk, 'privateJwk'), 'privateJwk') as Jwk
     const publicJwkIn = input.publicJwk === null ? null : checkJwk(input.publicJwk, 'publicJwk')
     const kid = typeof privateJwk.kid === 'string' ? privateJwk.kid : undefined
     const entry: StoredEntry = {
@@ -292,16 +470,16 @@ export class JwkStore {
       metadata: jsonCopy(metadata, 'metadata') as Record<string, unknown>,
       publicJwk: publicJwkIn ? publicJwk(jsonCopy(publicJwkIn, 'publicJwk') as Jwk) : null,
     }
+    checkPair(privateJwk, entry.publicJwk, (why, cause) => new InvalidKeyError(`add(): ${why}`, { cause }))
     // The kid stays visible (for uniqueness and list()) even when the private JWK is sealed.
     if (kid !== undefined && entry.metadata.kid === undefined) entry.metadata.kid = kid
     // The private half: a JWE made before taking the lock (PBKDF2 is slow on purpose).
     if (this.#passphrase) {
       const read = await this.#read()
-      if (read?.passphraseCheck) await this.#verify(read.passphraseCheck)
       if (read?.entries.some((e) => e.name === name)) throw new InvalidRequestError(alreadyExists(name))
-      entry.privateJwe = await encryptJson(privateJwk, this.#passphrase, this.#iterations, 'jwk+json')
+      entry.privateJwe = await encryptJson(privateJwk, this.#passphrase, this.#iterations, 'jwk+json', bindingOf(entry))
     } else {
-      entry.privateJwk = jsonCopy(privateJwk, 'privateJwk') as typeof privateJwk
+      entry.privateJwk = privateJwk
     }
     await this.#update((file) => {
       if (file.entries.some((e) => e.name === name)) throw new InvalidRequestError(alreadyExists(name))
@@ -322,7 +500,7 @@ export class JwkStore {
     return (await this.#entries()).some((e) => e.name === name)
   }
 
-  /** Every JWK without its private half (no passphrase needed). */
+  /** Every JWK without its private half (authenticated when opened with the passphrase). */
   async list(): Promise<JwkStoreEntry[]> {
     return (await this.#entries()).map(toEntry)
   }
@@ -334,9 +512,15 @@ export class JwkStore {
     if (!file || !e) throw new InvalidRequestError(notFound(String(name)))
     let privateJwk: Jwk
     if (e.privateJwe !== undefined) {
-      await this.#verify(file.passphraseCheck as string)
-      const value = await decryptJson(e.privateJwe, this.#requirePassphrase(), this.path, `the private JWK of ${name}`)
+      const what = `the private JWK of ${name}`
+      const value = await decryptJson(e.privateJwe, this.#requirePassphrase(), this.path, what, bindingOf(e))
       privateJwk = checkJwk(value, 'the decrypted private JWK')
+      checkPair(
+        privateJwk,
+        e.publicJwk,
+        (why, cause) =>
+          new StoreCorruptError(`the JWK store ${this.path} was tampered with: ${name}: ${why}`, this.path, { cause }),
+      )
     } else {
       privateJwk = e.privateJwk as Jwk
     }
@@ -351,17 +535,22 @@ export class JwkStore {
     })
   }
 
-  /** The public JWK set, `{ keys }`, private members stripped; OCT keys have no public half and are left out. */
+  /**
+   * The public JWK set, `{ keys }`, private members stripped; OCT keys have
+   * no public half and are left out. Authenticated (the file's MAC) only when
+   * the store was opened with its passphrase.
+   */
   async publicJwks(): Promise<{ keys: Jwk[] }> {
     const keys: Jwk[] = []
     for (const e of await this.#entries()) if (e.publicJwk) keys.push(publicJwk(e.publicJwk))
     return { keys }
   }
 
-  /** Wipes this instance's copy of the passphrase; later private access needs a new JwkStore. */
+  /** Wipes this instance's copy of the passphrase and MAC key; later private access needs a new JwkStore. */
   close(): void {
-    wipe(this.#passphrase)
+    wipe(this.#passphrase, this.#macKey)
     this.#passphrase = undefined
+    this.#macKey = undefined
     this.#verifiedCheck = undefined
   }
 

@@ -6,20 +6,34 @@
  * possible). The content names the holder: pid, host name, creation time and
  * a random token.
  *
- * Stale locks: a lock whose holder is a dead process on this host is broken
- * at once; a lock from another host (a shared file system) is broken once it
- * is older than `staleMs`; a lock held by a live process on this host is
- * never broken. Breaking is itself serialised by a short-lived
+ * Stale locks: a lock whose holder is gone on this host is broken at once; a
+ * lock from another host (a shared file system) is broken once it is older
+ * than `staleMs`; a lock held by a live process on this host is never
+ * broken. "Gone" is any of:
+ *   - no process has the pid (kill(pid, 0) says ESRCH);
+ *   - the pid is this process's own but the token is not one it holds (the
+ *     container case: a writer running as PID 1 killed mid-write restarts as
+ *     PID 1 with the same host name);
+ *   - Linux: the lock names another boot (/proc/sys/kernel/random/boot_id), or
+ *     the process that has the pid now started at another time than the
+ *     holder (field 22 of /proc/<pid>/stat, clock ticks since boot): the pid
+ *     was reused.
+ * Why not a kernel lock (flock/fcntl) that dies with its holder: Node.js's fs
+ * has none, the addon's native code is not this module's to change, and a
+ * flock is unreliable on the network file systems a store may live on; the
+ * pid, start time and boot id recorded in the lock give the same answer on
+ * one Linux host without native code. Breaking is itself serialised by a short-lived
  * `<store>.lock.break` file (exclusive create), and the lock is re-read under
  * it so that two waiters cannot both break it and both take it. Release
  * removes the lock only if it still carries our token.
  */
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { link, readFile, stat, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { StoreLockedError } from '../errors.js'
-import { tempPathFor, writeNewFile } from './atomic.js'
+import { processAlive, tempPathFor, writeNewFile } from './atomic.js'
 
 export interface LockOptions {
   /** Give up (ERR_STORE_LOCKED) after this long. */
@@ -33,6 +47,37 @@ interface LockInfo {
   hostname: string
   createdAt: number
   token: string
+  /** Linux: the kernel's boot id when the lock was taken. */
+  bootId?: string
+  /** Linux: the holder's start time, clock ticks since boot (/proc/<pid>/stat field 22). */
+  startTime?: string
+}
+
+/** Tokens of the locks this process holds (or is taking) right now. */
+const heldTokens = new Set<string>()
+
+function readProc(path: string): string | undefined {
+  if (process.platform !== 'linux') return undefined
+  try {
+    return readFileSync(path, 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
+/** The kernel's boot id (Linux), or undefined. */
+function bootId(): string | undefined {
+  return readProc('/proc/sys/kernel/random/boot_id')?.trim() || undefined
+}
+
+/** When the process `pid` started, in clock ticks since boot (Linux), or undefined. */
+export function processStartTime(pid: number): string | undefined {
+  const stat = readProc(`/proc/${pid}/stat`)
+  if (!stat) return undefined
+  // "pid (comm) state ppid ...": comm may hold spaces and parentheses; the fields after it are plain.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const start = fields[19]
+  return start && /^\d+$/.test(start) ? start : undefined
 }
 
 /** A `.break` guard is held for a few file operations; older than this, its holder died. */
@@ -45,7 +90,9 @@ function parseLock(text: string): LockInfo | undefined {
       typeof v.pid === 'number' &&
       typeof v.hostname === 'string' &&
       typeof v.createdAt === 'number' &&
-      typeof v.token === 'string'
+      typeof v.token === 'string' &&
+      (v.bootId === undefined || typeof v.bootId === 'string') &&
+      (v.startTime === undefined || typeof v.startTime === 'string')
     ) {
       return v as LockInfo
     }
@@ -65,23 +112,25 @@ async function readLock(path: string): Promise<{ info: LockInfo | undefined; mti
   }
 }
 
-/** Whether a process with this pid exists on this host. */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    // EPERM: it exists but belongs to another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 function isStale(lock: { info: LockInfo | undefined; mtimeMs: number }, staleMs: number): boolean {
   const { info } = lock
   // Content that is not ours cannot name a holder: judge it by age alone.
   if (!info) return Date.now() - lock.mtimeMs > staleMs
-  if (info.hostname === hostname()) return !processAlive(info.pid)
+  if (info.hostname === hostname()) return holderGone(info)
   return Date.now() - info.createdAt > staleMs
+}
+
+/** Whether the holder of a lock taken on this host is gone (see the module comment). */
+function holderGone(info: LockInfo): boolean {
+  if (info.pid === process.pid) return !heldTokens.has(info.token)
+  const boot = bootId()
+  if (info.bootId !== undefined && boot !== undefined && info.bootId !== boot) return true
+  if (!processAlive(info.pid)) return true
+  if (info.startTime !== undefined) {
+    const now = processStartTime(info.pid)
+    if (now !== undefined && now !== info.startTime) return true
+  }
+  return false
 }
 
 /** Takes the file at `path` exclusively with `content`; false if it exists. */
@@ -143,25 +192,38 @@ function describeHolder(lock: { info: LockInfo | undefined } | undefined): strin
 /** Runs `fn` holding the lock at `lockPath`. */
 export async function withLock<T>(lockPath: string, options: LockOptions, fn: () => Promise<T>): Promise<T> {
   const token = randomBytes(16).toString('hex')
-  const content = () => JSON.stringify({ pid: process.pid, hostname: hostname(), createdAt: Date.now(), token })
+  const boot = bootId()
+  const startTime = processStartTime(process.pid)
+  const content = () => {
+    const info: LockInfo = { pid: process.pid, hostname: hostname(), createdAt: Date.now(), token }
+    if (boot !== undefined) info.bootId = boot
+    if (startTime !== undefined) info.startTime = startTime
+    return JSON.stringify(info)
+  }
   const deadline = Date.now() + options.timeoutMs
   let delay = 2
-  for (;;) {
-    if (await createExclusive(lockPath, content())) break
-    if (await breakIfStale(lockPath, options.staleMs)) continue
-    if (Date.now() >= deadline) {
-      throw new StoreLockedError(
-        `the JWK store lock ${lockPath} is held by ${describeHolder(await readLock(lockPath))}; ` +
-          `gave up after ${options.timeoutMs} ms`,
-      )
-    }
-    await sleep(delay + Math.floor(Math.random() * delay))
-    delay = Math.min(delay * 2, 100)
-  }
+  // Known before the lock file exists, so that no other waiter in this process takes it for a dead PID 1's.
+  heldTokens.add(token)
   try {
-    return await fn()
+    for (;;) {
+      if (await createExclusive(lockPath, content())) break
+      if (await breakIfStale(lockPath, options.staleMs)) continue
+      if (Date.now() >= deadline) {
+        throw new StoreLockedError(
+          `the JWK store lock ${lockPath} is held by ${describeHolder(await readLock(lockPath))}; ` +
+            `gave up after ${options.timeoutMs} ms`,
+        )
+      }
+      await sleep(delay + Math.floor(Math.random() * delay))
+      delay = Math.min(delay * 2, 100)
+    }
+    try {
+      return await fn()
+    } finally {
+      const held = await readLock(lockPath)
+      if (held?.info?.token === token) await unlink(lockPath).catch(() => undefined)
+    }
   } finally {
-    const held = await readLock(lockPath)
-    if (held?.info?.token === token) await unlink(lockPath).catch(() => undefined)
+    heldTokens.delete(token)
   }
 }
