@@ -48,6 +48,7 @@ export { type Jwk, jwkToMaterial, materialToJwk, publicJwk } from './formats/jwk
 export type { EcCurve, KeyMaterial, MlDsaSet, MlKemSet, OkpCurve } from './formats/material.js'
 export { toOpenSsh } from './formats/openssh.js'
 export { type PrivateType, type PublicType, privateKeyDer, publicKeyDer, toPem } from './formats/pkcs.js'
+export { type ReadKeyOptions, readKey } from './formats/read-key.js'
 export { jwkThumbprint, type ThumbprintDigest } from './formats/thumbprint.js'
 export {
   type Capabilities,

@@ -226,7 +226,14 @@ export function renderPublic(key: KeySource, o: RenderOptions): string | Uint8Ar
 
 /** The RFC 7638 SHA-256 thumbprint, for key pairs that have a JWK (a secret's would be a hash of the secret). */
 export function thumbprintOf(key: KeySource): string | undefined {
-  return key.kind !== 'oct' && supportsJwk(key.kind) ? jwkThumbprint(key.publicJwk()) : undefined
+  if (key.kind === 'oct' || !supportsJwk(key.kind)) return undefined
+  try {
+    return jwkThumbprint(key.publicJwk())
+  } catch (err) {
+    // an RSASSA-PSS key has no JWK
+    if (err instanceof UnsupportedFormatError) return undefined
+    throw err
+  }
 }
 
 /** A symmetric secret: a private `oct` JWK only. */

@@ -59,6 +59,11 @@ export function hasPassphraseSource(values: Values): boolean {
   return values['passphrase-file'] !== undefined || values['passphrase-env'] !== undefined
 }
 
+/** Whether there is a terminal to ask on. */
+export function canPrompt(): boolean {
+  return process.stdin.isTTY === true && process.stderr.isTTY === true
+}
+
 /** Reads a line from the terminal without echo. */
 function promptLine(question: string): Promise<string> {
   const stdin = process.stdin
@@ -122,7 +127,7 @@ export async function readPassphrase(
     return v
   }
   if (!o.ask) return undefined
-  if (!process.stdin.isTTY || !process.stderr.isTTY) {
+  if (!canPrompt()) {
     usage(`${o.what} needs a passphrase: give --passphrase-file FILE or --passphrase-env VAR (no terminal to ask on)`)
   }
   const first = await promptLine(`Enter passphrase for ${o.what}: `)
@@ -142,9 +147,9 @@ export async function protectionOf(
   values: Values,
   render: RenderOptions,
   publicOnly: boolean,
-  what = 'the new private key',
+  o: { sourceImplies?: boolean; passphrase?: string | undefined } = {},
 ): Promise<RenderOptions['protection']> {
-  const encrypt = values.encrypt === true || hasPassphraseSource(values)
+  const encrypt = values.encrypt === true || (o.sourceImplies !== false && hasPassphraseSource(values))
   const kdf = choiceOption(values, 'kdf', ['pbkdf2', 'scrypt'] as const)
   const rounds = values.rounds === undefined ? undefined : intOption(values, 'rounds', DEFAULT_ROUNDS, 1, MAX_ROUNDS)
   if (!encrypt) {
@@ -159,7 +164,13 @@ export async function protectionOf(
   }
   if (kdf !== undefined && f !== 'pem' && f !== 'der') usage('--kdf is for --format pem or der')
   if (rounds !== undefined && f !== 'openssh') usage('--rounds is for --format openssh')
-  const passphrase = (await readPassphrase(values, { ask: true, confirm: true, what })) as string
+  const passphrase =
+    o.passphrase ??
+    ((await readPassphrase(o.sourceImplies === false ? {} : values, {
+      ask: true,
+      confirm: true,
+      what: 'the new private key',
+    })) as string)
   const protection: NonNullable<RenderOptions['protection']> = { passphrase }
   if (kdf !== undefined) protection.kdf = kdf
   if (rounds !== undefined) protection.rounds = rounds

@@ -68,6 +68,8 @@ function defaultFix(code: string, command: string | undefined): string {
       return 'another process holds the store lock (FILE.lock): retry when it is done'
     case 'ERR_STORE_PASSPHRASE':
       return "give the store's passphrase with --passphrase-file FILE"
+    case 'ERR_BAD_PASSPHRASE':
+      return "give the key's passphrase with --passphrase-file FILE or --passphrase-env VAR"
     case 'EEXIST':
       return 'pass --force to replace it, or choose another file name'
     case 'ENOENT':
