@@ -43,13 +43,14 @@ export {
 } from './errors.js'
 export { type BlobHint, type BlobKind, type ParsedBlob, parseBlob, writeBlob } from './formats/blob.js'
 export type { Pkcs8Kdf, Pkcs8Protection } from './formats/encrypted-pkcs8.js'
+export { type FingerprintDigest, sshFingerprint } from './formats/fingerprint.js'
 export { decryptJwe, encryptJwk } from './formats/jwe-pbes2.js'
 export { type Jwk, jwkToMaterial, materialToJwk, publicJwk } from './formats/jwk.js'
 export type { EcCurve, KeyMaterial, MlDsaSet, MlKemSet, OkpCurve } from './formats/material.js'
 export { toOpenSsh } from './formats/openssh.js'
 export { type PrivateType, type PublicType, privateKeyDer, publicKeyDer, toPem } from './formats/pkcs.js'
 export { type ReadKeyOptions, readKey } from './formats/read-key.js'
-export { jwkThumbprint, type ThumbprintDigest } from './formats/thumbprint.js'
+export { jwkThumbprint, jwkThumbprintUri, type ThumbprintDigest } from './formats/thumbprint.js'
 export {
   type Capabilities,
   capabilities,

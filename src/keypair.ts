@@ -10,11 +10,12 @@ import { InvalidRequestError, KeyDestroyedError, UnsupportedFormatError } from '
 import { type BlobHint, parseBlob } from './formats/blob.js'
 import { wipe } from './formats/bytes.js'
 import { checkPkcs8Protection, type Pkcs8Kdf, type Pkcs8Protection, protectPkcs8 } from './formats/encrypted-pkcs8.js'
+import { type FingerprintDigest, sshFingerprint } from './formats/fingerprint.js'
 import { type Jwk, materialToJwk } from './formats/jwk.js'
 import { type KeyMaterial, wipeMaterial } from './formats/material.js'
 import { toOpenSsh } from './formats/openssh.js'
 import { type PrivateType, type PublicType, pemLabel, privateKeyDer, publicKeyDer, toPem } from './formats/pkcs.js'
-import { jwkThumbprint, type ThumbprintDigest } from './formats/thumbprint.js'
+import { jwkThumbprint, jwkThumbprintUri, type ThumbprintDigest } from './formats/thumbprint.js'
 import { call, type NativeKey } from './native.js'
 import type { Algorithm, Curve } from './table.js'
 
@@ -125,9 +126,18 @@ export class PublicKey implements KeyInfo {
     }
   }
 
-  /** RFC 7638 thumbprint of the public JWK. */
-  thumbprint(digest: ThumbprintDigest = 'sha256'): string {
-    return jwkThumbprint(materialToJwk(this.#material, false), digest)
+  /**
+   * RFC 7638 thumbprint of the public JWK (base64url); 'uri' gives the RFC 9278
+   * URI of its SHA-256 thumbprint (`urn:ietf:params:oauth:jwk-thumbprint:sha-256:…`).
+   */
+  thumbprint(digest: ThumbprintDigest | 'uri' = 'sha256'): string {
+    const jwk = materialToJwk(this.#material, false)
+    return digest === 'uri' ? jwkThumbprintUri(jwk) : jwkThumbprint(jwk, digest)
+  }
+
+  /** The OpenSSH fingerprint, as `ssh-keygen -l -E sha256` (`SHA256:…`) or `-E md5` (`MD5:xx:…`) prints it. */
+  fingerprint(digest: FingerprintDigest = 'sha256'): string {
+    return sshFingerprint(this.#material, digest)
   }
 
   toKeyObject(): KeyObject {

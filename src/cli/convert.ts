@@ -1,11 +1,13 @@
 /** `convert FILE --to jwk|pem|der|openssh`: any key readKey reads in (src/formats/read-key.ts); any of our formats out. */
 import { readFileSync } from 'node:fs'
 import { InvalidRequestError } from '../errors.js'
+import { algMismatch } from '../formats/jwk-alg.js'
 import { isPrivate, type KeyMaterial } from '../formats/material.js'
 import { type CommandDef, choiceOption, type OptionDef, stringOption } from './command.js'
 import { checkTargets, writeFilesAtomic } from './files.js'
 import {
   type Format,
+  fingerprintOf,
   materialSource,
   type RenderOptions,
   renderPrivate,
@@ -92,7 +94,8 @@ export const CONVERT_COMMAND: CommandDef = {
         throw asUsage(new InvalidRequestError('--use must be sig or enc'))
       }
     }
-    if (Object.keys(jwk).length > 0 && (to === 'jwk' || to === 'jwks')) render.jwk = jwk
+    if (to === 'jwks' && jwk.kid === undefined) render.jwk = { ...jwk, kidThumbprint: true }
+    else if (Object.keys(jwk).length > 0 && (to === 'jwk' || to === 'jwks')) render.jwk = jwk
     if (type !== undefined && to !== 'pem' && to !== 'der') {
       throw asUsage(new InvalidRequestError('--type applies to pem and der'))
     }
@@ -126,6 +129,12 @@ export const CONVERT_COMMAND: CommandDef = {
       passphrase = await readPassphrase(values, { ask: true, confirm: false, what: name })
       material = readKey(input, name, options(passphrase))
     }
+    const curve = material.type === 'EC' || material.type === 'OKP' ? material.curve : undefined
+    const why =
+      jwk.alg === undefined
+        ? undefined
+        : algMismatch(jwk.alg, curve ? { kind: material.type, curve } : { kind: material.type })
+    if (why) throw asUsage(new InvalidRequestError(`${why} (${name})`))
     const publicOnly = values.public === true || !isPrivate(material)
     if (type === 'spki' && !publicOnly) {
       throw asUsage(new InvalidRequestError('--type spki is for public keys: add --public'))
@@ -149,6 +158,8 @@ export const CONVERT_COMMAND: CommandDef = {
     line.format = to
     const tp = thumbprintOf(source)
     if (tp) line.thumbprint = tp
+    const fp = fingerprintOf(source)
+    if (fp) line.fingerprint = fp
     process.stdout.write(`${JSON.stringify(line)}\n`)
     return EXIT_OK
   },

@@ -6,8 +6,10 @@
  */
 import { InvalidRequestError, UnsupportedFormatError } from '../errors.js'
 import { type Pkcs8Kdf, protectPkcs8 } from '../formats/encrypted-pkcs8.js'
+import { blobFingerprint } from '../formats/fingerprint.js'
 import { encryptJwk } from '../formats/jwe-pbes2.js'
 import { type Jwk, jwkToMaterial, materialToJwk } from '../formats/jwk.js'
+import { algMismatch } from '../formats/jwk-alg.js'
 import { isPrivate, type KeyMaterial, publicPart, wipeMaterial } from '../formats/material.js'
 import { toOpenSsh } from '../formats/openssh.js'
 import type { OpenSshProtection } from '../formats/openssh-encrypt.js'
@@ -105,7 +107,13 @@ export interface RenderOptions {
   /** pkcs8 / pkcs1 / sec1 for private keys; spki / pkcs1 for public keys. */
   type?: KeyType
   comment?: string
-  jwk?: { use?: string; alg?: string; kid?: string }
+  jwk?: {
+    use?: string
+    alg?: string
+    kid?: string
+    /** Without a kid: the RFC 7638 thumbprint as kid (JWK sets, so that a verifier can pick the key). */
+    kidThumbprint?: boolean
+  }
   /** Private keys under a passphrase (see passphrase.ts): encrypted PKCS#8, OpenSSH with bcrypt, a JWE. */
   protection?: { passphrase: string; kdf?: Pkcs8Kdf; rounds?: number }
 }
@@ -151,6 +159,9 @@ export function checkRender(kind: string, curve: string | undefined, o: RenderOp
   if (o.jwk?.use !== undefined && o.jwk.use !== 'sig' && o.jwk.use !== 'enc') {
     throw new InvalidRequestError('--use must be sig or enc')
   }
+  const why =
+    o.jwk?.alg === undefined ? undefined : algMismatch(o.jwk.alg, curve === undefined ? { kind } : { kind, curve })
+  if (why) throw new InvalidRequestError(why)
 }
 
 function decorate(jwk: Jwk, meta: RenderOptions['jwk']): Jwk {
@@ -162,6 +173,7 @@ function decorate(jwk: Jwk, meta: RenderOptions['jwk']): Jwk {
   if (meta.use !== undefined) out.use = meta.use
   if (meta.alg !== undefined) out.alg = meta.alg
   if (meta.kid !== undefined) out.kid = meta.kid
+  else if (meta.kidThumbprint && jwk.kty !== 'oct') out.kid = jwkThumbprint(jwk)
   return out
 }
 
@@ -231,6 +243,19 @@ export function thumbprintOf(key: KeySource): string | undefined {
     return jwkThumbprint(key.publicJwk())
   } catch (err) {
     // an RSASSA-PSS key has no JWK
+    if (err instanceof UnsupportedFormatError) return undefined
+    throw err
+  }
+}
+
+/** The OpenSSH SHA-256 fingerprint (as `ssh-keygen -l`), for keys OpenSSH has. */
+export function fingerprintOf(key: KeySource): string | undefined {
+  if (!supportsOpenSsh(key.kind, key.curve)) return undefined
+  try {
+    const [, b64] = key.openssh().split(' ')
+    return blobFingerprint(new Uint8Array(Buffer.from(b64 as string, 'base64')))
+  } catch (err) {
+    // ECDH keys on the NIST curves and RSASSA-PSS keys have no OpenSSH form
     if (err instanceof UnsupportedFormatError) return undefined
     throw err
   }
