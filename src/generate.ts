@@ -287,9 +287,10 @@ function specArg(p: Prepared): NativeSpec | number {
 // Keys that take microseconds (EC, EdDSA, X25519/X448, ML-DSA, ML-KEM) are
 // asked of native code in batches: the requests made in one turn of the event
 // loop share a few threadpool work items and promises instead of one each,
-// which is most of the per-key cost for them. RSA, DSA and DH keys take
-// milliseconds to seconds and go one work item each, so a slow one never
-// holds up the others.
+// which is most of the per-key cost for them. RSA, DSA and DH keys are slow
+// (see the README's measured timings: RSA-4096 about a second, RSA-16384 about
+// a minute, a DH group outside the well-known sizes minutes) and go one work
+// item each, through the slow-work queue below.
 const BATCHED: ReadonlySet<Algorithm> = new Set<Algorithm>([
   'ECDSA_P256',
   'ECDSA_P384',
@@ -432,6 +433,54 @@ function flush(): void {
   }
 }
 
+// --- slow work: never the whole threadpool ------------------------------------
+//
+// The libuv threadpool (UV_THREADPOOL_SIZE threads, default 4) also serves
+// fs, dns.lookup, zlib and node:crypto's async calls of the whole process. A
+// slow key holds a thread for seconds to minutes, so at most (pool size − 1)
+// slow keys are in flight at once, and the rest wait in this JS queue, in
+// order: one thread always stays free for the rest of the process.
+
+const DEFAULT_THREADPOOL_SIZE = 4
+
+/** The threadpool's size as libuv reads it (UV_THREADPOOL_SIZE, 1…1024, default 4). */
+function threadpoolSize(): number {
+  const v = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10)
+  return Number.isInteger(v) && v > 0 ? Math.min(v, 1024) : DEFAULT_THREADPOOL_SIZE
+}
+
+let slowLimit: number | undefined
+let slowInFlight = 0
+const slowQueue: (() => void)[] = []
+
+/** @internal For the tests: the slow work items allowed at once, in flight now, and waiting. */
+export const slowWork = (): { limit: number; inFlight: number; queued: number } => {
+  slowLimit ??= Math.max(1, threadpoolSize() - 1)
+  return { limit: slowLimit, inFlight: slowInFlight, queued: slowQueue.length }
+}
+
+/** Runs `start` (one threadpool work item) when fewer than the limit are in flight. */
+function slow<T>(start: () => Promise<T>): Promise<T> {
+  const { limit } = slowWork()
+  return new Promise<T>((resolve, reject) => {
+    const run = (): void => {
+      slowInFlight++
+      let sent: Promise<T>
+      try {
+        sent = start()
+      } catch (err) {
+        sent = Promise.reject(err)
+      }
+      sent.then(resolve, reject).finally(() => {
+        slowInFlight--
+        slowQueue.shift()?.()
+      })
+    }
+    if (slowInFlight < limit) run()
+    else slowQueue.push(run)
+  })
+}
+
 /**
  * Generates a key pair with the platform's crypto on the libuv threadpool.
  * Rejects with typed errors (ERR_KEY_LENGTH, ERR_UNSUPPORTED_ALGORITHM,
@@ -445,12 +494,15 @@ export function generateKey(spec: KeySpec): Promise<KeyPair> {
     return Promise.reject(err)
   }
   if (p.batched) return enqueue(p)
-  let sent: Promise<NativeKey>
+  let binding: ReturnType<typeof native>
+  let arg: NativeSpec | number
   try {
-    sent = native().generate(specArg(p))
+    binding = native()
+    arg = specArg(p)
   } catch (err) {
     return Promise.reject(fromNative(err))
   }
+  const sent = slow(() => binding.generate(arg))
   const { info } = p
   const { extractable } = p.resolved
   return sent.then(
@@ -481,8 +533,8 @@ const BULK_CHUNK = 256
  * Generates `count` key pairs of one spec: the fastest way to many keys.
  * Small keys (EC, EdDSA, X25519/X448, ML-DSA, ML-KEM) go to native code as
  * one threadpool work item per core (at most 256 keys each) with one promise
- * for all; RSA, DSA and DH keys go one work item each, in parallel on the
- * threadpool. All or nothing: if any key fails, the others are destroyed and
+ * for all; RSA, DSA and DH keys go one work item each, at most (threadpool
+ * size − 1) at a time, the rest queued in JS. All or nothing: if any key fails, the others are destroyed and
  * the call rejects with the first error (typed as generateKey's).
  */
 export async function generateKeys(spec: KeySpec, count: number): Promise<KeyPair[]> {
@@ -503,7 +555,7 @@ export async function generateKeys(spec: KeySpec, count: number): Promise<KeyPai
       const size = chunkSize(count, BULK_CHUNK)
       for (let i = 0; i < count; i += size) sends.push(binding.generateBatch(arg, Math.min(size, count - i)))
     } else {
-      for (let i = 0; i < count; i++) sends.push(binding.generate(arg).then((k) => [k]))
+      for (let i = 0; i < count; i++) sends.push(slow(() => binding.generate(arg)).then((k) => [k]))
     }
   } catch (err) {
     // nothing was queued after the throw; what was queued is settled below

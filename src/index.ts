@@ -41,7 +41,14 @@ export {
   UnsupportedAlgorithmError,
   UnsupportedFormatError,
 } from './errors.js'
-export { type BlobHint, type BlobKind, type ParsedBlob, parseBlob, writeBlob } from './formats/blob.js'
+export {
+  type BlobHint,
+  type BlobKind,
+  type ParsedBlob,
+  // The public parser validates what a blob claims; the unchecked one is for the native layer's own blobs.
+  parseBlobChecked as parseBlob,
+  writeBlob,
+} from './formats/blob.js'
 export type { Pkcs8Kdf, Pkcs8Protection } from './formats/encrypted-pkcs8.js'
 export { type FingerprintDigest, sshFingerprint } from './formats/fingerprint.js'
 export { decryptJwe, encryptJwk } from './formats/jwe-pbes2.js'

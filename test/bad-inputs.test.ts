@@ -13,7 +13,15 @@
  * TypeError instead of a typed error): fixed in 875c2bd, and JwkStore.add()
  * with metadata or a JWK that is not JSON (a DataCloneError) in 4cb2c70.
  */
-import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto'
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  generatePrimeSync,
+  type KeyObject,
+  sign,
+  verify,
+} from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -111,6 +119,52 @@ const u32 = (v: number): Buffer => {
 const blob = (magic: string, ...parts: (number | Buffer)[]): Buffer =>
   Buffer.concat([Buffer.from(magic, 'latin1'), ...parts.map((p) => (typeof p === 'number' ? u32(p) : p))])
 const store = (name: string, options?: object): JwkStore => new JwkStore(join(dir, name), options as never)
+
+/** A big-endian field of `width` bytes. */
+const be = (v: bigint, width: number): Buffer => Buffer.from(v.toString(16).padStart(width * 2, '0'), 'hex')
+const bitsOf = (v: bigint): number => v.toString(2).length
+/** An RSA2 blob (p and q only) for n = p·q; the fields as wide as the values. */
+function rsa2(p: bigint, q: bigint, e = 65537n): Buffer {
+  const n = p * q
+  const [cbN, cbP, cbQ] = [Math.ceil(bitsOf(n) / 8), Math.ceil(bitsOf(p) / 8), Math.ceil(bitsOf(q) / 8)]
+  return blob('RSA2', bitsOf(n), 3, cbN, cbP, cbQ, be(e, 3), be(n, cbN), be(p, cbP), be(q, cbQ))
+}
+/**
+ * Issue 12, item 10: p − 1 and q − 1 consecutive Fibonacci numbers (F(24000), about 16,600 bits)
+ * make Euclid's gcd take 24,000 steps: deeper than the stack for a recursive gcd.
+ */
+function fibonacciRsa2(): Buffer {
+  let [a, b] = [1n, 1n]
+  for (let i = 0; i < 24_000; i++) [a, b] = [b, a + b]
+  return rsa2(b + 1n, a + 1n)
+}
+/** The ECS1 (P-256 public) blob of a point, and the RSA3 blob of a key whose n is another's. */
+const ecs1 = (x: Buffer, y: Buffer): Buffer => blob('ECS1', 32, x, y)
+function rsa3WithForeignN(): Buffer {
+  const jwk = (k: KeyObject) => k.export({ format: 'jwk' }) as Record<string, string>
+  const a = jwk(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey)
+  const other = jwk(generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey)
+  const f = (m: string, width: number) => {
+    const v = Buffer.from(m === 'n' ? (other.n as string) : (a[m] as string), 'base64url')
+    return Buffer.concat([Buffer.alloc(width - v.length), v])
+  }
+  return blob(
+    'RSA3',
+    1024,
+    3,
+    128,
+    64,
+    64,
+    f('e', 3),
+    f('n', 128),
+    f('p', 64),
+    f('q', 64),
+    f('dp', 64),
+    f('dq', 64),
+    f('qi', 64),
+    f('d', 128),
+  )
+}
 
 type Row = [what: string, call: () => unknown, code: string]
 
@@ -323,6 +377,23 @@ const rows: Row[] = [
   ["parseBlob('RSA1')", () => parseBlob('RSA1' as never), 'ERR_INVALID_BLOB'],
   ['parseBlob([1, 2, 3, 4])', () => parseBlob([1, 2, 3, 4] as never), 'ERR_INVALID_BLOB'],
   ['parseBlob(empty)', () => parseBlob(new Uint8Array(0)), 'ERR_INVALID_BLOB'],
+  // Issue 12, item 10: what a blob claims is checked, and nothing but ERR_INVALID_BLOB comes out.
+  [
+    'RSA2 whose p−1, q−1 make a deep gcd (a stack overflow before)',
+    () => parseBlob(fibonacciRsa2()),
+    'ERR_INVALID_BLOB',
+  ],
+  ['RSA3 whose n is not p·q', () => parseBlob(rsa3WithForeignN()), 'ERR_INVALID_BLOB'],
+  [
+    'ECS1 with a point not on P-256',
+    () => parseBlob(ecs1(Buffer.from(P256.x, 'base64url'), Buffer.from(P256.x, 'base64url'))),
+    'ERR_INVALID_BLOB',
+  ],
+  [
+    'RSA2 with e = 1',
+    () => parseBlob(rsa2(generatePrimeSync(512, { bigint: true }), generatePrimeSync(512, { bigint: true }), 1n)),
+    'ERR_INVALID_BLOB',
+  ],
   ['parseBlob(3 bytes)', () => parseBlob(Buffer.from('RSA')), 'ERR_INVALID_BLOB'],
   ['unknown magic XXXX', () => parseBlob(blob('XXXX', 32, Buffer.alloc(64))), 'ERR_INVALID_BLOB'],
   ['ECS1 with cbKey 33', () => parseBlob(blob('ECS1', 33, Buffer.alloc(66))), 'ERR_INVALID_BLOB'],
@@ -645,6 +716,27 @@ const rows: Row[] = [
     'ERR_STORE_PASSPHRASE',
   ],
 ]
+
+describe('parseBlob, issue 12 item 10', () => {
+  it('an RSA2 blob with unequal prime sizes (cbQ > cbP) parses, and its derived d, dp, dq, qi make a working key', () => {
+    let p: bigint
+    let q: bigint
+    do {
+      p = generatePrimeSync(480, { bigint: true })
+      q = generatePrimeSync(544, { bigint: true })
+    } while ((p - 1n) % 65537n === 0n || (q - 1n) % 65537n === 0n)
+    const { material } = parseBlob(rsa2(p, q))
+    const b64 = (b: unknown) => Buffer.from(b as Uint8Array).toString('base64url')
+    const m = material as unknown as Record<string, Uint8Array>
+    const jwk = Object.fromEntries(['n', 'e', 'd', 'p', 'q', 'dp', 'dq', 'qi'].map((k) => [k, b64(m[k])]))
+    const key = createPrivateKey({ key: { kty: 'RSA', ...jwk }, format: 'jwk' })
+    const data = Buffer.from('unbalanced')
+    expect(verify('sha256', data, createPublicKey(key), sign('sha256', data, key))).toBe(true)
+    expect(BigInt(`0x${Buffer.from(m.dq as Uint8Array).toString('hex')}`)).toBe(
+      BigInt(`0x${Buffer.from(m.d as Uint8Array).toString('hex')}`) % (q - 1n),
+    )
+  })
+})
 
 describe('bad inputs to the library', () => {
   it(`the table has ${rows.length} rows (at least 100)`, () => {

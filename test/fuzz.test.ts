@@ -117,6 +117,7 @@ const OUR_CODES = new Set([
   'ERR_KEY_DESTROYED',
   'ERR_NOT_EXTRACTABLE',
   'ERR_INVALID_BLOB',
+  'ERR_INVALID_KEY',
   'ERR_INVALID_REQUEST',
   'ERR_UNSUPPORTED_FORMAT',
   'ERR_STORE_CORRUPT',
@@ -982,7 +983,8 @@ describe('JwkStore', () => {
     )
     let n = 0
     let stored = 0
-    const codes = ['ERR_INVALID_REQUEST', 'ERR_STORE_PASSPHRASE', 'ERR_STORE_CORRUPT']
+    // ERR_INVALID_KEY: a well-formed JWK that is not a valid key, or not the private half of publicJwk (issue 12).
+    const codes = ['ERR_INVALID_REQUEST', 'ERR_INVALID_KEY', 'ERR_STORE_PASSPHRASE', 'ERR_STORE_CORRUPT']
     /** A path that is a directory or under a file fails with node's own system error (EISDIR, ENOTDIR, ...). */
     const systemError = (err: unknown): boolean => /^E[A-Z]+$/.test(String((err as { code?: unknown })?.code))
     const storeOp = async (fn: () => Promise<unknown>, what: string): Promise<boolean> => {

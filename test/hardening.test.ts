@@ -5,11 +5,24 @@
  * output lost in pipes, secrets left on the heap, threadpool starvation.
  * No timing: signals are sent when the child reports its first key.
  */
-import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, lstatSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { generateKey, generateKeys, slowWork } from '../src/generate.js'
 import { JwkStore } from '../src/store/index.js'
 import { CLI, cli, jsonLines, leftoverTemps, ok, POSIX, tempDir } from './cli-helpers.js'
 import { expectCode } from './helpers.js'
@@ -134,5 +147,182 @@ describe.skipIf(!POSIX)('issue 12, item 5: a symlinked store path', () => {
     )
     expect(lstatSync(link).isSymbolicLink()).toBe(true)
     expect(readdirSync(dir)).toEqual(['link.json'])
+  })
+})
+
+/** Every readable mapping of a (stopped or idle) process, searched for `needle` through /proc/<pid>/mem. */
+function processMemoryContains(pid: number, needle: Buffer): string[] {
+  const found: string[] = []
+  const fd = openSync(`/proc/${pid}/mem`, 'r')
+  const chunk = Buffer.allocUnsafeSlow(1 << 20)
+  try {
+    for (const line of readFileSync(`/proc/${pid}/maps`, 'utf8').split('\n')) {
+      const m = /^([0-9a-f]+)-([0-9a-f]+) r/.exec(line)
+      if (!m || line.endsWith('[vvar]') || line.endsWith('[vsyscall]')) continue
+      const end = BigInt(`0x${m[2]}`)
+      // Overlap chunks by needle.length - 1 so that a match across a boundary is found.
+      for (let at = BigInt(`0x${m[1]}`); at < end; at += BigInt(chunk.length - needle.length + 1)) {
+        const want = Number(end - at < BigInt(chunk.length) ? end - at : BigInt(chunk.length))
+        let n: number
+        try {
+          n = readSync(fd, chunk, 0, want, at)
+        } catch {
+          break // a mapping the kernel will not read (device memory, guard pages)
+        }
+        if (chunk.subarray(0, n).indexOf(needle) >= 0) found.push(line)
+        if (n < want) break
+      }
+    }
+  } finally {
+    closeSync(fd)
+  }
+  return found
+}
+
+describe.runIf(process.platform === 'linux')(
+  'issue 12, item 6 (Linux: reads the child’s memory through /proc/<pid>/mem)',
+  () => {
+    for (const curve of ['Ed25519', 'X25519'] as const) {
+      it(`${curve}: after export (DER, PEM, JWK) + wipe + destroy, the raw private key is nowhere in the process`, async () => {
+        const dist = new URL('../dist/esm/index.js', import.meta.url).href
+        const algorithm = curve === 'Ed25519' ? 'EdDSA' : 'ECDH'
+        // The child learns d only as hex text (never as raw bytes), wipes what it exported, and waits.
+        const code = `
+        const { generateKey } = await import(${JSON.stringify(dist)})
+        const key = await generateKey({ algorithm: '${algorithm}', curve: '${curve}' })
+        const der = key.export({ format: 'der' })
+        const hex = der.subarray(der.length - 32).toString('hex')
+        key.export({ format: 'pem' })
+        key.export({ format: 'jwk' })
+        key.export({ format: 'der', type: 'pkcs8' }).fill(0)
+        der.fill(0)
+        key.destroy()
+        for (let i = 0; i < 4; i++) globalThis.gc()
+        process.stdout.write(hex + '\\n')
+        process.stdin.once('data', () => process.exit(0))
+      `
+        const child = spawn(process.execPath, ['--expose-gc', '--input-type=module', '-e', code], {
+          stdio: ['pipe', 'pipe', 'inherit'],
+        })
+        const hex = await new Promise<string>((resolve, reject) => {
+          let out = ''
+          child.stdout.setEncoding('utf8').on('data', (d: string) => {
+            out += d
+            if (out.endsWith('\n')) resolve(out.trim())
+          })
+          child.on('error', reject)
+          child.on('exit', (c) => reject(new Error(`the child exited early (${c})`)))
+        })
+        try {
+          expect(hex).toMatch(/^[0-9a-f]{64}$/)
+          const d = Buffer.from(hex, 'hex')
+          // The scan works: the child's memory does hold the hex text of d (a string it printed).
+          expect(processMemoryContains(child.pid as number, Buffer.from(hex, 'latin1')).length).toBeGreaterThan(0)
+          expect(processMemoryContains(child.pid as number, d)).toEqual([])
+        } finally {
+          child.stdin.end('done')
+          child.kill()
+        }
+      })
+    }
+  },
+)
+
+describe('issue 12, item 7: slow keys never take the whole threadpool', () => {
+  it('generateKeys(RSA, 8): at most (threadpool size − 1) work items in flight, the rest queued in JS', async () => {
+    const { limit } = slowWork()
+    const size = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10) || 4
+    expect(limit).toBe(Math.max(1, size - 1))
+    const batch = generateKeys({ algorithm: 'RSA', length: 1024 }, 8)
+    // Synchronously after the call: nothing has completed yet.
+    expect(slowWork()).toEqual({ limit, inFlight: Math.min(8, limit), queued: 8 - Math.min(8, limit) })
+    const keys = await batch
+    expect(new Set(keys.map((k) => k.publicKey.export({ format: 'jwk' }).n)).size).toBe(8)
+    for (const k of keys) k.destroy()
+    expect(slowWork()).toEqual({ limit, inFlight: 0, queued: 0 })
+  })
+
+  it('an fs.readFile started after six RSA-3072 generateKey calls completes before the first key', async () => {
+    const events: string[] = []
+    const keys = Array.from({ length: 6 }, (_, i) =>
+      generateKey({ algorithm: 'RSA', length: 3072 }).then((k) => {
+        events.push(`key ${i}`)
+        return k
+      }),
+    )
+    const file = readFile(fileURLToPath(import.meta.url)).then(() => events.push('readFile'))
+    await Promise.all([file, ...keys])
+    expect(events[0]).toBe('readFile')
+    expect(events).toHaveLength(7)
+    for (const k of await Promise.all(keys)) k.destroy()
+  })
+})
+
+describe.skipIf(!POSIX)('issue 12, item 8: a lock path that is not a regular file', () => {
+  const entry = { privateJwk: { kty: 'oct' as const, k: 'AAAA' }, publicJwk: null, metadata: { name: 'a' } }
+  it('a FIFO at <store>.lock → ERR_STORE_LOCKED at once (never a hang), the FIFO left as it is', async () => {
+    const path = join(tempDir(), 'jwks.json')
+    execFileSync('mkfifo', [`${path}.lock`])
+    const err = await expectCode(() => new JwkStore(path, { lockTimeoutMs: 3_600_000 }).add(entry), 'ERR_STORE_LOCKED')
+    expect(err.message).toMatch(/is a FIFO, not a lock file/)
+    expect(lstatSync(`${path}.lock`).isFIFO()).toBe(true)
+    expect(existsSync(path)).toBe(false)
+  }, 20_000)
+
+  it('a symlink to /dev/zero at <store>.lock → ERR_STORE_LOCKED at once, the link left as it is', async () => {
+    const path = join(tempDir(), 'jwks.json')
+    symlinkSync('/dev/zero', `${path}.lock`)
+    const err = await expectCode(() => new JwkStore(path, { lockTimeoutMs: 3_600_000 }).add(entry), 'ERR_STORE_LOCKED')
+    expect(err.message).toMatch(/is a symbolic link, not a lock file/)
+    expect(lstatSync(`${path}.lock`).isSymbolicLink()).toBe(true)
+  }, 20_000)
+
+  it('a regular lock file of more than 4 KiB is unreadable content, judged by its age', async () => {
+    const path = join(tempDir(), 'jwks.json')
+    // It names a dead holder, but past the 4 KiB cap its content is not read: a fresh file is a live lock.
+    const big = JSON.stringify({ pid: deadPid(), hostname: hostname(), createdAt: 0, token: 'x'.repeat(5000) })
+    writeFileSync(`${path}.lock`, big)
+    await expectCode(
+      () => new JwkStore(path, { lockTimeoutMs: 20, staleLockMs: 3_600_000 }).add(entry),
+      'ERR_STORE_LOCKED',
+    )
+  })
+})
+
+describe('issue 12, item 9: convert reads a file of repeated armour lines in linear time', () => {
+  /** The CLI, killed after 30 s: a guard against the quadratic PEM scan (60+ s here), not a timing assertion. */
+  const run = (args: string[], cwd: string, input?: Buffer) => {
+    const r = spawnSync(process.execPath, [CLI, ...args], { cwd, input, timeout: 30_000, encoding: 'utf8' })
+    return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr.split('\n')[0] }
+  }
+  const lines = (n: number) => Buffer.from('-----BEGIN A-----\n'.repeat(n))
+
+  it('1.15 MB of `-----BEGIN A-----` lines: refused as larger than 1 MiB (file and stdin), exit 1', () => {
+    const dir = tempDir()
+    const big = lines(64_000)
+    expect(big.length).toBe(1_152_000)
+    writeFileSync(join(dir, 'big.pem'), big)
+    const message = 'is larger than 1048576 bytes: not a key file'
+    expect(run(['convert', 'big.pem', '--to', 'jwk'], dir)).toEqual({
+      status: 1,
+      signal: null,
+      stdout: '',
+      stderr: `platform-keygen: error ERR_INVALID_REQUEST: big.pem ${message}`,
+    })
+    expect(run(['convert', '-', '--to', 'jwk'], dir, big).stderr).toBe(
+      `platform-keygen: error ERR_INVALID_REQUEST: standard input ${message}`,
+    )
+  })
+
+  it('just under 1 MiB of them: "not a key", exit 1, without the quadratic scan', () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'armour.pem'), lines(58_000))
+    expect(run(['convert', 'armour.pem', '--to', 'jwk'], dir)).toEqual({
+      status: 1,
+      signal: null,
+      stdout: '',
+      stderr:
+        'platform-keygen: error ERR_INVALID_REQUEST: armour.pem is not a key in PEM, DER, JWK, JWE, OpenSSH or X.509 certificate form',
+    })
   })
 })

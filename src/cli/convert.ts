@@ -1,5 +1,5 @@
 /** `convert FILE --to jwk|pem|der|openssh`: any key readKey reads in (src/formats/read-key.ts); any of our formats out. */
-import { readFileSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { InvalidRequestError } from '../errors.js'
 import { algMismatch } from '../formats/jwk-alg.js'
 import { isPrivate, type KeyMaterial } from '../formats/material.js'
@@ -16,13 +16,37 @@ import {
   thumbprintOf,
 } from './output.js'
 import { canPrompt, PASSPHRASE_SOURCE_OPTIONS, PROTECT_OPTIONS, protectionOf, readPassphrase } from './passphrase.js'
-import { readKey } from './read-key.js'
+import { MAX_KEY_FILE_BYTES, readKey, tooLarge } from './read-key.js'
 import { asUsage, EXIT_OK, errorCode } from './report.js'
 
 const TO = ['jwk', 'jwks', 'pem', 'der', 'openssh'] as const
 
-function readInput(file: string): Buffer {
-  return file === '-' ? readFileSync(0) : readFileSync(file)
+/** The file (or stdin), read up to one byte past MAX_KEY_FILE_BYTES: a huge input is refused unread. */
+function readInput(file: string, name: string): Buffer {
+  const fd = file === '-' ? 0 : openSync(file, 'r')
+  try {
+    const st = fstatSync(fd)
+    if (st.isFile() && st.size > MAX_KEY_FILE_BYTES) throw tooLarge(name)
+    const buf = Buffer.alloc(MAX_KEY_FILE_BYTES + 1)
+    let n = 0
+    while (n < buf.length) {
+      let got: number
+      try {
+        got = readSync(fd, buf, n, buf.length - n, null)
+      } catch (err) {
+        // a non-blocking stdin with nothing yet: wait a little and read again
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10)
+        continue
+      }
+      if (got === 0) break
+      n += got
+    }
+    if (n > MAX_KEY_FILE_BYTES) throw tooLarge(name)
+    return buf.subarray(0, n)
+  } finally {
+    if (fd !== 0) closeSync(fd)
+  }
 }
 
 export const CONVERT_COMMAND: CommandDef = {
@@ -111,7 +135,6 @@ export const CONVERT_COMMAND: CommandDef = {
     if (file === '-' && values['passphrase-file'] === '-') {
       throw asUsage(new InvalidRequestError('the key and the passphrase cannot both come from stdin'))
     }
-    const input = readInput(file)
     const name = file === '-' ? 'standard input' : file
     const options = (pass: string | undefined): Parameters<typeof readKey>[2] => {
       const o: Parameters<typeof readKey>[2] = {}
@@ -120,14 +143,19 @@ export const CONVERT_COMMAND: CommandDef = {
       return o
     }
     let passphrase = await readPassphrase(values, { ask: false, confirm: false, what: name })
+    const input = readInput(file, name)
     let material: KeyMaterial
     try {
-      material = readKey(input, name, options(passphrase))
-    } catch (err) {
-      // on a terminal, the passphrase of a protected input is asked for
-      if (errorCode(err) !== 'ERR_BAD_PASSPHRASE' || passphrase !== undefined || !canPrompt()) throw err
-      passphrase = await readPassphrase(values, { ask: true, confirm: false, what: name })
-      material = readKey(input, name, options(passphrase))
+      try {
+        material = readKey(input, name, options(passphrase))
+      } catch (err) {
+        // on a terminal, the passphrase of a protected input is asked for
+        if (errorCode(err) !== 'ERR_BAD_PASSPHRASE' || passphrase !== undefined || !canPrompt()) throw err
+        passphrase = await readPassphrase(values, { ask: true, confirm: false, what: name })
+        material = readKey(input, name, options(passphrase))
+      }
+    } finally {
+      input.fill(0) // it may hold a private key; the material has its own copy
     }
     const curve = material.type === 'EC' || material.type === 'OKP' ? material.curve : undefined
     const why =

@@ -18,13 +18,13 @@
  */
 import { randomBytes } from 'node:crypto'
 import { UnsupportedFormatError } from '../errors.js'
-import { concat } from '../formats/bytes.js'
+import { b64, concat, secretBytes, wipe } from '../formats/bytes.js'
 import type { KeyMaterial } from '../formats/material.js'
 import { sshMpint, sshPublicKey, sshString } from '../formats/openssh.js'
 import { type OpenSshProtection, openSshSealing } from '../formats/openssh-encrypt.js'
 
 function u32(n: number): Uint8Array {
-  const b = new Uint8Array(4)
+  const b = secretBytes(4)
   new DataView(b.buffer).setUint32(0, n, false)
   return b
 }
@@ -37,25 +37,31 @@ function need(v: Uint8Array | undefined, what: string): Uint8Array {
 /** The public blob and the private key fields, by key type. */
 function parts(m: KeyMaterial): { type: string; publicBlob: Uint8Array; privateFields: Uint8Array } {
   const pub = sshPublicKey(m)
-  let privateFields: Uint8Array
+  // Every intermediate holding private bytes is wiped once copied into privateFields.
+  let pieces: Uint8Array[]
+  const secrets: Uint8Array[] = []
   if (m.type === 'RSA') {
-    privateFields = concat([
+    pieces = [
       sshMpint(m.n),
       sshMpint(m.e),
       sshMpint(need(m.d, 'private exponent')),
       sshMpint(need(m.qi, 'qi')),
       sshMpint(need(m.p, 'p')),
       sshMpint(need(m.q, 'q')),
-    ])
+    ]
   } else if (m.type === 'EC') {
     const name = pub.curveName as string
-    privateFields = concat([sshString(name), sshString(pub.point as Uint8Array), sshMpint(need(m.d, 'private scalar'))])
+    pieces = [sshString(name), sshString(pub.point as Uint8Array), sshMpint(need(m.d, 'private scalar'))]
   } else if (m.type === 'OKP') {
     // Ed25519: sshPublicKey refused every other OKP curve
-    privateFields = concat([sshString(m.x), sshString(concat([need(m.d, 'private key'), m.x]))])
+    const seedAndPublic = concat([need(m.d, 'private key'), m.x])
+    secrets.push(seedAndPublic)
+    pieces = [sshString(m.x), sshString(seedAndPublic)]
   } else {
     throw new UnsupportedFormatError(`OpenSSH has no key format for ${m.type}`)
   }
+  const privateFields = concat(pieces)
+  wipe(...pieces, ...secrets)
   return { type: pub.type, publicBlob: pub.blob, privateFields }
 }
 
@@ -82,13 +88,10 @@ export function toOpenSshPrivate(m: KeyMaterial, comment = '', protection?: Open
     sshString(publicBlob),
     sshString(sealed),
   ])
-  const b64 = Buffer.from(blob).toString('base64')
+  // Encoded from the blob itself (Buffer.from(blob) would leave a copy in Node's buffer pool).
+  const text = b64(blob)
   const lines: string[] = []
-  for (let i = 0; i < b64.length; i += 70) lines.push(b64.slice(i, i + 70))
-  privateFields.fill(0)
-  body.fill(0)
-  privateSection.fill(0)
-  sealed.fill(0)
-  blob.fill(0)
+  for (let i = 0; i < text.length; i += 70) lines.push(text.slice(i, i + 70))
+  wipe(privateFields, body, privateSection, sealed, blob)
   return `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines.join('\n')}\n-----END OPENSSH PRIVATE KEY-----\n`
 }

@@ -2,9 +2,9 @@
  * Reading a key file for `convert`: the library's readKey
  * (src/formats/read-key.ts) with the CLI's one-line fixes.
  */
-import { PlatformKeygenError } from '../errors.js'
+import { InvalidRequestError, PlatformKeygenError } from '../errors.js'
 import type { KeyMaterial } from '../formats/material.js'
-import { type ReadKeyOptions, readKey as readAnyKey } from '../formats/read-key.js'
+import { MAX_KEY_FILE_BYTES, type ReadKeyOptions, readKey as readAnyKey } from '../formats/read-key.js'
 import { withFix } from './report.js'
 
 const FIXES: Record<string, string> = {
@@ -16,10 +16,21 @@ const FIXES: Record<string, string> = {
 
 /** Reads PEM, DER, JWK, JWE, OpenSSH or a certificate into material, validated. */
 export function readKey(input: Buffer, name: string, options: Omit<ReadKeyOptions, 'name'> = {}): KeyMaterial {
+  if (input.length > MAX_KEY_FILE_BYTES) throw tooLarge(name)
   try {
     return readAnyKey(input, { ...options, name })
   } catch (err) {
     const fix = err instanceof PlatformKeygenError ? FIXES[err.code] : undefined
     throw fix === undefined ? err : withFix(err, fix)
   }
+}
+
+export { MAX_KEY_FILE_BYTES }
+
+/** A file too large to be a key (checked before reading it whole). */
+export function tooLarge(name: string): InvalidRequestError {
+  return withFix(
+    new InvalidRequestError(`${name} is larger than ${MAX_KEY_FILE_BYTES} bytes: not a key file`),
+    'give convert the key file itself (a key in PEM, DER or JWK is a few KiB)',
+  )
 }

@@ -27,6 +27,7 @@ import {
   OKP_SIZES,
   type OkpCurve,
 } from './material.js'
+import { validateMaterial } from './validate.js'
 
 export type BlobKind = 'public' | 'private' | 'seed'
 
@@ -126,8 +127,39 @@ function expectSize(r: Reader, expected: number, what: string): void {
   }
 }
 
-/** Parses a CNG key blob. Throws InvalidBlobError for anything malformed. */
+/**
+ * The public parseBlob (index.ts exports it under that name): parses a blob
+ * from anywhere and validates what it claims — RSA n = p·q and the CRT
+ * members, an EC point on its curve and d matching it, an OKP x derived from
+ * d, DSA/DH y = g^x mod p, sizes within the key-length table (see
+ * validate.ts). Anything wrong is ERR_INVALID_BLOB, never another error.
+ */
+export function parseBlobChecked(blob: Uint8Array, hint: BlobHint = {}): ParsedBlob {
+  const parsed = parseBlob(blob, hint)
+  try {
+    validateMaterial(parsed.material)
+  } catch (err) {
+    throw new InvalidBlobError(`the blob is not a valid key: ${(err as Error).message}`, { cause: err })
+  }
+  return parsed
+}
+
+/**
+ * Parses a CNG key blob's structure (no arithmetic checks: for the blobs the
+ * native layer itself made, on every export). Throws InvalidBlobError for
+ * anything malformed, never another error.
+ */
 export function parseBlob(blob: Uint8Array, hint: BlobHint = {}): ParsedBlob {
+  try {
+    return parseStructure(blob, hint)
+  } catch (err) {
+    if (err instanceof InvalidBlobError) throw err
+    // A RangeError or the like from a crafted blob is still only a bad blob.
+    throw new InvalidBlobError(`malformed blob: ${(err as Error)?.message ?? String(err)}`, { cause: err })
+  }
+}
+
+function parseStructure(blob: Uint8Array, hint: BlobHint): ParsedBlob {
   if (!(blob instanceof Uint8Array)) throw new InvalidBlobError('a blob must be a Uint8Array')
   const r = new Reader(blob)
   const m = r.u32()
@@ -197,7 +229,7 @@ function parseRsa(r: Reader, m: number): ParsedBlob {
   }
   r.end()
   // RSA2 (BCRYPT_RSAPRIVATE_BLOB) carries only p and q: derive the rest.
-  return { kind: 'private', magic: m, material: completeRsa(n, e, p, q, cbP, cbN) }
+  return { kind: 'private', magic: m, material: completeRsa(n, e, p, q, cbP, cbQ, cbN) }
 }
 
 function modInverse(a: bigint, m: bigint): bigint {
@@ -218,11 +250,16 @@ function completeRsa(
   p: Uint8Array,
   q: Uint8Array,
   cbP: number,
+  cbQ: number,
   cbN: number,
 ): KeyMaterial {
   const [N, E, P, Q] = [toBigInt(n), toBigInt(e), toBigInt(p), toBigInt(q)]
   if (P < 2n || Q < 2n || P * Q !== N) throw new InvalidBlobError('RSA blob: p·q ≠ n')
-  const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b))
+  // Iterative: a recursive gcd overflows the stack on crafted primes.
+  const gcd = (a: bigint, b: bigint): bigint => {
+    while (b !== 0n) [a, b] = [b, a % b]
+    return a
+  }
   const lambda = ((P - 1n) * (Q - 1n)) / gcd(P - 1n, Q - 1n)
   const D = modInverse(E, lambda)
   return {
@@ -233,7 +270,7 @@ function completeRsa(
     q,
     d: fromBigInt(D, cbN),
     dp: fromBigInt(D % (P - 1n), cbP),
-    dq: fromBigInt(D % (Q - 1n), cbP),
+    dq: fromBigInt(D % (Q - 1n), cbQ),
     qi: fromBigInt(modInverse(Q, P), cbP),
   }
 }

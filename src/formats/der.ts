@@ -3,6 +3,7 @@
  * need. The writer builds a small tree of values and encodes it once into a
  * single buffer (no intermediate copies).
  */
+import { secretBytes } from './bytes.js'
 
 /** A DER value to be encoded: raw bytes, or a tag over its children. */
 export type DerValue = Uint8Array | DerNode
@@ -51,7 +52,8 @@ function write(v: DerValue, out: Uint8Array, at: number): number {
 
 /** Encodes a value tree into one buffer. */
 export function encode(v: DerValue): Uint8Array {
-  const out = new Uint8Array(encodedSize(v))
+  // Off the V8 heap (see secretBytes): a private key's DER must not move when its .buffer is read.
+  const out = secretBytes(encodedSize(v))
   write(v, out, 0)
   return out
 }

@@ -108,7 +108,9 @@ export function decryptJwe(compact: string, passphrase: Uint8Array): unknown {
     const gcm = createDecipheriv('aes-128-gcm', cek, iv)
     gcm.setAAD(Buffer.from(h, 'ascii'))
     gcm.setAuthTag(tag)
-    plaintext = Buffer.concat([gcm.update(ciphertext), gcm.final()])
+    const parts = [gcm.update(ciphertext), gcm.final()]
+    plaintext = Buffer.concat(parts)
+    wipe(...parts)
   } catch (err) {
     throw new InvalidRequestError('the JWE content does not authenticate (a damaged file)', { cause: err })
   } finally {

@@ -78,7 +78,12 @@ function deriveKeyIv(passphrase: Uint8Array, salt: Uint8Array, rounds: number): 
 
 function aes256ctr(decrypt: boolean, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
   const c = decrypt ? createDecipheriv('aes-256-ctr', key, iv) : createCipheriv('aes-256-ctr', key, iv)
-  return concat([c.update(data), c.final()])
+  const parts = [c.update(data), c.final()]
+  try {
+    return concat(parts)
+  } finally {
+    wipe(...parts)
+  }
 }
 
 /** The sealing for a file: "none", or aes256-ctr with a bcrypt-derived key when a passphrase is given. */

@@ -16,7 +16,14 @@ export function sshMpint(b: Uint8Array): Uint8Array {
   let i = 0
   while (i < b.length && b[i] === 0) i++
   const s = b.subarray(i)
-  return sshString(s.length > 0 && (s[0] as number) & 0x80 ? concat([Uint8Array.of(0), s]) : s)
+  if (s.length === 0 || !((s[0] as number) & 0x80)) return sshString(s)
+  // A leading zero byte keeps it positive; the padded copy may be a private value: wiped.
+  const padded = concat([Uint8Array.of(0), s])
+  try {
+    return sshString(padded)
+  } finally {
+    padded.fill(0)
+  }
 }
 
 const SSH_CURVES = { 'P-256': 'nistp256', 'P-384': 'nistp384', 'P-521': 'nistp521' } as const

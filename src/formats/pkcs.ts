@@ -4,7 +4,7 @@
  * provider's encoder.
  */
 import { UnsupportedFormatError } from '../errors.js'
-import { padTo } from './bytes.js'
+import { b64, padTo } from './bytes.js'
 import {
   bitString,
   type DerValue,
@@ -185,8 +185,8 @@ export function pemLabel(kind: 'private' | 'public', type: PrivateType | PublicT
 }
 
 export function toPem(der: Uint8Array, label: string): string {
-  const b64 = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString('base64')
+  const text = b64(der)
   const lines: string[] = []
-  for (let i = 0; i < b64.length; i += 64) lines.push(b64.slice(i, i + 64))
+  for (let i = 0; i < text.length; i += 64) lines.push(text.slice(i, i + 64))
   return `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n`
 }

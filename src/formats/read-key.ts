@@ -50,6 +50,9 @@ export interface ReadKeyOptions {
   name?: string
 }
 
+/** The largest key input read: RSA-16384's PEM is 12 KiB, so 1 MiB is far above any key. */
+export const MAX_KEY_FILE_BYTES = 1 << 20
+
 const ML_OIDS = new Set<string>([...Object.values(OIDS.mlDsa), ...Object.values(OIDS.mlKem)])
 
 function unreadable(what: string, cause?: unknown): InvalidRequestError {
@@ -88,12 +91,32 @@ function needsNode24(cause: unknown): NotSupportedOnPlatformError {
   )
 }
 
+/**
+ * The label and DER of the first PEM block (RFC 7468 headers such as
+ * Proc-Type dropped), or undefined. Armour lines are found with indexOf
+ * (linear; a regex with a back-reference over the text was quadratic on a
+ * file of repeated BEGIN lines).
+ */
 function pemBlock(text: string): { label: string; der: Uint8Array } | undefined {
-  const m = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/.exec(text)
-  if (!m) return undefined
-  const body = (m[2] as string).replace(/^[A-Za-z-]+:.*$/gm, '').replace(/\s+/g, '')
-  return { label: m[1] as string, der: new Uint8Array(Buffer.from(body, 'base64')) }
+  const begin = text.indexOf('-----BEGIN ')
+  if (begin < 0) return undefined
+  const labelEnd = text.indexOf('-----', begin + 11)
+  if (labelEnd < 0) return undefined
+  const label = text.slice(begin + 11, labelEnd)
+  if (!/^[A-Z0-9 ]+$/.test(label)) return undefined
+  const end = text.indexOf(`-----END ${label}-----`, labelEnd + 5)
+  if (end < 0) return undefined
+  const body = text
+    .slice(labelEnd + 5, end)
+    .split('\n')
+    .filter((l) => !l.includes(':'))
+    .join('')
+    .replace(/\s+/g, '')
+  return { label, der: new Uint8Array(Buffer.from(body, 'base64')) }
 }
+
+/** A Buffer over the same memory (Buffer.from(bytes) would copy into Node's pool, out of reach of wipe). */
+const view = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 
 function needPassphrase(name: string): BadPassphraseError {
   return new BadPassphraseError(`${name} is passphrase-protected: give its passphrase`)
@@ -109,8 +132,8 @@ function decryptWithNode(
   if (passphrase === undefined) throw needPassphrase(name)
   try {
     return der
-      ? createPrivateKey({ key, format: 'der', type: 'pkcs8', passphrase: Buffer.from(passphrase) })
-      : createPrivateKey({ key, passphrase: Buffer.from(passphrase) })
+      ? createPrivateKey({ key, format: 'der', type: 'pkcs8', passphrase: view(passphrase) })
+      : createPrivateKey({ key, passphrase: view(passphrase) })
   } catch (err) {
     throw new BadPassphraseError(`wrong passphrase for ${name} (or a damaged file)`, { cause: err })
   }
@@ -473,6 +496,9 @@ export function readKey(input: Uint8Array | string, options: ReadKeyOptions = {}
   if (options.kid !== undefined && typeof options.kid !== 'string')
     throw new InvalidRequestError('"kid" must be a string')
   const name = options.name ?? 'the key'
+  if (input.length > MAX_KEY_FILE_BYTES) {
+    throw new InvalidRequestError(`${name} is larger than ${MAX_KEY_FILE_BYTES} bytes: not a key file`)
+  }
   const buffer =
     typeof input === 'string'
       ? Buffer.from(input, 'utf8')

@@ -156,21 +156,23 @@ function bindingOf(e: { name: string; publicJwk: Jwk | null }): JweBinding {
 }
 
 /**
- * A private JWK fit for the store: a valid key, and the private half of
- * `pub` (null for OCT keys). `err` makes the error (the caller's input or a
- * tampered file).
+ * Why a private JWK is not fit for the store next to `pub`, or undefined: it
+ * must be a valid key and the private half of `pub` (null for OCT keys).
+ * `malformed` marks a JWK that does not even read (ERR_INVALID_REQUEST from
+ * jwkToMaterial) rather than an invalid key.
  */
-function checkPair(priv: Jwk, pub: Jwk | null, err: (why: string, cause?: unknown) => Error): void {
-  if (priv.kty === 'oct') {
-    if (pub !== null) throw err('an OCT key has no public JWK (publicJwk must be null)')
-    return
-  }
+function pairProblem(priv: Jwk, pub: Jwk | null): { why: string; cause?: unknown; malformed?: true } | undefined {
+  if (priv.kty === 'oct')
+    return pub === null ? undefined : { why: 'an OCT key has no public JWK (publicJwk must be null)' }
   try {
     validateMaterial(jwkToMaterial(priv))
   } catch (cause) {
-    throw err(`the private JWK is not a valid key (${(cause as Error).message})`, cause)
+    const problem = { why: `the private JWK is not a valid key (${(cause as Error).message})`, cause }
+    return cause instanceof InvalidRequestError ? { ...problem, malformed: true } : problem
   }
-  if (pub !== null && !samePublicKey(priv, pub)) throw err('the public JWK is not the public half of the private JWK')
+  if (pub !== null && !samePublicKey(priv, pub))
+    return { why: 'the public JWK is not the public half of the private JWK' }
+  return undefined
 }
 
 const OPTION_KEYS = ['passphrase', 'iterations', 'lockTimeoutMs', 'staleLockMs']
@@ -470,7 +472,9 @@ export class JwkStore {
       metadata: jsonCopy(metadata, 'metadata') as Record<string, unknown>,
       publicJwk: publicJwkIn ? publicJwk(jsonCopy(publicJwkIn, 'publicJwk') as Jwk) : null,
     }
-    checkPair(privateJwk, entry.publicJwk, (why, cause) => new InvalidKeyError(`add(): ${why}`, { cause }))
+    const problem = pairProblem(privateJwk, entry.publicJwk)
+    if (problem?.malformed) throw problem.cause
+    if (problem) throw new InvalidKeyError(`add(): ${problem.why}`, { cause: problem.cause })
     // The kid stays visible (for uniqueness and list()) even when the private JWK is sealed.
     if (kid !== undefined && entry.metadata.kid === undefined) entry.metadata.kid = kid
     // The private half: a JWE made before taking the lock (PBKDF2 is slow on purpose).
@@ -515,12 +519,11 @@ export class JwkStore {
       const what = `the private JWK of ${name}`
       const value = await decryptJson(e.privateJwe, this.#requirePassphrase(), this.path, what, bindingOf(e))
       privateJwk = checkJwk(value, 'the decrypted private JWK')
-      checkPair(
-        privateJwk,
-        e.publicJwk,
-        (why, cause) =>
-          new StoreCorruptError(`the JWK store ${this.path} was tampered with: ${name}: ${why}`, this.path, { cause }),
-      )
+      const problem = pairProblem(privateJwk, e.publicJwk)
+      if (problem) {
+        const message = `the JWK store ${this.path} was tampered with: ${name}: ${problem.why}`
+        throw new StoreCorruptError(message, this.path, { cause: problem.cause })
+      }
     } else {
       privateJwk = e.privateJwk as Jwk
     }

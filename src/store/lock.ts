@@ -28,8 +28,8 @@
  * removes the lock only if it still carries our token.
  */
 import { randomBytes } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { link, readFile, stat, unlink } from 'node:fs/promises'
+import { constants, readFileSync } from 'node:fs'
+import { type FileHandle, link, lstat, open, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { StoreLockedError } from '../errors.js'
@@ -102,13 +102,41 @@ function parseLock(text: string): LockInfo | undefined {
   return undefined
 }
 
+/** A lock file holds one short JSON line; more than this is not ours. */
+const MAX_LOCK_BYTES = 4096
+/**
+ * Opened without following a symlink and without blocking (a FIFO would
+ * block open() and read() forever, a symlink to /dev/zero would never end),
+ * and required to be a regular file. (Windows has neither flag; there a
+ * FIFO cannot be made at that path and a symlink needs privileges.)
+ */
+const LOCK_OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0)
+
+function notRegular(path: string, what: string): StoreLockedError {
+  return new StoreLockedError(
+    `the JWK store lock ${path} is ${what}, not a lock file: no writer can take it; remove it by hand`,
+  )
+}
+
 async function readLock(path: string): Promise<{ info: LockInfo | undefined; mtimeMs: number } | undefined> {
+  let handle: FileHandle
   try {
-    const [text, st] = await Promise.all([readFile(path, 'utf8'), stat(path)])
-    return { info: parseLock(text), mtimeMs: st.mtimeMs }
+    handle = await open(path, LOCK_OPEN_FLAGS)
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return undefined
+    if (code === 'ELOOP' || code === 'EMLINK') throw notRegular(path, 'a symbolic link')
     throw err
+  }
+  try {
+    const st = await handle.stat()
+    if (!st.isFile()) throw notRegular(path, st.isFIFO() ? 'a FIFO' : 'not a regular file')
+    const buf = Buffer.alloc(MAX_LOCK_BYTES + 1)
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0)
+    const text = bytesRead > MAX_LOCK_BYTES ? '' : buf.toString('utf8', 0, bytesRead)
+    return { info: parseLock(text), mtimeMs: st.mtimeMs }
+  } finally {
+    await handle.close()
   }
 }
 
@@ -166,7 +194,7 @@ async function breakIfStale(lockPath: string, staleMs: number): Promise<boolean>
   if (!isStale(seen, staleMs)) return false
   const guard = `${lockPath}.break`
   if (!(await createExclusive(guard, String(process.pid)))) {
-    const g = await stat(guard).catch(() => undefined)
+    const g = await lstat(guard).catch(() => undefined)
     if (g && Date.now() - g.mtimeMs > BREAK_GUARD_STALE_MS) await unlink(guard).catch(() => undefined)
     return false
   }
