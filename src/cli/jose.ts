@@ -29,6 +29,7 @@ import {
   readPassphrase,
 } from './passphrase.js'
 import { asUsage, EXIT_OK, withFix } from './report.js'
+import { listStore, runStoreSubcommand, STORE_SUBCOMMANDS, type StoreSubcommand } from './store-commands.js'
 
 const usage = (message: string): never => {
   throw asUsage(new InvalidRequestError(message))
@@ -261,7 +262,8 @@ const STORE_OPTION = {
 export const JWK_COMMAND: CommandDef = {
   name: 'jwk',
   summary: 'Generate a JWK from an Apinizer-style request (flags or a JSON file), optionally into a JwkStore.',
-  usage: 'jwk --name NAME --type RSA|EC|OCT|OKP [fields] [--store FILE]  |  jwk --request FILE.json',
+  usage:
+    'jwk --name NAME --type RSA|EC|OCT|OKP [fields] [--store FILE]  |  jwk --request FILE.json  |  jwk get|remove|rotate NAME --store FILE',
   description:
     'The fields of an Apinizer "generate JWK" request as flags, or --request with the request body itself. Prints {privateJwk, publicJwk, metadata}; with --store the key is added to the store and only the metadata is printed; --out/--pub write the JWKs to files (the private one 0600).',
   options: {
@@ -299,14 +301,17 @@ export const JWK_COMMAND: CommandDef = {
     public: { type: 'boolean', description: 'print only the public JWK' },
     force: { type: 'boolean', description: 'replace --out / --pub files that exist' },
   },
-  positionals: { min: 0, max: 0 },
+  positionals: { min: 0, max: 2, name: 'get, remove or rotate and a NAME' },
   examples: [
     'platform-keygen jwk --name signing --type RSA --key-size 2048 --alg RSA256 --kid-type SHA256',
     'platform-keygen jwk --name web --type EC --curve P256 --use sig --store jwks-store.json',
+    'platform-keygen jwk rotate web --store jwks-store.json',
+    'platform-keygen jwk get web --store jwks-store.json --public',
     'platform-keygen jwk --name enc --type OKP --curve X25519 --use enc --store jwks-store.json',
     'platform-keygen jwk --name hmac --type OCT --key-size 256 --alg HS256 --out hmac.jwk',
   ],
-  async run(values) {
+  async run(values, positionals) {
+    if (positionals.length > 0) return storeSubcommand(values, positionals)
     const requestFile = stringOption(values, 'request')
     const flags = FIELD_FLAGS.filter((f) => values[f] !== undefined)
     let request: unknown
@@ -352,7 +357,7 @@ export const JWK_COMMAND: CommandDef = {
       if (store && (await store.has(name))) {
         throw withFix(
           new InvalidRequestError(alreadyExists(name)),
-          `choose another --name, or remove "${name}" from ${storeFile} first`,
+          `choose another --name, or rotate it: \`platform-keygen jwk rotate ${name} --store ${storeFile}\` (or \`jwk remove ${name}\`)`,
         )
       }
       const result = await generateJwk(
@@ -396,16 +401,46 @@ export const JWK_COMMAND: CommandDef = {
   },
 }
 
+/** `jwk get|remove|rotate NAME`: the store management commands (store-commands.ts). */
+async function storeSubcommand(values: Values, positionals: string[]): Promise<number> {
+  const [sub, name] = positionals as [string, string | undefined]
+  if (!(STORE_SUBCOMMANDS as readonly string[]).includes(sub)) {
+    usage(`unknown jwk subcommand ${JSON.stringify(sub)}: get, remove or rotate (or no word, to generate)`)
+  }
+  if (name === undefined || name === '') usage(`jwk ${sub} needs the NAME of a key`)
+  const flags = [...FIELD_FLAGS, 'request', 'pub'].filter((f) => values[f] !== undefined)
+  if (flags.length > 0) usage(`jwk ${sub} takes no --${flags.join(', --')}`)
+  const storeFile = stringOption(values, 'store')
+  if (storeFile === undefined) usage(`jwk ${sub} needs --store FILE`)
+  if (values.encrypt === true && (sub !== 'get' || values.out === undefined)) usage('--encrypt is for jwk get --out')
+  const passphrase = await readPassphrase(values, { ask: false, confirm: false, what: storeFile as string })
+  const store = new JwkStore(storeFile as string, passphrase === undefined ? {} : { passphrase })
+  try {
+    return await runStoreSubcommand(
+      sub as StoreSubcommand,
+      name as string,
+      store,
+      storeFile as string,
+      values,
+      passphrase,
+    )
+  } finally {
+    store.close()
+  }
+}
+
 // --- jwks --------------------------------------------------------------------------------------
 
 export const JWKS_COMMAND: CommandDef = {
   name: 'jwks',
   summary: 'Print the public JWK set of a JwkStore (for serving as jwks.json).',
-  usage: 'jwks --store FILE [--out FILE]',
+  usage: 'jwks --store FILE [--out FILE] [--all]  |  jwks --list --store FILE',
   description:
-    'The public JWKs of every key pair in the store, private members stripped; OCT secrets are left out. No passphrase is needed.',
+    'The public JWKs of every key pair in the store that is valid now (nbf ≤ now < exp; --all: every one), private members stripped; OCT secrets are left out. No passphrase is needed. --list prints one JSON line per key with its status instead.',
   options: {
     store: STORE_OPTION.store,
+    all: { type: 'boolean', description: 'include expired and not-yet-valid keys' },
+    list: { type: 'boolean', description: 'list the keys (name, kid, status, validity) as JSON lines' },
     out: {
       type: 'string',
       short: 'o',
@@ -418,6 +453,7 @@ export const JWKS_COMMAND: CommandDef = {
   examples: [
     'platform-keygen jwk --name k1 --type EC --curve P256 --store store.json',
     'platform-keygen jwks --store store.json --out jwks.json',
+    'platform-keygen jwks --list --store store.json',
   ],
   async run(values) {
     const storeFile = stringOption(values, 'store')
@@ -425,9 +461,12 @@ export const JWKS_COMMAND: CommandDef = {
     const out = stringOption(values, 'out')
     const force = values.force === true
     if (out !== undefined) checkTargets([out], force)
+    if (values.list === true && (out !== undefined || values.all === true))
+      usage('--list prints the keys: drop --out / --all')
     const store = new JwkStore(storeFile as string)
     try {
-      const set = `${JSON.stringify(await store.publicJwks(), null, 2)}\n`
+      if (values.list === true) return await listStore(store)
+      const set = `${JSON.stringify(await store.publicJwks({ includeExpired: values.all === true }), null, 2)}\n`
       if (out === undefined) process.stdout.write(set)
       else writeFilesAtomic([{ path: out, data: set, secret: false }], force)
       return EXIT_OK
