@@ -405,7 +405,14 @@ export const JWK_COMMAND: CommandDef = {
 async function storeSubcommand(values: Values, positionals: string[]): Promise<number> {
   const [sub, name] = positionals as [string, string | undefined]
   if (!(STORE_SUBCOMMANDS as readonly string[]).includes(sub)) {
-    usage(`unknown jwk subcommand ${JSON.stringify(sub)}: get, remove or rotate (or no word, to generate)`)
+    throw asUsage(
+      Object.assign(
+        new TypeError(
+          `unexpected argument ${JSON.stringify(sub)} for jwk: get, remove or rotate NAME (or none, to generate)`,
+        ),
+        { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' },
+      ),
+    )
   }
   if (name === undefined || name === '') usage(`jwk ${sub} needs the NAME of a key`)
   const flags = [...FIELD_FLAGS, 'request', 'pub'].filter((f) => values[f] !== undefined)
