@@ -77,32 +77,15 @@ describe('OpenSSH keys made by ssh-keygen', () => {
 describe('PEM and DER made by openssl', () => {
   it('encrypted PKCS#8 (PEM and DER) and legacy Proc-Type: 4,ENCRYPTED PEM read with the passphrase', async () => {
     sh('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-384', '-out', 'ec.pem'])
-    sh('openssl', [
-      'pkcs8',
-      '-topk8',
-      '-in',
-      'ec.pem',
-      '-v2',
-      'aes-256-cbc',
-      '-passout',
-      'pass:pw',
-      '-out',
-      'ec.p8.pem',
-    ])
-    sh('openssl', [
-      'pkcs8',
-      '-topk8',
-      '-in',
-      'ec.pem',
-      '-v2',
-      'aes-128-cbc',
-      '-passout',
-      'pass:pw',
-      '-outform',
-      'DER',
-      '-out',
-      'ec.p8.der',
-    ])
+    const topk8 = (cipher: string, out: string, der: boolean) =>
+      sh(
+        'openssl',
+        ['pkcs8', '-topk8', '-in', 'ec.pem', '-v2', cipher, '-passout', 'pass:pw', '-out', out].concat(
+          der ? ['-outform', 'DER'] : [],
+        ),
+      )
+    topk8('aes-256-cbc', 'ec.p8.pem', false)
+    topk8('aes-128-cbc', 'ec.p8.der', true)
     sh('openssl', ['pkey', '-in', 'ec.pem', '-traditional', '-aes128', '-passout', 'pass:pw', '-out', 'ec.legacy.pem'])
     expect(file('ec.legacy.pem').toString()).toContain('Proc-Type: 4,ENCRYPTED')
     const want = createPrivateKey(file('ec.pem')).export({ format: 'der', type: 'pkcs8' })
