@@ -66,6 +66,8 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'foreign.json'), '{"format":"something-else","version":1,"entries":[]}')
   writeFileSync(join(dir, 'exists.pem'), 'x')
   writeFileSync(join(dir, 'not-a-key.pem'), 'hello\n')
+  writeFileSync(join(dir, 'null-key.jwks'), '{"keys":[null]}')
+  writeFileSync(join(dir, 'array-key.jwks'), '{"keys":[[1]]}')
   mkdirSync(join(dir, 'adir'))
   writeInvalidKeys(dir)
   const sealed = new JwkStore(join(dir, 'sealed.json'), { passphrase: 'right' })
@@ -790,6 +792,9 @@ const cliRows: CliRow[] = [
   [['convert', 'exists.pem'], 2, 'ERR_INVALID_REQUEST'],
   [['convert', 'missing.pem', '--to', 'jwk'], 1, 'ENOENT'],
   [['convert', 'not-a-key.pem', '--to', 'jwk'], 1, 'ERR_INVALID_REQUEST'],
+  // Issue 12, item 12: a JWK set whose one key is not an object (was ERR_UNEXPECTED, reading 'kty').
+  [['convert', 'null-key.jwks', '--to', 'pem'], 1, 'ERR_INVALID_REQUEST'],
+  [['convert', 'array-key.jwks', '--to', 'pem'], 1, 'ERR_INVALID_REQUEST'],
   // Issue 12, item 3: keys that parse but are not valid keys.
   [['convert', 'ec-off-curve.jwk', '--to', 'pem'], 1, 'ERR_INVALID_KEY'],
   [['convert', 'ec-off-curve-private.jwk', '--to', 'pem'], 1, 'ERR_INVALID_KEY'],

@@ -6,6 +6,7 @@
  * No timing: signals are sent when the child reports its first key.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
+import { createPrivateKey } from 'node:crypto'
 import {
   closeSync,
   existsSync,
@@ -22,6 +23,7 @@ import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { jwkThumbprint } from '../src/formats/thumbprint.js'
 import { generateKey, generateKeys, slowWork } from '../src/generate.js'
 import { JwkStore } from '../src/store/index.js'
 import { CLI, cli, jsonLines, leftoverTemps, ok, POSIX, tempDir } from './cli-helpers.js'
@@ -324,5 +326,63 @@ describe('issue 12, item 9: convert reads a file of repeated armour lines in lin
       stderr:
         'platform-keygen: error ERR_INVALID_REQUEST: armour.pem is not a key in PEM, DER, JWK, JWE, OpenSSH or X.509 certificate form',
     })
+  })
+})
+
+describe.skipIf(!POSIX)('issue 12, item 11: a --count batch into a slow pipe', () => {
+  it('SIGTERM while the reader lags: every key reported printed reaches the reader, complete', async () => {
+    const child = spawn(process.execPath, [CLI, 'ec', '--curve', 'P-256', '--count', '10000'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d
+    })
+    const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+    // Read the first chunk, then stop reading: the pipe fills and the batch runs ahead of the reader.
+    await new Promise<void>((resolve) =>
+      child.stdout.setEncoding('utf8').once('data', (d: string) => {
+        stdout += d
+        child.stdout.pause()
+        resolve()
+      }),
+    )
+    // Not a timing assertion: only lets the batch get well past the 64 KiB the pipe holds.
+    await new Promise((r) => setTimeout(r, 1500))
+    child.kill('SIGTERM')
+    child.stdout.on('data', (d: string) => {
+      stdout += d
+    })
+    child.stdout.resume()
+    expect(await exit).toBe(143)
+    const n = Number(/^platform-keygen: interrupted \(SIGTERM\): (\d+) of 10000 printed\n$/.exec(stderr)?.[1])
+    expect(n, stderr).toBeGreaterThanOrEqual(1)
+    const blocks = stdout.match(/-----BEGIN PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+-----END PRIVATE KEY-----\n/g) ?? []
+    expect(blocks).toHaveLength(n)
+    expect(blocks.join('')).toBe(stdout)
+    for (const pem of blocks) expect(createPrivateKey(pem).asymmetricKeyDetails?.namedCurve).toBe('prime256v1')
+  }, 60_000)
+})
+
+describe('issue 12, item 13: no thumbprint of a secret in an encrypted store or the CLI’s output', () => {
+  it('jwk --type OCT --store (encrypted): neither stdout nor the file holds the secret’s thumbprint', async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, 'pass.txt'), 'a passphrase\n')
+    const args = ['jwk', '--name', 'hmac', '--type', 'OCT', '--key-size', '256', '--alg', 'HS256', '--kid', 'k1']
+    const r = ok(cli([...args, '--store', 'store.json', '--passphrase-file', 'pass.txt'], { cwd: dir }))
+    const { privateJwk } = await new JwkStore(join(dir, 'store.json'), { passphrase: 'a passphrase' }).get('hmac')
+    const secretThumbprint = jwkThumbprint(privateJwk)
+    expect(jsonLines(r.stdout)[0]?.metadata).toMatchObject({ name: 'hmac', kid: 'k1' })
+    expect(jsonLines(r.stdout)[0]?.metadata).not.toHaveProperty('thumbprint')
+    expect(r.stdout).not.toContain(secretThumbprint)
+    expect(readFileSync(join(dir, 'store.json'), 'utf8')).not.toContain(secretThumbprint)
+    const [entry] = await new JwkStore(join(dir, 'store.json')).list()
+    expect(entry?.metadata).not.toHaveProperty('thumbprint')
+    // A key pair's thumbprint (of its public key) is still there.
+    const ec = ok(
+      cli(['jwk', '--name', 'web', '--type', 'EC', '--curve', 'P256', '--store', 'plain.json'], { cwd: dir }),
+    )
+    expect(jsonLines(ec.stdout)[0]?.metadata).toHaveProperty('thumbprint')
   })
 })

@@ -5,9 +5,12 @@
  *
  * Ctrl-C (SIGINT), SIGTERM, SIGHUP (the terminal went away) or SIGQUIT
  * during a run: the handler runs between two synchronous file writes, never
- * inside one, so it exits at once (128 + the signal's number: 130, 143, 129,
- * 131) leaving only complete keys and no temp file; it says how many were
- * written.
+ * inside one, so it exits (128 + the signal's number: 130, 143, 129, 131)
+ * leaving only complete keys and no temp file; it says how many were
+ * written. Keys printed to stdout are written with backpressure (each write
+ * awaited), and after a signal the run waits for stdout to drain before it
+ * exits, so "N printed" is what the reader gets; a second signal exits at
+ * once.
  */
 import { availableParallelism, constants } from 'node:os'
 import { extname } from 'node:path'
@@ -181,18 +184,38 @@ export async function runBatch(job: Job, plan: OutputPlan): Promise<number> {
   checkTargets([...outNames, ...pubNames], plan.force)
 
   const progress = startProgress(`generating ${job.label}`, job.slow || count > 1)
-  const write = (data: string | Uint8Array): void => {
+  // stdout's backpressure is respected: each write is awaited until the kernel has taken it, so
+  // a slow reader slows the batch down instead of output piling up in memory, and "printed"
+  // counts what the reader can get, never output still queued when a signal ends the run.
+  let printed = 0
+  let lastWrite: Promise<void> = Promise.resolve()
+  const write = (data: string | Uint8Array, isKey: boolean): Promise<void> => {
     progress.clear()
-    process.stdout.write(data)
+    lastWrite = new Promise<void>((resolve) => {
+      process.stdout.write(data, (err) => {
+        if (!err && isKey) printed++
+        resolve()
+      })
+    })
+    return lastWrite
   }
   let written = 0
-  const onSignal = (signal: NodeJS.Signals): void => {
-    progress.stop()
+  let stopping = false
+  const finish = (signal: NodeJS.Signals): never => {
     const what =
-      plan.out || plan.pub ? `${written} of ${count} written, each complete` : `${written} of ${count} printed`
+      plan.out || plan.pub ? `${written} of ${count} written, each complete` : `${printed} of ${count} printed`
     process.stderr.write(`platform-keygen: interrupted (${signal}): ${what}\n`)
     process.exit(128 + (constants.signals[signal] ?? 15))
   }
+  const onSignal = (signal: NodeJS.Signals): void => {
+    progress.stop()
+    // A second signal ends the run at once (a reader that never reads); the first lets stdout drain.
+    if (stopping) finish(signal)
+    stopping = true
+    void lastWrite.then(() => finish(signal))
+  }
+  /** After a signal, nothing more is written: the handler exits once stdout has drained. */
+  const halted = (): Promise<never> => new Promise<never>(() => {})
   for (const signal of HANDLED_SIGNALS) process.on(signal, onSignal)
   const privateSet: unknown[] = []
   const publicSet: unknown[] = []
@@ -215,6 +238,10 @@ export async function runBatch(job: Job, plan: OutputPlan): Promise<number> {
       if (count > 1) progress.update(`${i + 1}/${count}`)
       startMore()
       const key = await (inFlight.shift() as Promise<GeneratedKey>)
+      if (stopping) {
+        key.dispose()
+        await halted()
+      }
       try {
         if (sets) {
           if (!plan.publicOnly) privateSet.push(jwkOf(key.source, false, render.jwk))
@@ -236,17 +263,18 @@ export async function runBatch(job: Job, plan: OutputPlan): Promise<number> {
           shown.public = pub
         }
         if (files.length > 0) writeFilesAtomic(files, plan.force)
+        written++
         if (out === undefined) {
           // a jwk batch on stdout is one compact JSON document per line
-          write(
+          await write(
             render.format === 'jwk' && count > 1
               ? `${JSON.stringify(jwkOf(key.source, plan.publicOnly, render.jwk))}\n`
               : main,
+            true,
           )
         } else {
-          write(summary(plan, key, shown))
+          await write(summary(plan, key, shown), false)
         }
-        written++
       } finally {
         key.dispose()
       }
@@ -260,11 +288,11 @@ export async function runBatch(job: Job, plan: OutputPlan): Promise<number> {
         files.push({ path: plan.pub, data: `${JSON.stringify({ keys: publicSet }, null, 2)}\n`, secret: false })
       }
       if (files.length > 0) writeFilesAtomic(files, plan.force)
-      if (plan.out === undefined) write(main)
+      if (plan.out === undefined) await write(main, false)
       else {
         const line: Record<string, unknown> = { [plan.publicOnly ? 'public' : 'private']: plan.out }
         if (plan.pub !== undefined) line.public = plan.pub
-        write(`${JSON.stringify({ ...line, keys: written, format: 'jwks' })}\n`)
+        await write(`${JSON.stringify({ ...line, keys: written, format: 'jwks' })}\n`, false)
       }
     }
     return EXIT_OK

@@ -390,7 +390,10 @@ export const JWK_COMMAND: CommandDef = {
         if (out !== undefined) line.private = out
         if (pub !== undefined) line.public = pub
         if (storeFile !== undefined) line.store = storeFile
-        process.stdout.write(`${JSON.stringify({ ...line, metadata: result.metadata })}\n`)
+        // As elsewhere in the CLI, no thumbprint of a secret (it is a hash of the secret).
+        const { thumbprint, ...rest } = result.metadata
+        const metadata = result.publicJwk ? result.metadata : rest
+        process.stdout.write(`${JSON.stringify({ ...line, metadata })}\n`)
       } else {
         process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
       }

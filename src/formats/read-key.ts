@@ -453,10 +453,13 @@ function readJson(text: string, name: string, kid: string | undefined): KeyMater
   } catch (err) {
     throw unreadable(name, err)
   }
-  return jwkMaterial(selectJwk(json, kid, name))
+  return jwkMaterial(selectJwk(json, kid, name), name)
 }
 
-function jwkMaterial(jwk: Record<string, unknown>): KeyMaterial {
+function jwkMaterial(jwk: Record<string, unknown>, name: string): KeyMaterial {
+  if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
+    throw new InvalidRequestError(`${name}: the JWK must be a JSON object, got ${jwk === null ? 'null' : typeof jwk}`)
+  }
   if (jwk.kty === 'oct') throw new UnsupportedFormatError('a symmetric (oct) JWK has no PEM, DER or OpenSSH form')
   return jwkToMaterial(jwk)
 }
@@ -469,7 +472,7 @@ function readUnchecked(input: Buffer, o: ReadKeyOptions, passphrase: Uint8Array 
   if (text.startsWith('{')) return readJson(text, name, o.kid)
   if (isCompactJwe(text)) {
     if (passphrase === undefined) throw needPassphrase(name)
-    return jwkMaterial(selectJwk(decryptJwe(text, passphrase), o.kid, name))
+    return jwkMaterial(selectJwk(decryptJwe(text, passphrase), o.kid, name), name)
   }
   if (/^(ssh-|ecdsa-sha2-|sk-)/.test(text)) return readOpenSshPublic(text, name)
   const block = text.includes('-----BEGIN OPENSSH PRIVATE KEY-----') ? pemBlock(text) : undefined

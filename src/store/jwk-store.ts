@@ -519,6 +519,9 @@ export class JwkStore {
     const problem = pairProblem(privateJwk, entry.publicJwk)
     if (problem?.malformed) throw problem.cause
     if (problem) throw new InvalidKeyError(`add(): ${problem.why}`, { cause: problem.cause })
+    // A secret's thumbprint is a hash of the secret: never kept in the plaintext metadata (the
+    // CLI's rule for printing thumbprints, applied to the file).
+    if (privateJwk.kty === 'oct') delete entry.metadata.thumbprint
     // The kid stays visible (for uniqueness and list()) even when the private JWK is sealed.
     if (kid !== undefined && entry.metadata.kid === undefined) entry.metadata.kid = kid
     // The private half: a JWE made before taking the lock (PBKDF2 is slow on purpose).
