@@ -5,7 +5,12 @@
 //   generateSync(spec) -> NativeKey        (on the calling thread)
 //   prepare(spec) -> id                    (a validated spec kept natively; any
 //                                           `spec` above may be such an id)
-//   NativeKey: exportBlob(kind), destroy(), destroyed
+//   importKey(spec, kind, blob) -> Promise<NativeKey>   (kind: public | private | seed;
+//   importKeySync(spec, kind, blob) -> NativeKey          blob: a CNG blob)
+//   NativeKey: exportBlob(kind), destroy(), destroyed, hasPrivate,
+//              sign(params, data) / verify(params, data, sig) / encrypt(params, data)
+//              / decrypt(params, data) / derive(peer) / encapsulate() / decapsulate(ct),
+//              each -> Promise, and each with a *Sync twin on the calling thread
 //   randomBytes(n) -> Buffer
 //   capabilities() -> { provider, providerVersion, algorithms }
 //
@@ -59,7 +64,7 @@ struct BlobCache {
 
   void Fill(const pk::Key& key, bool extractable) {
     for (pk::BlobKind k : {pk::BlobKind::kPublic, pk::BlobKind::kPrivate, pk::BlobKind::kSeed}) {
-      if (k != pk::BlobKind::kPublic && !extractable) continue;
+      if (k != pk::BlobKind::kPublic && (!extractable || !key.HasPrivate())) continue;
       int i = static_cast<int>(k);
       has[i] = key.Export(k, &blob[i]).ok;  // a failure is reported again when JS asks
     }
@@ -95,6 +100,168 @@ Napi::Error CodedError(Napi::Env env, const char* code, const std::string& messa
   return MakeError(env, pk::Status::Fail(code, message));
 }
 
+Napi::Value Bytes(Napi::Env env, const pk::SecureBytes& b) {
+  // The JS copy is the caller's to wipe; the native one is cleansed with `b`.
+  return Napi::Buffer<uint8_t>::Copy(env, b.data(), b.size());
+}
+
+// --- one operation on a key (sign, verify, ...) -----------------------------
+
+enum class Op { kSign, kVerify, kEncrypt, kDecrypt, kDerive, kEncapsulate, kDecapsulate };
+
+// An operation's inputs (copied out of JS memory on the JS thread) and,
+// after Run, its outcome. Holding the keys keeps them alive: destroy() during
+// the operation only drops the NativeKey's reference.
+struct OpJob {
+  Op op = Op::kSign;
+  std::shared_ptr<const pk::Key> key;
+  std::shared_ptr<const pk::Key> peer;  // derive
+  pk::OpParams params;
+  pk::SecureBytes in;   // data / ciphertext
+  pk::SecureBytes sig;  // verify
+  pk::Status status;
+  pk::SecureBytes out;     // signature, ciphertext, plaintext, secret
+  pk::SecureBytes secret;  // encapsulate
+  bool valid = false;      // verify
+
+  void Run() {
+    switch (op) {
+      case Op::kSign:
+        status = key->Sign(params, in, &out);
+        break;
+      case Op::kVerify:
+        status = key->Verify(params, in, sig, &valid);
+        break;
+      case Op::kEncrypt:
+        status = key->Encrypt(params, in, &out);
+        break;
+      case Op::kDecrypt:
+        status = key->Decrypt(params, in, &out);
+        break;
+      case Op::kDerive:
+        status = key->Derive(*peer, &out);
+        break;
+      case Op::kEncapsulate:
+        status = key->Encapsulate(&out, &secret);
+        break;
+      case Op::kDecapsulate:
+        status = key->Decapsulate(in, &out);
+        break;
+    }
+    if (!status.ok) {
+      out.Reset();
+      secret.Reset();
+    }
+  }
+
+  // On the JS thread, after a successful Run.
+  Napi::Value Result(Napi::Env env) const {
+    if (op == Op::kVerify) return Napi::Boolean::New(env, valid);
+    if (op != Op::kEncapsulate) return Bytes(env, out);
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("ciphertext", Bytes(env, out));
+    o.Set("sharedSecret", Bytes(env, secret));
+    return o;
+  }
+};
+
+class OpWorker : public Napi::AsyncWorker {
+ public:
+  OpWorker(Napi::Env env, OpJob job)
+      : Napi::AsyncWorker(env, "platform-keygen:operation"), job_(std::move(job)), deferred_(env) {}
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override { job_.Run(); }
+
+  // As for generation: during env teardown nothing can be settled, and no
+  // exception may leave the completion callback; the job's buffers are
+  // cleansed and its key references dropped as the worker is deleted.
+  void OnOK() override {
+    try {
+      Napi::Env env = Env();
+      Napi::HandleScope scope(env);
+      if (job_.status.ok) {
+        deferred_.Resolve(job_.Result(env));
+      } else {
+        deferred_.Reject(MakeError(env, job_.status).Value());
+      }
+    } catch (const Napi::Error&) {
+      // the env is going away
+    }
+    job_.out.Reset();
+    job_.secret.Reset();
+  }
+
+  void OnError(const Napi::Error& e) override {
+    try {
+      deferred_.Reject(e.Value());
+    } catch (const Napi::Error&) {
+      // the env is going away
+    }
+  }
+
+ private:
+  OpJob job_;
+  Napi::Promise::Deferred deferred_;
+};
+
+constexpr size_t kMaxOpInput = size_t{1} << 30;
+
+// A Uint8Array argument, copied (Execute never reads JS memory).
+pk::SecureBytes CopyBytes(Napi::Env env, Napi::Value v, const char* what, size_t max = kMaxOpInput) {
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+    throw CodedError(env, "ERR_INVALID_REQUEST", std::string(what) + " must be a Uint8Array");
+  }
+  Napi::Uint8Array bytes = v.As<Napi::Uint8Array>();
+  if (bytes.ByteLength() > max) {
+    throw CodedError(env, "ERR_INVALID_REQUEST",
+                     std::string(what) + " is too long (at most " + std::to_string(max) + " bytes)");
+  }
+  return pk::SecureBytes(bytes.Data(), bytes.ByteLength());
+}
+
+std::string OneOfProp(Napi::Env env, Napi::Object o, const char* name, std::initializer_list<const char*> allowed,
+                      const std::string& fallback) {
+  Napi::Value v = o.Get(name);
+  if (v.IsUndefined()) return fallback;
+  std::string s = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+  for (const char* a : allowed) {
+    if (s == a) return s;
+  }
+  std::string list;
+  for (const char* a : allowed) list += std::string(list.empty() ? "" : ", ") + a;
+  throw CodedError(env, "ERR_INVALID_REQUEST", std::string("params.") + name + " must be one of " + list);
+}
+
+pk::OpParams ReadParams(Napi::Env env, Napi::Value value) {
+  pk::OpParams p;
+  if (value.IsUndefined() || value.IsNull()) return p;
+  if (!value.IsObject()) throw CodedError(env, "ERR_INVALID_REQUEST", "params must be an object");
+  Napi::Object o = value.As<Napi::Object>();
+  p.hash = OneOfProp(env, o, "hash", {"SHA-1", "SHA-256", "SHA-384", "SHA-512"}, "");
+  p.padding = OneOfProp(env, o, "padding", {"pkcs1", "pss", "oaep"}, "");
+  p.signatureEncoding = OneOfProp(env, o, "signatureEncoding", {"ieee-p1363", "der"}, "ieee-p1363");
+  Napi::Value salt = o.Get("saltLength");
+  if (!salt.IsUndefined()) {
+    double d = salt.IsNumber() ? salt.As<Napi::Number>().DoubleValue() : -2;
+    if (!(d >= 0 && d <= 65536 && std::floor(d) == d)) {
+      throw CodedError(env, "ERR_INVALID_REQUEST", "params.saltLength must be an integer from 0 to 65536");
+    }
+    p.saltLength = static_cast<int32_t>(d);
+  }
+  Napi::Value context = o.Get("context");
+  if (!context.IsUndefined()) p.context = CopyBytes(env, context, "params.context", 255);
+  Napi::Value label = o.Get("label");
+  if (!label.IsUndefined()) p.label = CopyBytes(env, label, "params.label", 65536);
+  Napi::Value allow = o.Get("allowPkcs1Decrypt");
+  if (!allow.IsUndefined()) {
+    if (!allow.IsBoolean()) throw CodedError(env, "ERR_INVALID_REQUEST", "params.allowPkcs1Decrypt must be a boolean");
+    p.allowPkcs1Decrypt = allow.As<Napi::Boolean>().Value();
+  }
+  return p;
+}
+
 class NativeKey : public Napi::ObjectWrap<NativeKey> {
  public:
   // The methods are plain functions on the prototype rather than ObjectWrap
@@ -108,6 +275,23 @@ class NativeKey : public Napi::ObjectWrap<NativeKey> {
     proto.Set("exportBlob", Napi::Function::New<&NativeKey::ExportBlob>(env, "exportBlob"));
     proto.Set("destroy", Napi::Function::New<&NativeKey::Destroy>(env, "destroy"));
     proto.DefineProperty(Napi::PropertyDescriptor::Accessor<&NativeKey::Destroyed>("destroyed"));
+    proto.DefineProperty(Napi::PropertyDescriptor::Accessor<&NativeKey::HasPrivateKey>("hasPrivate"));
+    proto.Set("sign", Napi::Function::New<&NativeKey::Operation<Op::kSign, false>>(env, "sign"));
+    proto.Set("signSync", Napi::Function::New<&NativeKey::Operation<Op::kSign, true>>(env, "signSync"));
+    proto.Set("verify", Napi::Function::New<&NativeKey::Operation<Op::kVerify, false>>(env, "verify"));
+    proto.Set("verifySync", Napi::Function::New<&NativeKey::Operation<Op::kVerify, true>>(env, "verifySync"));
+    proto.Set("encrypt", Napi::Function::New<&NativeKey::Operation<Op::kEncrypt, false>>(env, "encrypt"));
+    proto.Set("encryptSync", Napi::Function::New<&NativeKey::Operation<Op::kEncrypt, true>>(env, "encryptSync"));
+    proto.Set("decrypt", Napi::Function::New<&NativeKey::Operation<Op::kDecrypt, false>>(env, "decrypt"));
+    proto.Set("decryptSync", Napi::Function::New<&NativeKey::Operation<Op::kDecrypt, true>>(env, "decryptSync"));
+    proto.Set("derive", Napi::Function::New<&NativeKey::Operation<Op::kDerive, false>>(env, "derive"));
+    proto.Set("deriveSync", Napi::Function::New<&NativeKey::Operation<Op::kDerive, true>>(env, "deriveSync"));
+    proto.Set("encapsulate", Napi::Function::New<&NativeKey::Operation<Op::kEncapsulate, false>>(env, "encapsulate"));
+    proto.Set("encapsulateSync",
+              Napi::Function::New<&NativeKey::Operation<Op::kEncapsulate, true>>(env, "encapsulateSync"));
+    proto.Set("decapsulate", Napi::Function::New<&NativeKey::Operation<Op::kDecapsulate, false>>(env, "decapsulate"));
+    proto.Set("decapsulateSync",
+              Napi::Function::New<&NativeKey::Operation<Op::kDecapsulate, true>>(env, "decapsulateSync"));
     return ctor;
   }
 
@@ -118,9 +302,9 @@ class NativeKey : public Napi::ObjectWrap<NativeKey> {
     data->handOver = nullptr;
     if (pending == nullptr || !pending->key) {
       throw CodedError(env, "ERR_INVALID_REQUEST",
-                       "NativeKey objects come from generate(); they cannot be constructed");
+                       "NativeKey objects come from generate() or importKey(); they cannot be constructed");
     }
-    key_ = std::move(pending->key);
+    key_ = std::shared_ptr<const pk::Key>(std::move(pending->key));
     extractable_ = pending->extractable;
     cache_ = std::move(pending->cache);
     registry_ = env.GetInstanceData<AddonData>()->registry;
@@ -133,7 +317,9 @@ class NativeKey : public Napi::ObjectWrap<NativeKey> {
   }
 
   // The one release path: destroy(), the finalizer and the env cleanup hook
-  // all come here; the backend's destructor frees the handle exactly once.
+  // all come here. An operation in flight holds its own reference, so the
+  // backend's destructor frees the handle exactly once, when the last user
+  // (this object or that operation) lets go.
   void Release() {
     key_.reset();
     cache_.Clear();
@@ -143,14 +329,7 @@ class NativeKey : public Napi::ObjectWrap<NativeKey> {
   // `this` of a method call, if it is a live NativeKey of this env: null for
   // a destroyed one (its wrap is gone) and for any other object, so that a
   // method called on a foreign object never reinterprets its wrapped pointer.
-  static NativeKey* From(const Napi::CallbackInfo& info) {
-    Napi::Env env = info.Env();
-    void* p = nullptr;
-    if (!info.This().IsObject() || napi_unwrap(env, info.This(), &p) != napi_ok || p == nullptr) return nullptr;
-    NativeKey* key = static_cast<NativeKey*>(p);
-    const std::unordered_set<NativeKey*>& live = env.GetInstanceData<AddonData>()->registry->live;
-    return live.count(key) != 0 ? key : nullptr;
-  }
+  static NativeKey* From(const Napi::CallbackInfo& info) { return LiveObject(info.Env(), info.This()); }
 
   static Napi::Value ExportBlob(const Napi::CallbackInfo& info) {
     NativeKey* self = From(info);
@@ -172,8 +351,11 @@ class NativeKey : public Napi::ObjectWrap<NativeKey> {
     } else {
       throw CodedError(env, "ERR_INVALID_REQUEST", "exportBlob kind must be 'public', 'private' or 'seed'");
     }
+    if (k != pk::BlobKind::kPublic && !key_->HasPrivate()) {
+      throw CodedError(env, "ERR_INVALID_REQUEST", "a public key has no private blob");
+    }
     if (k != pk::BlobKind::kPublic && !extractable_) {
-      throw CodedError(env, "ERR_NOT_EXTRACTABLE", "the key was generated with extractable: false");
+      throw CodedError(env, "ERR_NOT_EXTRACTABLE", "the key was made with extractable: false");
     }
     if (const pk::SecureBytes* cached = cache_.Get(k)) {
       return Napi::Buffer<uint8_t>::Copy(env, cached->data(), cached->size());
@@ -204,7 +386,73 @@ class NativeKey : public Napi::ObjectWrap<NativeKey> {
     return Napi::Boolean::New(info.Env(), self == nullptr || !self->key_);
   }
 
-  std::unique_ptr<pk::Key> key_;
+  // The live key of a method call, or ERR_KEY_DESTROYED.
+  static std::shared_ptr<const pk::Key> LiveKey(const Napi::CallbackInfo& info) {
+    NativeKey* self = From(info);
+    if (self == nullptr || !self->key_) throw CodedError(info.Env(), "ERR_KEY_DESTROYED", "the key was destroyed");
+    return self->key_;
+  }
+
+  static Napi::Value HasPrivateKey(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), LiveKey(info)->HasPrivate());
+  }
+
+  // sign(params, data), verify(params, data, sig), encrypt(params, data),
+  // decrypt(params, data), derive(peer), encapsulate(), decapsulate(ct):
+  // arguments are read and copied here, on the JS thread; the operation runs
+  // on the threadpool (a promise) or, for the *Sync twins, right here.
+  template <Op op, bool sync>
+  static Napi::Value Operation(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    OpJob job;
+    job.op = op;
+    job.key = LiveKey(info);
+    switch (op) {
+      case Op::kSign:
+      case Op::kEncrypt:
+      case Op::kDecrypt:
+        job.params = ReadParams(env, info[0]);
+        job.in = CopyBytes(env, info[1], op == Op::kSign ? "data" : op == Op::kEncrypt ? "plaintext" : "ciphertext");
+        break;
+      case Op::kVerify:
+        job.params = ReadParams(env, info[0]);
+        job.in = CopyBytes(env, info[1], "data");
+        job.sig = CopyBytes(env, info[2], "signature", 1 << 20);
+        break;
+      case Op::kDerive: {
+        NativeKey* peer = LiveObject(env, info[0]);
+        if (peer == nullptr || !peer->key_) {
+          throw CodedError(env, "ERR_INVALID_REQUEST", "derive takes the peer's live NativeKey");
+        }
+        job.peer = peer->key_;
+        break;
+      }
+      case Op::kEncapsulate:
+        break;
+      case Op::kDecapsulate:
+        job.in = CopyBytes(env, info[0], "ciphertext", 1 << 20);
+        break;
+    }
+    if (sync) {
+      job.Run();
+      if (!job.status.ok) throw MakeError(env, job.status);
+      return job.Result(env);
+    }
+    OpWorker* worker = new OpWorker(env, std::move(job));
+    Napi::Promise promise = worker->Promise();
+    worker->Queue();
+    return promise;
+  }
+
+  // A live NativeKey of this env, or null (any other value).
+  static NativeKey* LiveObject(Napi::Env env, Napi::Value v) {
+    void* p = nullptr;
+    if (!v.IsObject() || napi_unwrap(env, v, &p) != napi_ok || p == nullptr) return nullptr;
+    NativeKey* key = static_cast<NativeKey*>(p);
+    return env.GetInstanceData<AddonData>()->registry->live.count(key) != 0 ? key : nullptr;
+  }
+
+  std::shared_ptr<const pk::Key> key_;
   bool extractable_ = false;
   BlobCache cache_;
   std::shared_ptr<Registry> registry_;
@@ -296,9 +544,12 @@ Napi::Value Prepare(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(prepared.size() - 1));
 }
 
-// One generation request and, after Execute, its outcome.
+// One generation (or import) request and, after Execute, its outcome.
 struct Job {
   pk::KeySpec spec;  // its seed is cleansed when the job is destroyed
+  bool import = false;
+  pk::BlobKind importKind = pk::BlobKind::kPublic;
+  pk::SecureBytes importBlob;  // copied from JS; cleansed with the job
   pk::Status status;
   std::unique_ptr<pk::Key> key;  // freed with the job if never handed to JS
   BlobCache cache;
@@ -307,7 +558,8 @@ struct Job {
   // thread only copies them), or on the JS thread for generateSync (no
   // prefill: blobs are exported when first asked for, on the same thread).
   void Run(bool prefill = true) {
-    status = pk::Generate(spec, &key);
+    status = import ? pk::Import(spec, importKind, importBlob, &key) : pk::Generate(spec, &key);
+    importBlob.Reset();
     if (status.ok && spec.validate) {
       status = key->Validate();
       if (!status.ok) key.reset();
@@ -438,6 +690,47 @@ Napi::Value GenerateSync(const Napi::CallbackInfo& info) {
   return v;
 }
 
+// importKey(spec, kind, blob): the job of generate(), with Import for Generate.
+Job ImportJob(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Job job;
+  job.spec = ReadSpec(env, info[0]);
+  if (!job.spec.seed.empty()) throw CodedError(env, "ERR_INVALID_REQUEST", "an imported key's spec has no seed");
+  std::string kind = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+  if (kind == "public") {
+    job.importKind = pk::BlobKind::kPublic;
+  } else if (kind == "private") {
+    job.importKind = pk::BlobKind::kPrivate;
+  } else if (kind == "seed") {
+    job.importKind = pk::BlobKind::kSeed;
+  } else {
+    throw CodedError(env, "ERR_INVALID_REQUEST", "importKey kind must be 'public', 'private' or 'seed'");
+  }
+  job.import = true;
+  job.importBlob = CopyBytes(env, info[2], "blob", 1 << 20);
+  return job;
+}
+
+Napi::Value ImportKey(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::vector<Job> jobs;
+  jobs.push_back(ImportJob(info));
+  GenerateWorker* worker = new GenerateWorker(env, std::move(jobs), false);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value ImportKeySync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Job job = ImportJob(info);
+  job.Run(false);
+  bool failed = false;
+  Napi::Value v = job.Settle(env, &failed);
+  if (failed) throw Napi::Error(env, v);
+  return v;
+}
+
 constexpr size_t kMaxRandomBytes = 1 << 20;
 
 Napi::Value RandomBytes(const Napi::CallbackInfo& info) {
@@ -502,6 +795,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("generateBatch", Napi::Function::New<GenerateBatch>(env, "generateBatch"));
   exports.Set("generateSync", Napi::Function::New<GenerateSync>(env, "generateSync"));
   exports.Set("prepare", Napi::Function::New<Prepare>(env, "prepare"));
+  exports.Set("importKey", Napi::Function::New<ImportKey>(env, "importKey"));
+  exports.Set("importKeySync", Napi::Function::New<ImportKeySync>(env, "importKeySync"));
   exports.Set("randomBytes", Napi::Function::New<RandomBytes>(env, "randomBytes"));
   exports.Set("capabilities", Napi::Function::New<Capabilities>(env, "capabilities"));
   exports.Set("liveHandles", Napi::Function::New<LiveHandles>(env, "liveHandles"));

@@ -179,8 +179,10 @@ class Key {
   virtual Status Encrypt(const OpParams& /*p*/, const SecureBytes& /*data*/, SecureBytes* /*out*/) const {
     return Unsupported("encrypt");
   }
-  // RSA-OAEP; PKCS#1 v1.5 decryption only when p.allowPkcs1Decrypt and the
-  // provider does implicit rejection (OpenSSL >= 3.2), else ERR_UNSUPPORTED_OPERATION.
+  // RSA-OAEP; PKCS#1 v1.5 decryption only when p.allowPkcs1Decrypt (else
+  // ERR_UNSUPPORTED_OPERATION) and the provider does implicit rejection
+  // (OpenSSL >= 3.2; else ERR_NOT_SUPPORTED_ON_PLATFORM — CNG never does).
+  // A ciphertext that does not decrypt: ERR_DECRYPTION_FAILED.
   virtual Status Decrypt(const OpParams& /*p*/, const SecureBytes& /*data*/, SecureBytes* /*out*/) const {
     return Unsupported("decrypt");
   }

@@ -20,6 +20,8 @@ export type ErrorCode =
   | 'ERR_STORE_LOCKED'
   | 'ERR_STORE_PASSPHRASE'
   | 'ERR_BAD_PASSPHRASE'
+  | 'ERR_UNSUPPORTED_OPERATION'
+  | 'ERR_DECRYPTION_FAILED'
 
 export class PlatformKeygenError extends Error {
   /** The code of this class of error. */
@@ -108,7 +110,8 @@ export class InvalidBlobError extends PlatformKeygenError {
  * Key material that is well formed but not a valid key: an EC point off its
  * curve, a private scalar out of range, RSA factors that do not multiply to
  * n, a public part that is not the private part's, a size above the
- * key-length table's maximum.
+ * key-length table's maximum; or what the provider's checks refuse in an
+ * operation (a peer of another curve, a small-order point).
  */
 export class InvalidKeyError extends PlatformKeygenError {
   static override code = 'ERR_INVALID_KEY' as const
@@ -122,6 +125,16 @@ export class InvalidRequestError extends PlatformKeygenError {
 /** A format the key type has no representation in (JWK for DSA, SEC1 for RSA, ...). */
 export class UnsupportedFormatError extends PlatformKeygenError {
   static override code = 'ERR_UNSUPPORTED_FORMAT' as const
+}
+
+/** The key cannot do this operation (sign with an ECDH key, decrypt with a public key, ...). */
+export class UnsupportedOperationError extends PlatformKeygenError {
+  static override code = 'ERR_UNSUPPORTED_OPERATION' as const
+}
+
+/** A ciphertext that does not decrypt with this key and these options (the provider says no more, on purpose). */
+export class DecryptionFailedError extends PlatformKeygenError {
+  static override code = 'ERR_DECRYPTION_FAILED' as const
 }
 
 /** A JWK store file that is not a valid store; it is reported, never overwritten. */
@@ -165,6 +178,8 @@ const byCode: Record<string, new (message: string, options?: { cause?: unknown }
   ERR_INVALID_KEY: InvalidKeyError,
   ERR_INVALID_REQUEST: InvalidRequestError,
   ERR_UNSUPPORTED_FORMAT: UnsupportedFormatError,
+  ERR_UNSUPPORTED_OPERATION: UnsupportedOperationError,
+  ERR_DECRYPTION_FAILED: DecryptionFailedError,
 }
 
 interface NativeErrorShape {

@@ -25,6 +25,7 @@ export {
 } from './apinizer/index.js'
 export {
   BadPassphraseError,
+  DecryptionFailedError,
   type ErrorCode,
   InvalidBlobError,
   InvalidKeyError,
@@ -40,6 +41,7 @@ export {
   StorePassphraseError,
   UnsupportedAlgorithmError,
   UnsupportedFormatError,
+  UnsupportedOperationError,
 } from './errors.js'
 export {
   type BlobHint,
@@ -68,7 +70,11 @@ export {
   MAX_KEYS_PER_CALL,
   randomBytes,
 } from './generate.js'
+export { type ImportFormat, type ImportOptions, importKey, importKeySync, type KeyInput } from './import.js'
 export {
+  type CompactDecryptResult,
+  CompactSign,
+  compactDecrypt,
   type GeneratedSecret,
   type GenerateKeyPairAlgorithm,
   type GenerateKeyPairOptions,
@@ -77,10 +83,15 @@ export {
   type GenerateSecretOptions,
   generateKeyPair,
   generateSecret,
+  type JweKeyAlgorithm,
   type JwkPairResult,
+  type JwsAlgorithm,
+  type JwtDecryptResult,
+  jwtDecrypt,
   type KeyObjectPairResult,
   type KeyPairResultType,
   type PlatformKeyPairResult,
+  SignJWT,
 } from './jose/index.js'
 export {
   type KeyInfo,
@@ -90,6 +101,7 @@ export {
   type PublicExportOptions,
   PublicKey,
 } from './keypair.js'
+export type { DecryptOptions, Encapsulation, EncryptOptions, Hash, SignOptions } from './operations/index.js'
 export {
   JwkStore,
   type JwkStoreEntry,

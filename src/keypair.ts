@@ -17,6 +17,7 @@ import { toOpenSsh } from './formats/openssh.js'
 import { type PrivateType, type PublicType, pemLabel, privateKeyDer, publicKeyDer, toPem } from './formats/pkcs.js'
 import { jwkThumbprint, jwkThumbprintUri, type ThumbprintDigest } from './formats/thumbprint.js'
 import { call, type NativeKey } from './native.js'
+import * as ops from './operations/index.js'
 import type { Algorithm, Curve } from './table.js'
 
 export type Provider = 'openssl' | 'cng'
@@ -138,6 +139,33 @@ export class PublicKey implements KeyInfo {
   /** The OpenSSH fingerprint, as `ssh-keygen -l -E sha256` (`SHA256:…`) or `-E md5` (`MD5:xx:…`) prints it. */
   fingerprint(digest: FingerprintDigest = 'sha256'): string {
     return sshFingerprint(this.#material, digest)
+  }
+
+  /** Verifies a signature: true or false, never an error for a signature that does not verify. */
+  verify(data: Uint8Array, signature: Uint8Array, options?: ops.SignOptions): Promise<boolean> {
+    return ops.verify(this, data, signature, options)
+  }
+
+  verifySync(data: Uint8Array, signature: Uint8Array, options?: ops.SignOptions): boolean {
+    return ops.verifySync(this, data, signature, options)
+  }
+
+  /** RSA: encrypts for the private key's holder (OAEP with SHA-256 by default). */
+  encrypt(plaintext: Uint8Array, options?: ops.EncryptOptions): Promise<Uint8Array> {
+    return ops.encrypt(this, plaintext, options)
+  }
+
+  encryptSync(plaintext: Uint8Array, options?: ops.EncryptOptions): Uint8Array {
+    return ops.encryptSync(this, plaintext, options)
+  }
+
+  /** ML-KEM: a fresh shared secret and the ciphertext that carries it. */
+  encapsulate(): Promise<ops.Encapsulation> {
+    return ops.encapsulate(this)
+  }
+
+  encapsulateSync(): ops.Encapsulation {
+    return ops.encapsulateSync(this)
   }
 
   toKeyObject(): KeyObject {
@@ -270,6 +298,42 @@ export class KeyPair implements KeyInfo {
     } finally {
       wipe(der)
     }
+  }
+
+  /** Signs where the key lives (r‖s for ECDSA / DSA, JOSE's form, unless signatureEncoding: 'der'). */
+  sign(data: Uint8Array, options?: ops.SignOptions): Promise<Uint8Array> {
+    return ops.sign(this, () => this.#native(), data, options)
+  }
+
+  signSync(data: Uint8Array, options?: ops.SignOptions): Uint8Array {
+    return ops.signSync(this, () => this.#native(), data, options)
+  }
+
+  /** RSA: decrypts (OAEP with SHA-256 by default; PKCS#1 v1.5 only with allowPkcs1Decrypt). */
+  decrypt(ciphertext: Uint8Array, options?: ops.DecryptOptions): Promise<Uint8Array> {
+    return ops.decrypt(this, () => this.#native(), ciphertext, options)
+  }
+
+  decryptSync(ciphertext: Uint8Array, options?: ops.DecryptOptions): Uint8Array {
+    return ops.decryptSync(this, () => this.#native(), ciphertext, options)
+  }
+
+  /** ECDH / X25519 / X448 / DH: the raw shared secret with the peer's public key (as node's diffieHellman). */
+  deriveBits(peer: PublicKey | KeyPair): Promise<Uint8Array> {
+    return ops.deriveBits(this, () => this.#native(), peer)
+  }
+
+  deriveBitsSync(peer: PublicKey | KeyPair): Uint8Array {
+    return ops.deriveBitsSync(this, () => this.#native(), peer)
+  }
+
+  /** ML-KEM: the shared secret a ciphertext from encapsulate() carries. */
+  decapsulate(ciphertext: Uint8Array): Promise<Uint8Array> {
+    return ops.decapsulate(this, () => this.#native(), ciphertext)
+  }
+
+  decapsulateSync(ciphertext: Uint8Array): Uint8Array {
+    return ops.decapsulateSync(this, () => this.#native(), ciphertext)
   }
 
   /** Releases the native handle now (idempotent). Later use throws ERR_KEY_DESTROYED. */

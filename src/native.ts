@@ -12,10 +12,56 @@ import { packageRoot } from './root.js'
 
 export type BlobKind = 'public' | 'private' | 'seed'
 
+export type NativeHash = 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512'
+
+/** Options of one operation, as the addon reads them (validated in TypeScript first). */
+export interface NativeOpParams {
+  hash?: NativeHash
+  padding?: 'pkcs1' | 'pss' | 'oaep'
+  /** PSS salt length in bytes (default: the digest's length). */
+  saltLength?: number
+  /** ECDSA / DSA signatures: r‖s (default) or DER. */
+  signatureEncoding?: 'ieee-p1363' | 'der'
+  /** Ed448 / ML-DSA context string (at most 255 bytes). */
+  context?: Uint8Array
+  /** OAEP label. */
+  label?: Uint8Array
+  /** RSA PKCS#1 v1.5 decryption, only where the provider does implicit rejection. */
+  allowPkcs1Decrypt?: boolean
+}
+
+export interface NativeEncapsulation {
+  ciphertext: Uint8Array
+  sharedSecret: Uint8Array
+}
+
+/**
+ * A native key handle. Every input is copied before the call returns; an
+ * operation in flight keeps the key alive, so destroy() during it is safe.
+ * Results are fresh buffers the caller owns (and wipes, for secrets).
+ */
 export interface NativeKey {
   exportBlob(kind: BlobKind): Buffer
   destroy(): void
   readonly destroyed: boolean
+  /** false for a key imported from public material. Throws ERR_KEY_DESTROYED once destroyed. */
+  readonly hasPrivate: boolean
+  sign(params: NativeOpParams, data: Uint8Array): Promise<Uint8Array>
+  signSync(params: NativeOpParams, data: Uint8Array): Uint8Array
+  /** false for a signature that does not verify; rejects only for keys / options that cannot verify. */
+  verify(params: NativeOpParams, data: Uint8Array, signature: Uint8Array): Promise<boolean>
+  verifySync(params: NativeOpParams, data: Uint8Array, signature: Uint8Array): boolean
+  encrypt(params: NativeOpParams, plaintext: Uint8Array): Promise<Uint8Array>
+  encryptSync(params: NativeOpParams, plaintext: Uint8Array): Uint8Array
+  decrypt(params: NativeOpParams, ciphertext: Uint8Array): Promise<Uint8Array>
+  decryptSync(params: NativeOpParams, ciphertext: Uint8Array): Uint8Array
+  /** The raw shared secret with the peer's key (big-endian, as node's diffieHellman). */
+  derive(peer: NativeKey): Promise<Uint8Array>
+  deriveSync(peer: NativeKey): Uint8Array
+  encapsulate(): Promise<NativeEncapsulation>
+  encapsulateSync(): NativeEncapsulation
+  decapsulate(ciphertext: Uint8Array): Promise<Uint8Array>
+  decapsulateSync(ciphertext: Uint8Array): Uint8Array
 }
 
 export interface NativeSpec {
@@ -51,6 +97,13 @@ interface Binding {
   generateBatch(spec: NativeSpecArg, count: number): Promise<(NativeKey | Error)[]>
   /** One key on the calling thread. */
   generateSync(spec: NativeSpecArg): NativeKey
+  /**
+   * A key from a CNG blob (the TypeScript layer converts other material to
+   * one); the provider's checks run. spec.extractable: false keeps an
+   * imported private key in the provider.
+   */
+  importKey(spec: NativeSpec, kind: BlobKind, blob: Uint8Array): Promise<NativeKey>
+  importKeySync(spec: NativeSpec, kind: BlobKind, blob: Uint8Array): NativeKey
   /** Checks a seedless spec and keeps it natively; returns its id (at most 4096 per env). */
   prepare(spec: NativeSpec): number
   randomBytes(n: number): Buffer

@@ -26,7 +26,7 @@ import {
   privateKeyDer,
   writeBlob,
 } from '../src/index.js'
-import { type NativeKey, native } from '../src/native.js'
+import { type BlobKind, type NativeKey, native } from '../src/native.js'
 import { cli, tempDir } from './cli-helpers.js'
 import { hasPostQuantum } from './helpers.js'
 
@@ -43,10 +43,10 @@ const seen: Seen[] = []
 const binding = native()
 const real = { generate: binding.generate, generateSync: binding.generateSync, generateBatch: binding.generateBatch }
 
-/** The handle, with every blob it hands out recorded. */
+/** The handle, with every blob it hands out recorded (the operations are not observed: this test exports only). */
 function observed(handle: NativeKey): NativeKey {
   return {
-    exportBlob(kind) {
+    exportBlob(kind: BlobKind) {
       const buf = handle.exportBlob(kind)
       seen.push({ kind, buf, copy: Buffer.from(buf) })
       return buf
@@ -57,7 +57,7 @@ function observed(handle: NativeKey): NativeKey {
     get destroyed() {
       return handle.destroyed
     },
-  }
+  } as unknown as NativeKey
 }
 
 // every way the TypeScript layer gets a key: one on the threadpool, one on the

@@ -12,6 +12,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
+#include <openssl/ecdsa.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
@@ -22,6 +23,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <deque>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -99,6 +101,7 @@ struct Plan {
   uint32_t seedMagic = 0;
   uint32_t cbKey = 0;                  // EC / OKP coordinate size in bytes
   const char* parameterSet = nullptr;  // ML-DSA / ML-KEM: "44", "768", ...
+  bool agreement = false;              // ECDH / X25519 / X448 / DH: derives, never signs
 };
 
 struct EcRow {
@@ -144,7 +147,15 @@ bool OneOf(const std::string& v, const char* const* list, size_t n) {
   return false;
 }
 
+Status MakePlanFor(const KeySpec& spec, Plan* plan);
+
 Status MakePlan(const KeySpec& spec, Plan* plan) {
+  Status s = MakePlanFor(spec, plan);
+  plan->agreement = spec.algorithm == "DH" || spec.algorithm.rfind("ECDH", 0) == 0;
+  return s;
+}
+
+Status MakePlanFor(const KeySpec& spec, Plan* plan) {
   const std::string& a = spec.algorithm;
   if (a == "RSA") {
     *plan = Plan{Family::kRsa, "RSA"};
@@ -269,10 +280,138 @@ bool ReadBnFields(const EVP_PKEY* k, BnField* fields, size_t n) {
   return true;
 }
 
+// --- operations: shared helpers ---------------------------------------------
+
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+struct EcdsaSigDeleter {
+  void operator()(ECDSA_SIG* s) const { ECDSA_SIG_free(s); }
+};
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
+using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter>;
+
+Status Refuse(const std::string& what) { return Status::Fail("ERR_UNSUPPORTED_OPERATION", what); }
+Status BadRequest(const std::string& what) { return Status::Fail("ERR_INVALID_REQUEST", what); }
+
+// The provider's error, under another of the project's codes.
+Status Recode(Status s, const char* code) {
+  s.code = code;
+  return s;
+}
+
+bool RuntimeAtLeast(unsigned major, unsigned minor) {
+  unsigned ma = OPENSSL_version_major();
+  return ma > major || (ma == major && OPENSSL_version_minor() >= minor);
+}
+
+// OpParams.hash -> OpenSSL digest name (nullptr: none / unknown).
+const char* DigestName(const std::string& hash) {
+  if (hash == "SHA-1") return "SHA1";
+  if (hash == "SHA-256") return "SHA256";
+  if (hash == "SHA-384") return "SHA384";
+  if (hash == "SHA-512") return "SHA512";
+  return nullptr;
+}
+
+// Copies the first n bytes of b into a buffer of exactly n bytes (b is
+// cleansed as it goes).
+SecureBytes Shrink(SecureBytes b, size_t n) {
+  if (n == b.size()) return b;
+  return SecureBytes(b.data(), n < b.size() ? n : b.size());
+}
+
+// An OSSL_PARAM list whose values live in buffers it owns (integers in
+// native byte order, as OSSL_PARAM wants them) or in the caller's memory
+// (octet strings): private values never pass through OpenSSL's own param
+// allocations, which OpenSSL 3.0 frees without cleansing.
+class ParamList {
+ public:
+  ParamList() { params_.reserve(12); }
+  // A big-endian unsigned integer.
+  void Bn(const char* name, const uint8_t* be, size_t n) {
+    SecureBytes ne(n);
+    for (size_t i = 0; i < n; ++i) ne.data()[i] = HostIsLittleEndian() ? be[n - 1 - i] : be[i];
+    store_.push_back(std::move(ne));
+    params_.push_back(OSSL_PARAM_construct_BN(name, store_.back().data(), n));
+  }
+  void Octets(const char* name, const uint8_t* p, size_t n) {
+    params_.push_back(OSSL_PARAM_construct_octet_string(name, const_cast<uint8_t*>(p), n));
+  }
+  void Utf8(const char* name, const char* v) {
+    params_.push_back(OSSL_PARAM_construct_utf8_string(name, const_cast<char*>(v), 0));
+  }
+  void Int(const char* name, int v) {
+    ints_.push_back(v);
+    params_.push_back(OSSL_PARAM_construct_int(name, &ints_.back()));
+  }
+  bool empty() const { return params_.empty(); }
+  OSSL_PARAM* Get() {
+    if (params_.empty() || params_.back().key != nullptr) params_.push_back(OSSL_PARAM_construct_end());
+    return params_.data();
+  }
+
+ private:
+  std::vector<OSSL_PARAM> params_;
+  std::vector<SecureBytes> store_;  // moving a SecureBytes keeps its heap buffer in place
+  std::deque<int> ints_;            // stable addresses
+};
+
+// ECDSA / DSA signatures: DER Ecdsa-Sig-Value <-> r||s (IEEE P1363, JOSE),
+// each integer `width` bytes.
+Status DerToP1363(const SecureBytes& der, size_t width, SecureBytes* out) {
+  const unsigned char* p = der.data();
+  EcdsaSigPtr sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
+  if (!sig) return ProviderError("cannot decode the provider's signature");
+  const BIGNUM* r = nullptr;
+  const BIGNUM* s = nullptr;
+  ECDSA_SIG_get0(sig.get(), &r, &s);
+  SecureBytes b(2 * width);
+  if (BN_bn2binpad(r, b.data(), static_cast<int>(width)) != static_cast<int>(width) ||
+      BN_bn2binpad(s, b.data() + width, static_cast<int>(width)) != static_cast<int>(width)) {
+    return Status::Fail("ERR_PROVIDER", "signature integer does not fit its field");
+  }
+  *out = std::move(b);
+  return Status::Ok();
+}
+
+// false: not a well-formed r||s of this width (the signature does not verify).
+bool P1363ToDer(const SecureBytes& rs, size_t width, SecureBytes* der) {
+  if (rs.size() != 2 * width || width == 0) return false;
+  EcdsaSigPtr sig(ECDSA_SIG_new());
+  BIGNUM* r = BN_bin2bn(rs.data(), static_cast<int>(width), nullptr);
+  BIGNUM* s = BN_bin2bn(rs.data() + width, static_cast<int>(width), nullptr);
+  if (!sig || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
+    BN_free(r);
+    BN_free(s);
+    ERR_clear_error();
+    return false;
+  }
+  int n = i2d_ECDSA_SIG(sig.get(), nullptr);
+  if (n <= 0) return false;
+  SecureBytes b(static_cast<size_t>(n));
+  unsigned char* p = b.data();
+  if (i2d_ECDSA_SIG(sig.get(), &p) != n) return false;
+  *der = std::move(b);
+  return true;
+}
+
+bool AllZero(const SecureBytes& b) {
+  uint8_t acc = 0;
+  for (size_t i = 0; i < b.size(); ++i) acc |= b.data()[i];
+  return acc == 0;
+}
+
+// ML-KEM ciphertext sizes (FIPS 203).
+size_t MlKemCiphertextSize(const char* set) {
+  std::string s = set == nullptr ? "" : set;
+  return s == "512" ? 768 : s == "768" ? 1088 : s == "1024" ? 1568 : 0;
+}
+
 class OpenSslKey final : public Key {
  public:
-  OpenSslKey(PkeyPtr pkey, Plan plan, uint32_t length)
-      : pkey_(std::move(pkey)), plan_(std::move(plan)), length_(length) {}
+  OpenSslKey(PkeyPtr pkey, Plan plan, uint32_t length, bool hasPrivate = true)
+      : pkey_(std::move(pkey)), plan_(std::move(plan)), length_(length), hasPrivate_(hasPrivate) {}
   ~OpenSslKey() override = default;  // EVP_PKEY_free, once, via PkeyPtr
 
   Status Validate() const override {
@@ -313,7 +452,275 @@ class OpenSslKey final : public Key {
     return Status::Fail("ERR_PROVIDER", "unknown key family");
   }
 
+  bool HasPrivate() const override { return hasPrivate_; }
+
+  Status Sign(const OpParams& p, const SecureBytes& data, SecureBytes* sig) const override {
+    ERR_clear_error();
+    if (!CanSign())
+      return Refuse("this " + plan_.keytype + " key is for key agreement or encapsulation: it cannot sign");
+    if (!hasPrivate_) return Refuse("a public key cannot sign");
+    if (p.hash == "SHA-1") return BadRequest("SHA-1 signatures are for verification only");
+    const char* md = nullptr;
+    ParamList params;
+    Status s = SignatureSetup(p, &md, &params);
+    if (!s.ok) return s;
+    MdCtxPtr mctx(EVP_MD_CTX_new());
+    if (!mctx || EVP_DigestSignInit_ex(mctx.get(), nullptr, md, nullptr, nullptr, pkey_.get(),
+                                       params.empty() ? nullptr : params.Get()) != 1) {
+      return ProviderError("cannot set up the " + plan_.keytype + " signature");
+    }
+    size_t len = 0;
+    if (EVP_DigestSign(mctx.get(), nullptr, &len, data.data(), data.size()) != 1) {
+      return ProviderError(plan_.keytype + " signing failed");
+    }
+    SecureBytes out(len);
+    if (EVP_DigestSign(mctx.get(), out.data(), &len, data.data(), data.size()) != 1) {
+      return ProviderError(plan_.keytype + " signing failed");
+    }
+    out = Shrink(std::move(out), len);
+    size_t width = RsWidth();
+    if (width != 0 && p.signatureEncoding != "der") return DerToP1363(out, width, sig);
+    *sig = std::move(out);
+    return Status::Ok();
+  }
+
+  Status Verify(const OpParams& p, const SecureBytes& data, const SecureBytes& sig, bool* valid) const override {
+    ERR_clear_error();
+    *valid = false;
+    if (!CanSign())
+      return Refuse("this " + plan_.keytype + " key is for key agreement or encapsulation: it cannot verify");
+    const char* md = nullptr;
+    ParamList params;
+    Status s = SignatureSetup(p, &md, &params);
+    if (!s.ok) return s;
+    SecureBytes der;
+    const SecureBytes* check = &sig;
+    size_t width = RsWidth();
+    if (width != 0 && p.signatureEncoding != "der") {
+      if (!P1363ToDer(sig, width, &der)) return Status::Ok();  // not r||s of this curve: does not verify
+      check = &der;
+    }
+    MdCtxPtr mctx(EVP_MD_CTX_new());
+    if (!mctx || EVP_DigestVerifyInit_ex(mctx.get(), nullptr, md, nullptr, nullptr, pkey_.get(),
+                                         params.empty() ? nullptr : params.Get()) != 1) {
+      return ProviderError("cannot set up the " + plan_.keytype + " verification");
+    }
+    *valid = EVP_DigestVerify(mctx.get(), check->data(), check->size(), data.data(), data.size()) == 1;
+    ERR_clear_error();  // a signature that does not verify is an answer, not an error
+    return Status::Ok();
+  }
+
+  Status Encrypt(const OpParams& p, const SecureBytes& data, SecureBytes* out) const override {
+    return Cipher(false, p, data, out);
+  }
+
+  Status Decrypt(const OpParams& p, const SecureBytes& data, SecureBytes* out) const override {
+    return Cipher(true, p, data, out);
+  }
+
+  Status Derive(const Key& peerKey, SecureBytes* secret) const override {
+    ERR_clear_error();
+    if (!plan_.agreement) return Refuse("this " + plan_.keytype + " key is not for key agreement: it cannot derive");
+    if (!hasPrivate_)
+      return Refuse("a public key cannot derive: derive with the private key and the peer's public key");
+    // Exactly one backend is linked in: every Key of this process is an OpenSslKey.
+    const OpenSslKey& peer = static_cast<const OpenSslKey&>(peerKey);
+    if (peer.plan_.family != plan_.family || peer.plan_.keytype != plan_.keytype ||
+        (plan_.group != nullptr && (peer.plan_.group == nullptr || std::strcmp(plan_.group, peer.plan_.group) != 0))) {
+      return Status::Fail("ERR_INVALID_KEY", "the peer's key is " + peer.plan_.keytype +
+                                                 (peer.plan_.group ? std::string(" ") + peer.plan_.group : "") +
+                                                 " key, not " + plan_.keytype +
+                                                 (plan_.group ? std::string(" ") + plan_.group : ""));
+    }
+    CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey_.get(), nullptr));
+    if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1) return ProviderError("cannot set up the key agreement");
+    if (plan_.family == Family::kDh) {
+      ParamList params;
+      params.Int(OSSL_EXCHANGE_PARAM_PAD, 1);  // the full field length, as node's diffieHellman
+      if (EVP_PKEY_CTX_set_params(ctx.get(), params.Get()) != 1) return ProviderError("cannot set DH padding");
+    }
+    // validate = 1: the peer's public key is checked (on the curve, in range).
+    if (EVP_PKEY_derive_set_peer_ex(ctx.get(), peer.pkey_.get(), 1) != 1) {
+      return Recode(ProviderError("the peer's public key is not valid for this key"), "ERR_INVALID_KEY");
+    }
+    size_t len = 0;
+    if (EVP_PKEY_derive(ctx.get(), nullptr, &len) != 1 || len == 0) return ProviderError("key agreement failed");
+    SecureBytes out(len);
+    if (EVP_PKEY_derive(ctx.get(), out.data(), &len) != 1) {
+      // X25519 / X448 refuse a small-order peer (an all-zero secret) here.
+      return Recode(ProviderError("key agreement with the peer's public key failed"), "ERR_INVALID_KEY");
+    }
+    out = Shrink(std::move(out), len);
+    // X25519 / X448 (RFC 7748 6.1): an all-zero secret means a small-order
+    // peer. (An ECDH secret's x-coordinate may be 0 on a NIST curve: valid.)
+    if (plan_.family == Family::kOkp && AllZero(out)) {
+      return Status::Fail("ERR_INVALID_KEY", "the peer's public key gives an all-zero shared secret (small order)");
+    }
+    *secret = std::move(out);
+    return Status::Ok();
+  }
+
+  Status Encapsulate(SecureBytes* ciphertext, SecureBytes* secret) const override {
+    ERR_clear_error();
+    if (plan_.family != Family::kMlKem) return Refuse("only ML-KEM keys encapsulate");
+    CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey_.get(), nullptr));
+    if (!ctx || EVP_PKEY_encapsulate_init(ctx.get(), nullptr) != 1) {
+      return ProviderError("cannot set up " + plan_.keytype + " encapsulation");
+    }
+    size_t ctLen = 0;
+    size_t ssLen = 0;
+    if (EVP_PKEY_encapsulate(ctx.get(), nullptr, &ctLen, nullptr, &ssLen) != 1) {
+      return ProviderError(plan_.keytype + " encapsulation failed");
+    }
+    SecureBytes ct(ctLen);
+    SecureBytes ss(ssLen);
+    if (EVP_PKEY_encapsulate(ctx.get(), ct.data(), &ctLen, ss.data(), &ssLen) != 1) {
+      return ProviderError(plan_.keytype + " encapsulation failed");
+    }
+    *ciphertext = Shrink(std::move(ct), ctLen);
+    *secret = Shrink(std::move(ss), ssLen);
+    return Status::Ok();
+  }
+
+  Status Decapsulate(const SecureBytes& ciphertext, SecureBytes* secret) const override {
+    ERR_clear_error();
+    if (plan_.family != Family::kMlKem) return Refuse("only ML-KEM keys decapsulate");
+    if (!hasPrivate_) return Refuse("a public key cannot decapsulate");
+    size_t want = MlKemCiphertextSize(plan_.parameterSet);
+    if (ciphertext.size() != want) {
+      return BadRequest(plan_.keytype + " ciphertexts are " + std::to_string(want) + " bytes, not " +
+                        std::to_string(ciphertext.size()));
+    }
+    CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey_.get(), nullptr));
+    if (!ctx || EVP_PKEY_decapsulate_init(ctx.get(), nullptr) != 1) {
+      return ProviderError("cannot set up " + plan_.keytype + " decapsulation");
+    }
+    size_t ssLen = 0;
+    if (EVP_PKEY_decapsulate(ctx.get(), nullptr, &ssLen, ciphertext.data(), ciphertext.size()) != 1) {
+      return ProviderError(plan_.keytype + " decapsulation failed");
+    }
+    SecureBytes ss(ssLen);
+    if (EVP_PKEY_decapsulate(ctx.get(), ss.data(), &ssLen, ciphertext.data(), ciphertext.size()) != 1) {
+      return ProviderError(plan_.keytype + " decapsulation failed");
+    }
+    *secret = Shrink(std::move(ss), ssLen);
+    return Status::Ok();
+  }
+
  private:
+  bool CanSign() const {
+    switch (plan_.family) {
+      case Family::kRsa:
+      case Family::kDsa:
+      case Family::kMlDsa:
+        return true;
+      case Family::kEc:
+      case Family::kOkp:
+        return !plan_.agreement;
+      default:
+        return false;
+    }
+  }
+
+  // The r||s integer width of ECDSA / DSA signatures; 0 for the others.
+  size_t RsWidth() const {
+    if (plan_.family == Family::kEc) return plan_.cbKey;
+    if (plan_.family != Family::kDsa) return 0;
+    BnPtr q = GetBn(pkey_.get(), OSSL_PKEY_PARAM_FFC_Q);
+    ERR_clear_error();
+    return q ? static_cast<size_t>(BN_num_bytes(q.get())) : 0;
+  }
+
+  // The digest and signature parameters of one sign / verify.
+  Status SignatureSetup(const OpParams& p, const char** md, ParamList* params) const {
+    bool digestless = plan_.family == Family::kOkp || plan_.family == Family::kMlDsa;
+    if (digestless) {
+      if (!p.hash.empty()) return BadRequest(plan_.keytype + " signs the message itself: no hash");
+      *md = nullptr;
+    } else {
+      *md = DigestName(p.hash);
+      if (*md == nullptr) return BadRequest(plan_.keytype + " signatures need a hash: SHA-256, SHA-384 or SHA-512");
+    }
+    if (plan_.family == Family::kRsa) {
+      if (p.padding == "pss") {
+        params->Utf8(OSSL_SIGNATURE_PARAM_PAD_MODE, OSSL_PKEY_RSA_PAD_MODE_PSS);
+        if (p.saltLength < 0) {
+          params->Utf8(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, OSSL_PKEY_RSA_PSS_SALT_LEN_DIGEST);
+        } else {
+          params->Int(OSSL_SIGNATURE_PARAM_PSS_SALTLEN, p.saltLength);
+        }
+      } else if (p.padding.empty() || p.padding == "pkcs1") {
+        if (p.saltLength >= 0) return BadRequest("saltLength is for PSS signatures");
+        params->Utf8(OSSL_SIGNATURE_PARAM_PAD_MODE, OSSL_PKEY_RSA_PAD_MODE_PKCSV15);
+      } else {
+        return BadRequest("RSA signature padding must be pkcs1 or pss");
+      }
+    } else if (!p.padding.empty() || p.saltLength >= 0) {
+      return BadRequest("padding and saltLength are for RSA signatures");
+    }
+    if (!p.context.empty()) {
+      if (plan_.keytype == "ED448") {
+        // OpenSSL 3.0 / 3.1 ignore an Ed448 context string: refuse rather than sign without it.
+        if (!RuntimeAtLeast(3, 2)) {
+          return NotSupported("Ed448 context strings", "they need OpenSSL 3.2 or later (Node.js 22+)");
+        }
+        params->Utf8("instance", "Ed448");
+      } else if (plan_.family != Family::kMlDsa) {
+        return BadRequest("a context string is for Ed448 and ML-DSA signatures");
+      }
+      params->Octets("context-string", p.context.data(), p.context.size());
+    }
+    return Status::Ok();
+  }
+
+  Status Cipher(bool decrypt, const OpParams& p, const SecureBytes& data, SecureBytes* out) const {
+    ERR_clear_error();
+    const char* op = decrypt ? "decrypt" : "encrypt";
+    if (plan_.family != Family::kRsa) return Refuse(std::string("only RSA keys ") + op);
+    if (decrypt && !hasPrivate_) return Refuse("a public key cannot decrypt");
+    ParamList params;
+    if (p.padding.empty() || p.padding == "oaep") {
+      const char* md = DigestName(p.hash);
+      if (md == nullptr) return BadRequest("RSA-OAEP needs a hash: SHA-1, SHA-256, SHA-384 or SHA-512");
+      params.Utf8(OSSL_ASYM_CIPHER_PARAM_PAD_MODE, OSSL_PKEY_RSA_PAD_MODE_OAEP);
+      params.Utf8(OSSL_ASYM_CIPHER_PARAM_OAEP_DIGEST, md);
+      params.Utf8(OSSL_ASYM_CIPHER_PARAM_MGF1_DIGEST, md);
+      if (!p.label.empty()) params.Octets(OSSL_ASYM_CIPHER_PARAM_OAEP_LABEL, p.label.data(), p.label.size());
+    } else if (p.padding == "pkcs1") {
+      if (!p.hash.empty() || !p.label.empty()) return BadRequest("hash and label are for RSA-OAEP");
+      if (decrypt && !p.allowPkcs1Decrypt) {
+        return Refuse("RSA PKCS#1 v1.5 decryption is refused (Marvin attack): use OAEP, or allowPkcs1Decrypt");
+      }
+      if (decrypt && !RuntimeAtLeast(3, 2)) {
+        return NotSupported("implicit rejection for RSA PKCS#1 v1.5 decryption",
+                            "it needs OpenSSL 3.2 or later (Node.js 22+); use OAEP");
+      }
+      params.Utf8(OSSL_ASYM_CIPHER_PARAM_PAD_MODE, OSSL_PKEY_RSA_PAD_MODE_PKCSV15);
+      if (decrypt) params.Int("implicit-rejection", 1);
+    } else {
+      return BadRequest("RSA encryption padding must be oaep or pkcs1");
+    }
+    CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey_.get(), nullptr));
+    int init = !ctx      ? 0
+               : decrypt ? EVP_PKEY_decrypt_init_ex(ctx.get(), params.Get())
+                         : EVP_PKEY_encrypt_init_ex(ctx.get(), params.Get());
+    if (init != 1) return ProviderError(std::string("cannot set up RSA ") + op + "ion");
+    auto run = [&](uint8_t* to, size_t* len) {
+      return decrypt ? EVP_PKEY_decrypt(ctx.get(), to, len, data.data(), data.size())
+                     : EVP_PKEY_encrypt(ctx.get(), to, len, data.data(), data.size());
+    };
+    size_t len = 0;
+    if (run(nullptr, &len) != 1) return ProviderError(std::string("RSA ") + op + "ion failed");
+    SecureBytes buf(len);
+    if (run(buf.data(), &len) != 1) {
+      Status s = ProviderError(std::string("RSA ") + op + "ion failed");
+      // A ciphertext that does not decrypt, a message too long for the key.
+      return Recode(s, decrypt ? "ERR_DECRYPTION_FAILED" : "ERR_INVALID_REQUEST");
+    }
+    *out = Shrink(std::move(buf), len);
+    return Status::Ok();
+  }
+
   static Status Finish(const blob::Writer& w, SecureBytes* b, SecureBytes* out, const char* what) {
     if (!w.ok()) return Status::Fail("ERR_PROVIDER", std::string("internal: ") + what + " blob size mismatch");
     *out = std::move(*b);
@@ -526,6 +933,7 @@ class OpenSslKey final : public Key {
   PkeyPtr pkey_;
   Plan plan_;
   uint32_t length_;
+  bool hasPrivate_;
   mutable std::vector<uint8_t> ecPoint_;  // the public X||Y once computed (public data)
 };
 
@@ -788,7 +1196,242 @@ Capabilities Probe() {
   return c;
 }
 
+// --- import -----------------------------------------------------------------
+
+// Reads a CNG blob: little-endian header ULONGs, then fields. Bounds-checked;
+// a short read poisons it (ok() == false).
+class BlobReader {
+ public:
+  explicit BlobReader(const SecureBytes& b) : p_(b.data()), n_(b.size()) {}
+  uint32_t U32() {
+    const uint8_t* p = Take(4);
+    if (p == nullptr) return 0;
+    return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 |
+           static_cast<uint32_t>(p[3]) << 24;
+  }
+  const uint8_t* Take(size_t n) {
+    if (!ok_ || n > n_ - pos_) {
+      ok_ = false;
+      return nullptr;
+    }
+    const uint8_t* p = p_ + pos_;
+    pos_ += n;
+    return p;
+  }
+  bool done() const { return ok_ && pos_ == n_; }
+
+ private:
+  const uint8_t* p_;
+  size_t n_;
+  size_t pos_ = 0;
+  bool ok_ = true;
+};
+
+Status BadBlob(const std::string& what) { return Status::Fail("ERR_INVALID_BLOB", what); }
+
+constexpr uint32_t kMaxField = 2048;  // 16384-bit integers
+
+// Fills `params` from the blob for the plan's family; private components go
+// into buffers ParamList cleanses. Sets *bits for DSA (v1 or v2 layout).
+Status BlobParams(const Plan& plan, BlobKind kind, const SecureBytes& blob, ParamList* params,
+                  std::vector<uint8_t>* scratch, uint32_t* dsaBits) {
+  BlobReader r(blob);
+  uint32_t magic = r.U32();
+  bool priv = kind != BlobKind::kPublic;
+  auto expect = [&](uint32_t want) {
+    return magic == want ? Status::Ok()
+                         : BadBlob("the blob's magic is not that of a " + plan.keytype + " " +
+                                   (kind == BlobKind::kPublic ? "public" : "private") + " key");
+  };
+  switch (plan.family) {
+    case Family::kRsa: {
+      Status s = expect(priv ? blob::kRsaFullPrivate : blob::kRsaPublic);
+      if (!s.ok) return s;
+      uint32_t bits = r.U32(), cbE = r.U32(), cbN = r.U32(), cbP = r.U32(), cbQ = r.U32();
+      if (bits == 0 || cbN != (bits + 7) / 8 || cbN > kMaxField || cbE == 0 || cbE > 8 ||
+          (priv ? (cbP == 0 || cbQ == 0 || cbP > cbN || cbQ > cbN) : (cbP != 0 || cbQ != 0))) {
+        return BadBlob("RSA blob header sizes are inconsistent");
+      }
+      const uint8_t* e = r.Take(cbE);
+      const uint8_t* n = r.Take(cbN);
+      if (e == nullptr || n == nullptr) return BadBlob("RSA blob is too short");
+      params->Bn(OSSL_PKEY_PARAM_RSA_N, n, cbN);
+      params->Bn(OSSL_PKEY_PARAM_RSA_E, e, cbE);
+      if (priv) {
+        const uint8_t* p = r.Take(cbP);
+        const uint8_t* q = r.Take(cbQ);
+        const uint8_t* dp = r.Take(cbP);
+        const uint8_t* dq = r.Take(cbQ);
+        const uint8_t* qi = r.Take(cbP);
+        const uint8_t* d = r.Take(cbN);
+        if (d == nullptr) return BadBlob("RSA blob is too short");
+        params->Bn(OSSL_PKEY_PARAM_RSA_D, d, cbN);
+        params->Bn(OSSL_PKEY_PARAM_RSA_FACTOR1, p, cbP);
+        params->Bn(OSSL_PKEY_PARAM_RSA_FACTOR2, q, cbQ);
+        params->Bn(OSSL_PKEY_PARAM_RSA_EXPONENT1, dp, cbP);
+        params->Bn(OSSL_PKEY_PARAM_RSA_EXPONENT2, dq, cbQ);
+        params->Bn(OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qi, cbP);
+      }
+      break;
+    }
+    case Family::kEc:
+    case Family::kOkp: {
+      Status s = expect(priv ? plan.privMagic : plan.pubMagic);
+      if (!s.ok) return s;
+      uint32_t cb = r.U32();
+      if (cb != plan.cbKey) return BadBlob("the blob's key size is not that of " + plan.keytype);
+      bool ec = plan.family == Family::kEc;
+      const uint8_t* x = r.Take(cb);
+      const uint8_t* y = ec ? r.Take(cb) : x;
+      const uint8_t* d = priv ? r.Take(cb) : x;
+      if (x == nullptr || y == nullptr || d == nullptr) return BadBlob("ECC blob is too short");
+      if (ec) {
+        params->Utf8(OSSL_PKEY_PARAM_GROUP_NAME, plan.group);
+        scratch->assign(1, 0x04);
+        scratch->insert(scratch->end(), x, x + cb);
+        scratch->insert(scratch->end(), y, y + cb);
+        params->Octets(OSSL_PKEY_PARAM_PUB_KEY, scratch->data(), scratch->size());
+        if (priv) params->Bn(OSSL_PKEY_PARAM_PRIV_KEY, d, cb);
+      } else {
+        params->Octets(OSSL_PKEY_PARAM_PUB_KEY, x, cb);
+        if (priv) params->Octets(OSSL_PKEY_PARAM_PRIV_KEY, d, cb);
+      }
+      break;
+    }
+    case Family::kDsa: {
+      bool v1 = magic == (priv ? blob::kDsaPrivate : blob::kDsaPublic);
+      bool v2 = magic == (priv ? blob::kDsaPrivateV2 : blob::kDsaPublicV2);
+      if (!v1 && !v2) return expect(0);
+      uint32_t cbKey = r.U32();
+      uint32_t cbSeed = 20, cbGroup = 20;
+      if (v2) {
+        r.U32();  // hashAlgorithm
+        r.U32();  // standardVersion
+        cbSeed = r.U32();
+        cbGroup = r.U32();
+      }
+      if (cbKey == 0 || cbKey > kMaxField || cbGroup == 0 || cbGroup > 64 || cbSeed > 64 || (v1 && cbKey > 128)) {
+        return BadBlob("DSA blob header sizes are inconsistent");
+      }
+      r.Take(4 + cbSeed);  // Count, Seed: not needed to use the key
+      const uint8_t* q = r.Take(cbGroup);
+      const uint8_t* p = r.Take(cbKey);
+      const uint8_t* g = r.Take(cbKey);
+      const uint8_t* y = r.Take(cbKey);
+      const uint8_t* x = priv ? r.Take(cbGroup) : y;
+      if (x == nullptr || q == nullptr) return BadBlob("DSA blob is too short");
+      params->Bn(OSSL_PKEY_PARAM_FFC_P, p, cbKey);
+      params->Bn(OSSL_PKEY_PARAM_FFC_Q, q, cbGroup);
+      params->Bn(OSSL_PKEY_PARAM_FFC_G, g, cbKey);
+      params->Bn(OSSL_PKEY_PARAM_PUB_KEY, y, cbKey);
+      if (priv) params->Bn(OSSL_PKEY_PARAM_PRIV_KEY, x, cbGroup);
+      *dsaBits = v2 ? 2048 : 1024;  // picks the export layout
+      break;
+    }
+    case Family::kDh: {
+      Status s = expect(priv ? blob::kDhPrivate : blob::kDhPublic);
+      if (!s.ok) return s;
+      uint32_t cb = r.U32();
+      if (cb == 0 || cb > kMaxField) return BadBlob("DH blob key size out of range");
+      const uint8_t* p = r.Take(cb);
+      const uint8_t* g = r.Take(cb);
+      const uint8_t* y = r.Take(cb);
+      const uint8_t* x = priv ? r.Take(cb) : y;
+      if (x == nullptr) return BadBlob("DH blob is too short");
+      params->Bn(OSSL_PKEY_PARAM_FFC_P, p, cb);
+      params->Bn(OSSL_PKEY_PARAM_FFC_G, g, cb);
+      params->Bn(OSSL_PKEY_PARAM_PUB_KEY, y, cb);
+      if (priv) params->Bn(OSSL_PKEY_PARAM_PRIV_KEY, x, cb);
+      break;
+    }
+    case Family::kMlDsa:
+    case Family::kMlKem: {
+      Status s = expect(kind == BlobKind::kPublic    ? plan.pubMagic
+                        : kind == BlobKind::kPrivate ? plan.privMagic
+                                                     : plan.seedMagic);
+      if (!s.ok) return s;
+      uint32_t cbSet = r.U32();
+      uint32_t cbKey = r.U32();
+      if (cbSet != blob::Utf16zSize(plan.parameterSet) || cbKey == 0 || cbKey > 8192) {
+        return BadBlob("PQ blob header sizes are inconsistent");
+      }
+      const uint8_t* set = r.Take(cbSet);
+      const uint8_t* key = r.Take(cbKey);
+      if (key == nullptr) return BadBlob("PQ blob is too short");
+      for (size_t i = 0; i < cbSet / 2; ++i) {
+        char c = i + 1 < cbSet / 2 ? plan.parameterSet[i] : '\0';
+        if (set[2 * i] != static_cast<uint8_t>(c) || set[2 * i + 1] != 0) {
+          return BadBlob("the blob's parameter set is not " + plan.keytype);
+        }
+      }
+      const char* name = kind == BlobKind::kPublic    ? OSSL_PKEY_PARAM_PUB_KEY
+                         : kind == BlobKind::kPrivate ? OSSL_PKEY_PARAM_PRIV_KEY
+                                                      : "seed";
+      params->Octets(name, key, cbKey);
+      break;
+    }
+  }
+  if (!r.done()) return BadBlob("the blob's size does not match its header");
+  return Status::Ok();
+}
+
+// The provider's checks on an imported key: the public key (on the curve, in
+// range) for public material, pairwise consistency for private material.
+Status CheckImported(EVP_PKEY* pkey, bool priv, const std::string& what) {
+  CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
+  if (!ctx) return ProviderError("cannot set up the check of the " + what + " key");
+  int r = priv ? EVP_PKEY_pairwise_check(ctx.get()) : EVP_PKEY_public_check(ctx.get());
+  if (r == -2) {  // no such check for this key type in this OpenSSL
+    ERR_clear_error();
+    return Status::Ok();
+  }
+  if (r != 1) return Recode(ProviderError("the " + what + " key fails the provider's checks"), "ERR_INVALID_KEY");
+  return Status::Ok();
+}
+
 }  // namespace
+
+Status Import(const KeySpec& spec, BlobKind kind, const SecureBytes& blob, std::unique_ptr<Key>* out) {
+  ERR_clear_error();
+  Plan plan;
+  Status s = MakePlan(spec, &plan);
+  if (!s.ok) return s;
+  if (kind == BlobKind::kSeed && plan.seedMagic == 0) return BadRequest("only ML-DSA and ML-KEM keys import a seed");
+  ParamList params;
+  std::vector<uint8_t> scratch;
+  uint32_t length = spec.length;
+  s = BlobParams(plan, kind, blob, &params, &scratch, &length);
+  if (!s.ok) return s;
+  if (plan.family == Family::kDsa) {
+    KeySpec sized;
+    sized.algorithm = spec.algorithm;
+    sized.length = length;
+    MakePlan(sized, &plan);  // the blob layout (v1 / v2) this key exports in
+  }
+  CtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, plan.keytype.c_str(), nullptr));
+  if (!ctx) {
+    ERR_clear_error();
+    return NotSupported(plan.keytype, plan.family == Family::kMlDsa || plan.family == Family::kMlKem
+                                          ? "ML-DSA and ML-KEM need OpenSSL 3.5 or later"
+                                          : "not built into this OpenSSL");
+  }
+  bool priv = kind != BlobKind::kPublic;
+  EVP_PKEY* raw = nullptr;
+  if (EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &raw, priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params.Get()) != 1 ||
+      raw == nullptr) {
+    EVP_PKEY_free(raw);
+    return Recode(ProviderError("the provider does not accept this " + plan.keytype + " key"), "ERR_INVALID_KEY");
+  }
+  PkeyPtr pkey(raw);
+  s = CheckImported(pkey.get(), priv, plan.keytype);
+  if (!s.ok) return s;
+  int bits = EVP_PKEY_get_bits(pkey.get());
+  out->reset(new OpenSslKey(std::move(pkey), std::move(plan), bits > 0 ? static_cast<uint32_t>(bits) : 0, priv));
+  return Status::Ok();
+}
+
+namespace {}  // namespace
 
 Status Generate(const KeySpec& spec, std::unique_ptr<Key>* out) {
   ERR_clear_error();

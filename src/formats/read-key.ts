@@ -31,9 +31,10 @@ import {
   UnsupportedFormatError,
 } from '../errors.js'
 import { equalBytes, fromBigInt, toBigInt, wipe } from './bytes.js'
-import { children, DerError, expectTag, integerValue, type Node, oidString, readNode, readOne } from './der.js'
+import { children, DerError, expectTag, readOne } from './der.js'
 import { decryptJwe, isCompactJwe } from './jwe-pbes2.js'
 import { jwkToMaterial } from './jwk.js'
+import { algorithmOid, derKeyObject, keyObjectMaterial, pemBlock, spkiKeyBits } from './keyobject.js'
 import { EC_SIZES, type EcCurve, type KeyMaterial, wipeMaterial } from './material.js'
 import { sshPublicKey } from './openssh.js'
 import { openSshUnseal } from './openssh-encrypt.js'
@@ -62,18 +63,6 @@ function unreadable(what: string, cause?: unknown): InvalidRequestError {
   )
 }
 
-/** The (outer) algorithm OID of a PKCS#8 or SPKI DER, or undefined. */
-function algorithmOid(der: Uint8Array): string | undefined {
-  try {
-    const top = children(readOne(der).value)
-    // PKCS#8: INTEGER version, AlgorithmIdentifier, ...; SPKI: AlgorithmIdentifier, BIT STRING
-    const alg = top[0]?.tag === 0x02 ? top[1] : top[0]
-    return oidString(children(expectTag(alg, 0x30, 'AlgorithmIdentifier').value)[0])
-  } catch {
-    return undefined
-  }
-}
-
 /** Whether a DER is an EncryptedPrivateKeyInfo: SEQUENCE { AlgorithmIdentifier, OCTET STRING }. */
 function isEncryptedPkcs8(der: Uint8Array): boolean {
   try {
@@ -89,30 +78,6 @@ function needsNode24(cause: unknown): NotSupportedOnPlatformError {
     `reading ML-DSA / ML-KEM PEM or DER needs a Node.js whose OpenSSL has them (3.5, Node.js 24 or later); this is Node.js ${process.version} with OpenSSL ${process.versions.openssl}`,
     { cause },
   )
-}
-
-/**
- * The label and DER of the first PEM block (RFC 7468 headers such as
- * Proc-Type dropped), or undefined. Armour lines are found with indexOf
- * (linear; a regex with a back-reference over the text was quadratic on a
- * file of repeated BEGIN lines).
- */
-function pemBlock(text: string): { label: string; der: Uint8Array } | undefined {
-  const begin = text.indexOf('-----BEGIN ')
-  if (begin < 0) return undefined
-  const labelEnd = text.indexOf('-----', begin + 11)
-  if (labelEnd < 0) return undefined
-  const label = text.slice(begin + 11, labelEnd)
-  if (!/^[A-Z0-9 ]+$/.test(label)) return undefined
-  const end = text.indexOf(`-----END ${label}-----`, labelEnd + 5)
-  if (end < 0) return undefined
-  const body = text
-    .slice(labelEnd + 5, end)
-    .split('\n')
-    .filter((l) => !l.includes(':'))
-    .join('')
-    .replace(/\s+/g, '')
-  return { label, der: new Uint8Array(Buffer.from(body, 'base64')) }
 }
 
 /** A Buffer over the same memory (Buffer.from(bytes) would copy into Node's pool, out of reach of wipe). */
@@ -159,21 +124,16 @@ function keyObjectOf(input: Buffer, name: string, passphrase: Uint8Array | undef
   }
   const der = new Uint8Array(input)
   if (isEncryptedPkcs8(der)) return decryptWithNode(input, true, passphrase, name)
-  const attempts: (() => KeyObject)[] = [
-    () => createPrivateKey({ key: input, format: 'der', type: 'pkcs8' }),
-    () => createPrivateKey({ key: input, format: 'der', type: 'sec1' }),
-    () => createPrivateKey({ key: input, format: 'der', type: 'pkcs1' }),
-    () => createPublicKey({ key: input, format: 'der', type: 'spki' }),
-    () => createPublicKey({ key: input, format: 'der', type: 'pkcs1' }),
-    () => new X509Certificate(input).publicKey,
-  ]
   let first: unknown
-  for (const attempt of attempts) {
-    try {
-      return attempt()
-    } catch (err) {
-      first ??= err
-    }
+  try {
+    return derKeyObject(der)
+  } catch (err) {
+    first = err
+  }
+  try {
+    return new X509Certificate(input).publicKey
+  } catch {
+    // not a certificate either: report the key reader's error
   }
   const oid = algorithmOid(der)
   if (oid && ML_OIDS.has(oid)) throw needsNode24(first)
@@ -186,42 +146,6 @@ function certificateKey(input: Buffer, name: string): KeyObject {
   } catch (err) {
     throw unreadable(name, err)
   }
-}
-
-/** The BIT STRING of an SPKI, without its unused-bits byte. */
-function spkiKeyBits(spki: Uint8Array): Uint8Array {
-  const [, bits] = children(readOne(spki).value)
-  const v = expectTag(bits, 0x03, 'BIT STRING').value
-  if (v[0] !== 0) throw new DerError('BIT STRING with unused bits')
-  return v.subarray(1)
-}
-
-/** DSA and DH from Node's PKCS#8 / SPKI DER (they have no JWK). */
-function dsaOrDhMaterial(key: KeyObject): KeyMaterial {
-  const pub = key.type === 'private' ? createPublicKey(key) : key
-  const spki = new Uint8Array(pub.export({ format: 'der', type: 'spki' }))
-  const [algId] = children(readOne(spki).value)
-  const [oid, params] = children(expectTag(algId, 0x30, 'AlgorithmIdentifier').value)
-  const p = children(expectTag(params, 0x30, 'domain parameters').value)
-  const y = integerValue(readOne(spkiKeyBits(spki)), 'public key')
-  let x: Uint8Array | undefined
-  if (key.type === 'private') {
-    const pkcs8 = new Uint8Array(key.export({ format: 'der', type: 'pkcs8' }))
-    const [, , privateKey] = children(readOne(pkcs8).value)
-    x = Uint8Array.from(integerValue(readNode(expectTag(privateKey, 0x04, 'privateKey').value), 'private key'))
-    wipe(pkcs8)
-  }
-  let m: KeyMaterial
-  if (key.asymmetricKeyType === 'dsa' || oidString(oid) === OIDS.dsa) {
-    const [P, Q, G] = p as [Node, Node, Node]
-    m = { type: 'DSA', p: integerValue(P, 'p'), q: integerValue(Q, 'q'), g: integerValue(G, 'g'), y }
-  } else {
-    // PKCS#3 dhKeyAgreement {p, g} and X9.42 dhpublicnumber {p, g, q, ...} both start with p, g
-    const [P, G] = p as [Node, Node]
-    m = { type: 'DH', p: integerValue(P, 'p'), g: integerValue(G, 'g'), y }
-  }
-  if (x) m.x = x
-  return m
 }
 
 /**
@@ -248,17 +172,15 @@ function pssMaterial(key: KeyObject): KeyMaterial {
   }
 }
 
-function keyObjectMaterial(key: KeyObject, name: string): KeyMaterial {
-  const t = key.asymmetricKeyType
-  if (t === 'dsa' || t === 'dh') return dsaOrDhMaterial(key)
-  if (t === 'rsa-pss') return pssMaterial(key)
+function keyMaterial(key: KeyObject, name: string): KeyMaterial {
+  if (key.asymmetricKeyType === 'rsa-pss') return pssMaterial(key)
   try {
-    return jwkToMaterial(key.export({ format: 'jwk' }))
+    return keyObjectMaterial(key)
   } catch (err) {
     const code = (err as { code?: unknown }).code
     if (code === 'ERR_CRYPTO_JWK_UNSUPPORTED_CURVE' || code === 'ERR_CRYPTO_JWK_UNSUPPORTED_KEY_TYPE') {
       const curve = key.asymmetricKeyDetails?.namedCurve
-      const what = curve ? `an EC key on ${curve}` : `a ${t ?? 'unknown'} key`
+      const what = curve ? `an EC key on ${curve}` : `a ${key.asymmetricKeyType ?? 'unknown'} key`
       throw new UnsupportedAlgorithmError(
         `${name} is ${what}, which this package does not handle (EC curves: ${Object.keys(EC_SIZES).join(', ')})`,
         { cause: err },
@@ -479,7 +401,7 @@ function readUnchecked(input: Buffer, o: ReadKeyOptions, passphrase: Uint8Array 
   if (block) return readOpenSshPrivate(block.der, name, passphrase)
   const key = keyObjectOf(input, name, passphrase)
   try {
-    return keyObjectMaterial(key, name)
+    return keyMaterial(key, name)
   } catch (err) {
     if (err instanceof DerError) throw unreadable(name, err)
     throw err

@@ -1,4 +1,15 @@
-/** The jose v6 drop-in: generateKeyPair and generateSecret backed by the platform's crypto. */
+/**
+ * The jose v6 drop-in: generateKeyPair and generateSecret backed by the
+ * platform's crypto, and SignJWT / CompactSign / compactDecrypt / jwtDecrypt
+ * with the key operation on a platform KeyPair.
+ */
+export {
+  type CompactDecryptResult,
+  compactDecrypt,
+  type JweKeyAlgorithm,
+  type JwtDecryptResult,
+  jwtDecrypt,
+} from './decrypt.js'
 export {
   type GenerateKeyPairAlgorithm,
   type GenerateKeyPairOptions,
@@ -15,3 +26,4 @@ export {
   type GenerateSecretOptions,
   generateSecret,
 } from './generate-secret.js'
+export { CompactSign, type JwsAlgorithm, SignJWT } from './sign.js'

@@ -1,7 +1,7 @@
 /**
  * The sanitizer / valgrind driver (scripts/sanitizers.sh, scripts/valgrind.sh).
  *
- *   node --expose-gc test/sanitizers/driver.mjs full        every algorithm × every export, error paths,
+ *   node --expose-gc test/sanitizers/driver.mjs full        every algorithm × every export and operation, error paths,
  *                                                          2,000 keys concurrently, 5,000 dropped to the GC
  *   node test/sanitizers/driver.mjs workers                 worker teardown with keys held, and workers
  *                                                          terminated with RSA-4096 generations pending
@@ -13,7 +13,17 @@
  * (the instrumented build). Prints one JSON line of counts; exits non-zero
  * on any failed check.
  */
-import { check, DIST, dropToGc, everyAlgorithm, NATIVE, nativeErrorPaths, workers } from './exercise.mjs'
+import {
+  check,
+  DIST,
+  dropToGc,
+  everyAlgorithm,
+  everyOperation,
+  NATIVE,
+  nativeErrorPaths,
+  releasedByGc,
+  workers,
+} from './exercise.mjs'
 
 const mode = process.argv[2] ?? 'full'
 const pk = await import(DIST)
@@ -45,6 +55,9 @@ if (mode === 'workers') {
   const small = mode === 'valgrind'
   report.algorithms = await everyAlgorithm(pk, { small, rounds: small ? 2 : 3 })
   report.nativeErrors = await nativeErrorPaths(binding)
+  const beforeOperations = binding.liveHandles().process
+  report.operations = await everyOperation(pk, binding, { small })
+  await releasedByGc(binding, beforeOperations)
   if (!small) {
     const many = await Promise.all(Array.from({ length: 2000 }, () => pk.generateKey({ algorithm: 'ECDSA_P256' })))
     const xs = new Set(many.map((k) => k.publicKey.export({ format: 'jwk' }).x))

@@ -315,3 +315,188 @@ export async function workers(binding, { rsaBits = 4096 } = {}) {
   check(after === base, `worker teardown released its keys (base ${base}, after ${after})`)
   return { during: during - base, after: after - base }
 }
+
+/** The key operations of one key (issue 14): what it can do, both ways, and the refusals of what it cannot. */
+async function operateOn(k, peerOf) {
+  const msg = Buffer.from('platform-keygen sanitizer operations')
+  const pub = k.publicKey
+  let n = 0
+  const a = k.algorithm
+  if (a === 'RSA') {
+    for (const o of [
+      { hash: 'SHA-256' },
+      { hash: 'SHA-256', padding: 'pss' },
+      { hash: 'SHA-384', padding: 'pss', saltLength: 0 },
+    ]) {
+      const sig = await k.sign(msg, o)
+      check(await pub.verify(msg, sig, o), `RSA ${JSON.stringify(o)} verifies`)
+      sig[0] ^= 1
+      check(!pub.verifySync(msg, sig, o), 'RSA flipped signature does not verify')
+      n += 3
+    }
+    for (const o of [{}, { hash: 'SHA-1', label: Buffer.from('l') }, { padding: 'pkcs1' }]) {
+      const ct = await pub.encrypt(msg.subarray(0, 4), o)
+      if (o.padding === 'pkcs1') {
+        await expectCode(() => k.decrypt(ct, o), 'ERR_UNSUPPORTED_OPERATION', 'PKCS#1 decryption refused')
+        await k.decrypt(ct, { ...o, allowPkcs1Decrypt: true }).then(
+          (pt) => check(Buffer.from(pt).equals(msg.subarray(0, 4)), 'PKCS#1 with implicit rejection decrypts'),
+          (err) => check(err.code === 'ERR_NOT_SUPPORTED_ON_PLATFORM', 'no implicit rejection before OpenSSL 3.2'),
+        )
+      } else {
+        check(Buffer.from(k.decryptSync(ct, o)).equals(msg.subarray(0, 4)), 'OAEP round trip')
+        ct[5] ^= 1
+        await expectCode(() => k.decrypt(ct, o), 'ERR_DECRYPTION_FAILED', 'a modified OAEP ciphertext')
+      }
+      n += 2
+    }
+  } else if (a.startsWith('ECDSA') || a === 'DSA' || a === 'EdDSA' || a === 'ML-DSA') {
+    const opts = a.startsWith('ECDSA') || a === 'DSA' ? [{}, { signatureEncoding: 'der' }] : [{}]
+    if (a === 'ML-DSA') opts.push({ context: Buffer.from('ctx') })
+    for (const o of opts) {
+      const sig = k.signSync(msg, o)
+      check(pub.verifySync(msg, sig, o), `${a} verifies`)
+      check(!(await pub.verify(Buffer.from('other'), sig, o)), `${a} does not verify another message`)
+      check(!(await pub.verify(msg, sig.subarray(1), o)), `${a} does not verify a truncated signature`)
+      n += 3
+    }
+    await expectCode(() => k.deriveBits(pub), 'ERR_UNSUPPORTED_OPERATION', `${a} cannot derive`)
+  } else if (a === 'ML-KEM') {
+    const { ciphertext, sharedSecret } = await pub.encapsulate()
+    check(Buffer.from(await k.decapsulate(ciphertext)).equals(Buffer.from(sharedSecret)), 'ML-KEM round trip')
+    const s = pub.encapsulateSync()
+    check(Buffer.from(k.decapsulateSync(s.ciphertext)).equals(Buffer.from(s.sharedSecret)), 'ML-KEM sync round trip')
+    await expectCode(() => k.decapsulate(ciphertext.subarray(1)), 'ERR_INVALID_REQUEST', 'short ML-KEM ciphertext')
+    n += 3
+  } else {
+    // DH, ECDH, X25519, X448
+    // DH with fresh parameters has no second key of its group: it agrees with itself
+    const peer = (await peerOf()) ?? k
+    const s1 = await k.deriveBits(peer.publicKey)
+    const s2 = peer.deriveBitsSync(pub)
+    check(Buffer.from(s1).equals(Buffer.from(s2)), `${a} agreement`)
+    if (peer !== k) peer.destroy()
+    await expectCode(() => k.sign(msg), 'ERR_UNSUPPORTED_OPERATION', `${a} cannot sign`)
+    n += 2
+  }
+  return n
+}
+
+/**
+ * Every operation of every key shape, on extractable: false keys and on keys
+ * imported from every material form (JWK, DER, blob); operations in flight
+ * when the key is destroyed; the operations' native error paths.
+ */
+export async function everyOperation(pk, binding, { small = false } = {}) {
+  const specs = specsFor(pk.capabilities(), { small }).filter((s) => !s.seed && !s.noKeyValidation)
+  let ops = 0
+  let imports = 0
+  for (const spec of specs) {
+    const locked = await pk.generateKey({ ...spec, extractable: false })
+    const peerOf = async () =>
+      spec.algorithm === 'DH' && spec.length === 512 ? undefined : pk.generateKey({ ...spec, extractable: false })
+    ops += await operateOn(locked, peerOf)
+    // the same key material imported: private (blob / DER / JWK) and public
+    const open = await pk.generateKey(spec)
+    const forms = [open.export({ format: 'blob' }), open.export({ format: 'der' })]
+    if (!NO_JWK.has(spec.algorithm)) forms.push(open.export({ format: 'jwk' }))
+    for (const form of forms) {
+      const hints = {
+        ...(spec.algorithm.startsWith('ECDH') ? { algorithm: 'ECDH' } : {}),
+        ...(spec.curve ? { curve: spec.curve } : {}),
+      }
+      const again = await pk.importKey(form, { extractable: false, ...hints })
+      imports++
+      ops += await operateOn(again, peerOf)
+      again.destroy()
+    }
+    const pubAgain = pk.importKeySync(
+      open.publicKey.export({ format: 'der' }),
+      spec.algorithm.startsWith('ECDH') ? { algorithm: 'ECDH' } : {},
+    )
+    check(pubAgain instanceof pk.PublicKey, 'public material imports as a PublicKey')
+    imports++
+    open.destroy()
+    // destroy() with operations in flight: they finish, then the handle is freed
+    if (spec.algorithm === 'ECDSA_P256' || spec.algorithm === 'RSA') {
+      const p = Array.from({ length: 8 }, () => locked.sign(Buffer.from('in flight')))
+      locked.destroy()
+      for (const sig of await Promise.all(p))
+        check(locked.publicKey.verifySync(Buffer.from('in flight'), sig), 'in-flight signature')
+      ops += 8
+    }
+    locked.destroy()
+    const after =
+      spec.algorithm === 'ML-KEM'
+        ? () => locked.decapsulate(Buffer.alloc(8))
+        : spec.algorithm === 'DH' || spec.algorithm.startsWith('ECDH')
+          ? () => locked.deriveBits(locked.publicKey)
+          : () => locked.sign(Buffer.from('x'))
+    await expectCode(after, 'ERR_KEY_DESTROYED', `${spec.algorithm} operation after destroy`)
+  }
+  // the native boundary of the operations, called raw
+  const h = await binding.generate({ algorithm: 'ECDSA_P256', length: 256, extractable: false })
+  const peer = await binding.generate({ algorithm: 'ECDH_P256', length: 256, extractable: false })
+  const data = Buffer.from('x')
+  const bad = [
+    [() => h.signSync(5, data), 'ERR_INVALID_REQUEST'],
+    [() => h.signSync({ hash: 'MD5' }, data), 'ERR_INVALID_REQUEST'],
+    [() => h.sign({}, data), 'ERR_INVALID_REQUEST'],
+    [() => h.sign({ hash: 'SHA-256' }, new Uint16Array(2)), 'ERR_INVALID_REQUEST'],
+    [() => h.signSync({ context: new Uint8Array(256) }, data), 'ERR_INVALID_REQUEST'],
+    [() => h.verifySync({ hash: 'SHA-256' }, data, new Uint8Array(2 ** 20 + 1)), 'ERR_INVALID_REQUEST'],
+    [() => h.deriveSync(peer), 'ERR_UNSUPPORTED_OPERATION'],
+    [() => peer.derive({}), 'ERR_INVALID_REQUEST'],
+    [() => h.encryptSync({ hash: 'SHA-256' }, data), 'ERR_UNSUPPORTED_OPERATION'],
+    [() => h.decapsulate(data), 'ERR_UNSUPPORTED_OPERATION'],
+    [() => h.encapsulateSync(), 'ERR_UNSUPPORTED_OPERATION'],
+    [() => Object.getPrototypeOf(h).sign.call({}, {}, data), 'ERR_KEY_DESTROYED'],
+    [
+      () => binding.importKeySync({ algorithm: 'RSA', length: 0, extractable: true }, 'secret', data),
+      'ERR_INVALID_REQUEST',
+    ],
+    [
+      () =>
+        binding.importKey({ algorithm: 'RSA', length: 0, extractable: true }, 'public', Buffer.from('RSA1', 'latin1')),
+      'ERR_INVALID_BLOB',
+    ],
+    [
+      () =>
+        binding.importKeySync(
+          { algorithm: 'ECDSA_P256', length: 256, extractable: true },
+          'private',
+          h.exportBlob('public'),
+        ),
+      'ERR_INVALID_BLOB',
+    ],
+    [
+      () =>
+        binding.importKeySync(
+          { algorithm: 'ECDSA_P256', length: 256, extractable: true },
+          'public',
+          Buffer.concat([h.exportBlob('public').subarray(0, 8), Buffer.alloc(64, 1)]),
+        ),
+      'ERR_INVALID_KEY',
+    ],
+  ]
+  for (const [fn, code] of bad) await expectCode(fn, code, `native operation ${fn}`)
+  const pending = h.sign({ hash: 'SHA-256' }, data)
+  h.destroy()
+  check((await pending).length === 64, 'a raw operation in flight survives destroy()')
+  peer.destroy()
+  return { specs: specs.length, ops, imports, nativeErrors: bad.length }
+}
+
+/**
+ * After everyOperation has returned: the public keys' own handles (made for
+ * verify / encrypt / peers) are released by the GC only; collects until the
+ * live count is back to `base`.
+ */
+export async function releasedByGc(binding, base) {
+  for (let i = 0; i < 200 && binding.liveHandles().process > base; i++) {
+    globalThis.gc()
+    await new Promise((r) => setImmediate(r))
+  }
+  const after = binding.liveHandles().process
+  check(after === base, `the operations released every handle (base ${base}, after ${after})`)
+  return after
+}
