@@ -271,7 +271,11 @@ export const JWK_COMMAND: CommandDef = {
     name: { type: 'string', value: 'NAME', description: 'the JWK name (required; unique in a store)' },
     description: { type: 'string', value: 'TEXT', description: 'a description' },
     type: { type: 'string', short: 't', value: 'TYPE', description: 'RSA, EC, OCT or OKP (required)' },
-    'key-size': { type: 'string', value: 'N', description: 'RSA 2048/3072/4096; OCT 128/192/256/384/512' },
+    'key-size': {
+      type: 'string',
+      value: 'N',
+      description: 'RSA 2048/3072/4096; OCT 128/192/256/384/512, or any multiple of 8 up to 8192 (HMAC)',
+    },
     curve: {
       type: 'string',
       short: 'c',
