@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'ERR_STORE_LOCKED'
   | 'ERR_STORE_PASSPHRASE'
   | 'ERR_STORE_NOT_FOUND'
+  | 'ERR_BAD_PASSPHRASE'
   | 'ERR_UNSUPPORTED_OPERATION'
   | 'ERR_DECRYPTION_FAILED'
 
@@ -187,6 +188,15 @@ export class StorePassphraseError extends PlatformKeygenError {
 /** A JWK store file that does not exist where one was to be read (the CLI's `jwks --store FILE`). */
 export class StoreNotFoundError extends StoreFileError {
   static override code = 'ERR_STORE_NOT_FOUND' as const
+}
+
+/**
+ * A passphrase-protected key file (encrypted PKCS#8 or legacy PEM, an
+ * OpenSSH key, a JWE) was given no passphrase or a wrong one. (A JwkStore's
+ * passphrase is ERR_STORE_PASSPHRASE.)
+ */
+export class BadPassphraseError extends PlatformKeygenError {
+  static override code = 'ERR_BAD_PASSPHRASE' as const
 }
 
 const byCode: Record<string, new (message: string, options?: { cause?: unknown }) => PlatformKeygenError> = {

@@ -24,6 +24,7 @@ export {
   type RsaParameters,
 } from './apinizer/index.js'
 export {
+  BadPassphraseError,
   DecryptionFailedError,
   type ErrorCode,
   InvalidBlobError,
@@ -54,11 +55,15 @@ export {
   parseBlobChecked as parseBlob,
   writeBlob,
 } from './formats/blob.js'
+export type { Pkcs8Kdf, Pkcs8Protection } from './formats/encrypted-pkcs8.js'
+export { type FingerprintDigest, sshFingerprint } from './formats/fingerprint.js'
+export { decryptJwe, encryptJwk } from './formats/jwe-pbes2.js'
 export { type Jwk, jwkToMaterial, materialToJwk, publicJwk } from './formats/jwk.js'
 export type { EcCurve, KeyMaterial, MlDsaSet, MlKemSet, OkpCurve } from './formats/material.js'
 export { toOpenSsh } from './formats/openssh.js'
 export { type PrivateType, type PublicType, privateKeyDer, publicKeyDer, toPem } from './formats/pkcs.js'
-export { jwkThumbprint, type ThumbprintDigest } from './formats/thumbprint.js'
+export { type ReadKeyOptions, readKey } from './formats/read-key.js'
+export { jwkThumbprint, jwkThumbprintUri, type ThumbprintDigest } from './formats/thumbprint.js'
 export {
   type Capabilities,
   capabilities,

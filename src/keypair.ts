@@ -9,11 +9,13 @@ import { inspect } from 'node:util'
 import { InvalidRequestError, KeyDestroyedError, UnsupportedFormatError } from './errors.js'
 import { type BlobHint, parseBlob } from './formats/blob.js'
 import { wipe } from './formats/bytes.js'
+import { checkPkcs8Protection, type Pkcs8Kdf, type Pkcs8Protection, protectPkcs8 } from './formats/encrypted-pkcs8.js'
+import { type FingerprintDigest, sshFingerprint } from './formats/fingerprint.js'
 import { type Jwk, materialToJwk } from './formats/jwk.js'
 import { type KeyMaterial, wipeMaterial } from './formats/material.js'
 import { toOpenSsh } from './formats/openssh.js'
 import { type PrivateType, type PublicType, pemLabel, privateKeyDer, publicKeyDer, toPem } from './formats/pkcs.js'
-import { jwkThumbprint, type ThumbprintDigest } from './formats/thumbprint.js'
+import { jwkThumbprint, jwkThumbprintUri, type ThumbprintDigest } from './formats/thumbprint.js'
 import { call, type NativeKey } from './native.js'
 import * as ops from './operations/index.js'
 import { withX5c, type X5cInput } from './platform-keys/x5c.js'
@@ -21,7 +23,7 @@ import type { Algorithm, Curve } from './table.js'
 
 export type Provider = 'openssl' | 'cng'
 
-export interface PrivateExportOptions {
+export interface PrivateExportOptions extends Pkcs8Protection {
   format: 'jwk' | 'pem' | 'der' | 'blob'
   /** pem/der: 'pkcs8' (default), 'pkcs1' (RSA), 'sec1' (EC). blob: 'private' (default) or 'seed' (ML-DSA/ML-KEM). */
   type?: PrivateType | 'private' | 'seed'
@@ -131,9 +133,18 @@ export class PublicKey implements KeyInfo {
     }
   }
 
-  /** RFC 7638 thumbprint of the public JWK. */
-  thumbprint(digest: ThumbprintDigest = 'sha256'): string {
-    return jwkThumbprint(materialToJwk(this.#material, false), digest)
+  /**
+   * RFC 7638 thumbprint of the public JWK (base64url); 'uri' gives the RFC 9278
+   * URI of its SHA-256 thumbprint (`urn:ietf:params:oauth:jwk-thumbprint:sha-256:…`).
+   */
+  thumbprint(digest: ThumbprintDigest | 'uri' = 'sha256'): string {
+    const jwk = materialToJwk(this.#material, false)
+    return digest === 'uri' ? jwkThumbprintUri(jwk) : jwkThumbprint(jwk, digest)
+  }
+
+  /** The OpenSSH fingerprint, as `ssh-keygen -l -E sha256` (`SHA256:…`) or `-E md5` (`MD5:xx:…`) prints it. */
+  fingerprint(digest: FingerprintDigest = 'sha256'): string {
+    return sshFingerprint(this.#material, digest)
   }
 
   /** Verifies a signature: true or false, never an error for a signature that does not verify. */
@@ -243,12 +254,13 @@ export class KeyPair implements KeyInfo {
   }
 
   export(options: { format: 'jwk' }): Jwk
-  export(options: { format: 'pem'; type?: PrivateType }): string
-  export(options: { format: 'der'; type?: PrivateType }): Buffer
+  export(options: { format: 'pem'; type?: PrivateType } & Pkcs8Protection): string
+  export(options: { format: 'der'; type?: PrivateType } & Pkcs8Protection): Buffer
   export(options: { format: 'blob'; type?: 'private' | 'seed' }): Buffer
   export(options: PrivateExportOptions): Jwk | string | Buffer
   export(options: PrivateExportOptions): Jwk | string | Buffer {
-    const o = checkOptions(options, FORMATS_PRIVATE, ['format', 'type'])
+    const o = checkOptions(options, FORMATS_PRIVATE, ['format', 'type', 'passphrase', 'kdf'])
+    checkPkcs8Protection(o)
     const handle = this.#native()
     if (o.format === 'blob') {
       if (o.type !== undefined && o.type !== 'private' && o.type !== 'seed') {
@@ -271,6 +283,8 @@ export class KeyPair implements KeyInfo {
       if (o.format === 'jwk') return materialToJwk(material, true)
       const type = (o.type ?? 'pkcs8') as PrivateType
       const der = privateKeyDer(material, type)
+      if (o.passphrase !== undefined)
+        return protectPkcs8(der, o.format as 'pem' | 'der', o.passphrase, o.kdf as Pkcs8Kdf)
       if (o.format === 'der') return Buffer.from(der.buffer, der.byteOffset, der.byteLength)
       try {
         return toPem(der, pemLabel('private', type))

@@ -514,7 +514,7 @@ describe('bad requests → ERR_INVALID_REQUEST with the right message', () => {
     for (const keySize of [undefined, 1024, 2047, 8192, '2048', 2048.5]) {
       await refused(req('RSA', { keySize }), /rsa\.keySize/)
     }
-    for (const keySize of [undefined, 64, 100, 1024, '256']) {
+    for (const keySize of [undefined, 64, 100, 1020, 8200, '256']) {
       await refused(req('OCT', { keySize }), /oct\.keySize/)
     }
     for (const curveType of [undefined, 'P-256', 'p256', 'ED25519', 'X25519']) {

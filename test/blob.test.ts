@@ -218,7 +218,8 @@ describe('export options', () => {
     [{ format: 'jwk', type: 'pkcs8' }, 'ERR_INVALID_REQUEST'],
     [{ format: 'blob', type: 'seed' }, 'ERR_UNSUPPORTED_FORMAT'],
     [{ format: 'blob', type: 'pkcs8' }, 'ERR_INVALID_REQUEST'],
-    [{ format: 'pem', passphrase: 'x' }, 'ERR_INVALID_REQUEST'],
+    [{ format: 'pem', passphrase: '' }, 'ERR_INVALID_REQUEST'],
+    [{ format: 'jwk', passphrase: 'x' }, 'ERR_INVALID_REQUEST'],
   ])('RSA private export(%o) → %s', async (options, code) => {
     const k = await generateKey({ algorithm: 'RSA', length: 1024 })
     await expectCode(() => k.export(options as never), code)

@@ -76,10 +76,13 @@ export interface Run {
 }
 
 /** Runs `platform-keygen ARGS` with the node running the tests (so Node 20 and Node 24 both get tested). */
-export function cli(args: readonly string[], options: { cwd?: string; input?: string | Buffer } = {}): Run {
+export function cli(
+  args: readonly string[],
+  options: { cwd?: string; input?: string | Buffer; env?: Record<string, string> } = {},
+): Run {
   const spawnOptions: SpawnSyncOptions = {
     cwd: options.cwd ?? ROOT,
-    env: { ...process.env, PLATFORM_KEYGEN_DEBUG: '' },
+    env: { ...process.env, PLATFORM_KEYGEN_DEBUG: '', ...options.env },
     maxBuffer: 64 << 20,
   }
   if (options.input !== undefined) spawnOptions.input = options.input

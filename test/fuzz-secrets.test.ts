@@ -271,7 +271,8 @@ describe('no private material in error messages', () => {
         { format: 'blob', type: 'seed' },
         { format: 'openssh' },
         { format: 'jwk' },
-        { format: 'pem', passphrase: 'x' },
+        { format: 'jwk', passphrase: 'x' },
+        { format: 'pem', type: 'sec1', passphrase: 'x' },
       ]
       for (const o of bad)
         if (await errorShowsNoSecret(() => k.export(o as never), prints, `${k.algorithm} export`)) errors++

@@ -323,7 +323,8 @@ describe('issue 12, item 9: convert reads a file of repeated armour lines in lin
       status: 1,
       signal: null,
       stdout: '',
-      stderr: 'platform-keygen: error ERR_INVALID_REQUEST: armour.pem is not a key in PEM, DER or JWK form',
+      stderr:
+        'platform-keygen: error ERR_INVALID_REQUEST: armour.pem is not a key in PEM, DER, JWK, JWE, OpenSSH or X.509 certificate form',
     })
   })
 })

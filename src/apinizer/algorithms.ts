@@ -18,6 +18,8 @@ export const KEY_ID_TYPES: readonly KeyIdType[] = ['TIMESTAMP', 'SHA256', 'SHA1'
 export const RSA_KEY_SIZES: readonly number[] = [2048, 3072, 4096]
 /** Apinizer's 128/192/256, plus 384 and 512: RFC 7518 §3.2 wants an HSxxx key of at least xxx bits. */
 export const OCT_KEY_SIZES: readonly number[] = [128, 192, 256, 384, 512]
+/** An OCT secret may be any multiple of 8 bits up to this (HMAC takes keys of any length, RFC 2104 §3). */
+export const MAX_OCT_KEY_SIZE = 8192
 export const EC_CURVE_TYPES: readonly EcCurveType[] = ['P256', 'P384', 'P521', 'SECP256K1']
 export const OKP_CURVE_TYPES: readonly OkpCurveType[] = ['ED25519', 'X25519']
 

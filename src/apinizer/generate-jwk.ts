@@ -60,6 +60,7 @@ import {
   KEY_USE_TYPES,
   type KeyIdType,
   type KeyUseType,
+  MAX_OCT_KEY_SIZE,
   OCT_KEY_SIZES,
   OKP_CURVE_TYPES,
   type OkpCurveType,
@@ -90,8 +91,8 @@ export interface EcParameters extends KeyParameters {
 }
 
 export interface OctParameters extends KeyParameters {
-  /** Bits: 128, 192, 256 (Apinizer), 384, 512 (for HS384 / HS512). */
-  keySize: 128 | 192 | 256 | 384 | 512
+  /** Bits: 128, 192, 256 (Apinizer), 384, 512 (for HS384 / HS512), or any multiple of 8 up to 8192 (HMAC secrets). */
+  keySize: number
   /** PBES2 salt length in bytes; default 8. */
   passwordSaltLength?: number | null
   /** PBES2 iteration count; default 1000. */
@@ -298,8 +299,19 @@ export function parseGenerateJwkRequest(request: unknown, now: Date = new Date()
     if (!given(p.keySize)) fail(`${paramsKey}.keySize is required: ${RSA_KEY_SIZES.join(', ')}`)
     keySize = oneOf(p.keySize, RSA_KEY_SIZES, `${paramsKey}.keySize`)
   } else if (type === 'OCT') {
-    if (!given(p.keySize)) fail(`${paramsKey}.keySize is required: ${OCT_KEY_SIZES.join(', ')}`)
-    keySize = oneOf(p.keySize, OCT_KEY_SIZES, `${paramsKey}.keySize`)
+    const sizes = `${OCT_KEY_SIZES.join(', ')}, or any multiple of 8 from ${OCT_KEY_SIZES[0]} to ${MAX_OCT_KEY_SIZE} (HMAC secrets)`
+    if (!given(p.keySize)) fail(`${paramsKey}.keySize is required: ${sizes}`)
+    const k = p.keySize
+    if (
+      typeof k !== 'number' ||
+      !Number.isInteger(k) ||
+      k % 8 !== 0 ||
+      k < (OCT_KEY_SIZES[0] as number) ||
+      k > MAX_OCT_KEY_SIZE
+    ) {
+      fail(`${paramsKey}.keySize must be ${sizes}, not ${describeValue(k)}`)
+    }
+    keySize = k as number
   } else {
     const curves = type === 'EC' ? EC_CURVE_TYPES : OKP_CURVE_TYPES
     if (!given(p.curveType)) fail(`${paramsKey}.curveType is required: ${curves.join(', ')}`)

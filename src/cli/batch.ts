@@ -22,6 +22,7 @@ import {
   checkRender,
   FORMATS,
   type Format,
+  fingerprintOf,
   jwkOf,
   type KeySource,
   type KeyType,
@@ -104,6 +105,7 @@ export function outputPlan(values: Values, kind: string, curve: string | undefin
     const v = stringOption(values, m)
     if (v !== undefined) jwk[m] = v
   }
+  if (format === 'jwks' && jwk.kid === undefined) jwk.kidThumbprint = true // one kid per key of the set
   if (Object.keys(jwk).length > 0) render.jwk = jwk
 
   const usage = (message: string): never => {
@@ -159,6 +161,8 @@ function summary(plan: OutputPlan, key: GeneratedKey, files: { private?: string;
   const line: Record<string, unknown> = { ...files, ...key.info, format: plan.render.format }
   const tp = thumbprintOf(key.source)
   if (tp) line.thumbprint = tp
+  const fp = fingerprintOf(key.source)
+  if (fp) line.fingerprint = fp
   return `${JSON.stringify(line)}\n`
 }
 

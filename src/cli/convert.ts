@@ -1,11 +1,13 @@
-/** `convert FILE --to jwk|pem|der|openssh`: PEM, DER or JWK in; any of our formats out. */
+/** `convert FILE --to jwk|pem|der|openssh`: any key readKey reads in (src/formats/read-key.ts); any of our formats out. */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { InvalidRequestError, UnsupportedFormatError } from '../errors.js'
-import { isPrivate } from '../formats/material.js'
-import { type CommandDef, choiceOption, stringOption } from './command.js'
+import { algMismatch } from '../formats/jwk-alg.js'
+import { isPrivate, type KeyMaterial } from '../formats/material.js'
+import { type CommandDef, choiceOption, type OptionDef, stringOption } from './command.js'
 import { checkTargets, writeFilesAtomic } from './files.js'
 import {
   type Format,
+  fingerprintOf,
   materialSource,
   type RenderOptions,
   renderPrivate,
@@ -13,8 +15,9 @@ import {
   TYPES,
   thumbprintOf,
 } from './output.js'
+import { canPrompt, PASSPHRASE_SOURCE_OPTIONS, PROTECT_OPTIONS, protectionOf, readPassphrase } from './passphrase.js'
 import { MAX_KEY_FILE_BYTES, readKey, tooLarge } from './read-key.js'
-import { asUsage, EXIT_OK } from './report.js'
+import { asUsage, EXIT_OK, errorCode } from './report.js'
 
 const TO = ['jwk', 'jwks', 'pem', 'der', 'openssh'] as const
 
@@ -51,7 +54,7 @@ export const CONVERT_COMMAND: CommandDef = {
   summary: 'Convert a key between PEM, DER, JWK and OpenSSH.',
   usage: 'convert FILE --to jwk|jwks|pem|der|openssh [options]',
   description:
-    'FILE (or - for stdin) holds a PEM (PKCS#8, PKCS#1, SEC1, SPKI), DER or JWK key, private or public. A private key converts to a private key unless --public is given (openssh: the OpenSSH private key file; with --public the authorized_keys line).',
+    'FILE (or - for stdin) holds a key, private or public: PEM or DER (PKCS#8, PKCS#1, SEC1, SPKI, encrypted PKCS#8 and legacy encrypted PEM, an X.509 certificate: its public key, RSASSA-PSS keys), a JWK or JWK set (--kid picks a key), a PBES2 JWE of one, an OpenSSH private key (plain or with a passphrase) or public key. The passphrase comes from --passphrase-file / --passphrase-env, or is asked on a terminal. A private key converts to a private key unless --public is given (openssh: the OpenSSH private key file; with --public the authorized_keys line); --encrypt protects it.',
   options: {
     to: { type: 'string', value: 'FMT', description: 'jwk, jwks, pem, der or openssh (required)' },
     type: {
@@ -65,7 +68,19 @@ export const CONVERT_COMMAND: CommandDef = {
     out: { type: 'string', short: 'o', value: 'FILE', description: 'write to FILE (atomically; 0600 if private)' },
     force: { type: 'boolean', description: 'replace FILE if it exists' },
     comment: { type: 'string', value: 'TEXT', description: 'comment of the OpenSSH public key' },
-    kid: { type: 'string', value: 'KID', description: 'JWK "kid"' },
+    kid: {
+      type: 'string',
+      value: 'KID',
+      description: 'JWK "kid"; in a JWK set (or its JWE) it also picks the key with that kid',
+    },
+    ...PASSPHRASE_SOURCE_OPTIONS,
+    encrypt: {
+      type: 'boolean',
+      description:
+        "protect the output private key with a passphrase: the input's (--passphrase-file / --passphrase-env), else asked on the terminal",
+    },
+    kdf: PROTECT_OPTIONS.kdf as OptionDef,
+    rounds: PROTECT_OPTIONS.rounds as OptionDef,
     use: { type: 'string', value: 'USE', description: 'JWK "use": sig or enc' },
     alg: { type: 'string', value: 'ALG', description: 'JWK "alg"' },
   },
@@ -77,6 +92,9 @@ export const CONVERT_COMMAND: CommandDef = {
     'platform-keygen convert key.jwk --to pem --type sec1',
     'platform-keygen convert key.pem --to openssh --public --comment me@host',
     'platform-keygen convert key.pem --to pem --public --out key.pub.pem',
+    'platform-keygen convert key.pem --to openssh --out id_ecdsa',
+    'platform-keygen convert id_ecdsa --to openssh --public --out id_ecdsa.pub',
+    'platform-keygen convert id_ecdsa.pub --to pem',
   ],
   async run(values, positionals) {
     const to = choiceOption(values, 'to', TO)
@@ -94,14 +112,14 @@ export const CONVERT_COMMAND: CommandDef = {
       const v = stringOption(values, m)
       if (v !== undefined) jwk[m] = v
     }
-    if (Object.keys(jwk).length > 0) {
-      if (to !== 'jwk' && to !== 'jwks')
-        throw asUsage(new InvalidRequestError('--use, --alg and --kid are for --to jwk'))
+    if (jwk.use !== undefined || jwk.alg !== undefined) {
+      if (to !== 'jwk' && to !== 'jwks') throw asUsage(new InvalidRequestError('--use and --alg are for --to jwk'))
       if (jwk.use !== undefined && jwk.use !== 'sig' && jwk.use !== 'enc') {
         throw asUsage(new InvalidRequestError('--use must be sig or enc'))
       }
-      render.jwk = jwk
     }
+    if (to === 'jwks' && jwk.kid === undefined) render.jwk = { ...jwk, kidThumbprint: true }
+    else if (Object.keys(jwk).length > 0 && (to === 'jwk' || to === 'jwks')) render.jwk = jwk
     if (type !== undefined && to !== 'pem' && to !== 'der') {
       throw asUsage(new InvalidRequestError('--type applies to pem and der'))
     }
@@ -114,14 +132,37 @@ export const CONVERT_COMMAND: CommandDef = {
     if (out !== undefined) checkTargets([out], force)
 
     const file = positionals[0] as string
+    if (file === '-' && values['passphrase-file'] === '-') {
+      throw asUsage(new InvalidRequestError('the key and the passphrase cannot both come from stdin'))
+    }
     const name = file === '-' ? 'standard input' : file
+    const options = (pass: string | undefined): Parameters<typeof readKey>[2] => {
+      const o: Parameters<typeof readKey>[2] = {}
+      if (jwk.kid !== undefined) o.kid = jwk.kid
+      if (pass !== undefined) o.passphrase = pass
+      return o
+    }
+    let passphrase = await readPassphrase(values, { ask: false, confirm: false, what: name })
     const input = readInput(file, name)
-    let material: ReturnType<typeof readKey>
+    let material: KeyMaterial
     try {
-      material = readKey(input, name)
+      try {
+        material = readKey(input, name, options(passphrase))
+      } catch (err) {
+        // on a terminal, the passphrase of a protected input is asked for
+        if (errorCode(err) !== 'ERR_BAD_PASSPHRASE' || passphrase !== undefined || !canPrompt()) throw err
+        passphrase = await readPassphrase(values, { ask: true, confirm: false, what: name })
+        material = readKey(input, name, options(passphrase))
+      }
     } finally {
       input.fill(0) // it may hold a private key; the material has its own copy
     }
+    const curve = material.type === 'EC' || material.type === 'OKP' ? material.curve : undefined
+    const why =
+      jwk.alg === undefined
+        ? undefined
+        : algMismatch(jwk.alg, curve ? { kind: material.type, curve } : { kind: material.type })
+    if (why) throw asUsage(new InvalidRequestError(`${why} (${name})`))
     const publicOnly = values.public === true || !isPrivate(material)
     if (type === 'spki' && !publicOnly) {
       throw asUsage(new InvalidRequestError('--type spki is for public keys: add --public'))
@@ -129,6 +170,9 @@ export const CONVERT_COMMAND: CommandDef = {
     if (publicOnly && (type === 'pkcs8' || type === 'sec1')) {
       throw asUsage(new InvalidRequestError(`--type ${type} is a private key type; a public key is spki or pkcs1`))
     }
+    // --encrypt: the output under the input's passphrase, else a new one asked on the terminal
+    const protection = await protectionOf(values, render, publicOnly, { sourceImplies: false, passphrase })
+    if (protection) render.protection = protection
     const source = materialSource(material)
     let data: string | Uint8Array
     try {
@@ -148,6 +192,8 @@ export const CONVERT_COMMAND: CommandDef = {
     line.format = to
     const tp = thumbprintOf(source)
     if (tp) line.thumbprint = tp
+    const fp = fingerprintOf(source)
+    if (fp) line.fingerprint = fp
     process.stdout.write(`${JSON.stringify(line)}\n`)
     return EXIT_OK
   },

@@ -11,16 +11,25 @@ import { generateJwk, parseGenerateJwkRequest } from '../apinizer/generate-jwk.j
 import { alreadyExists } from '../apinizer/messages.js'
 import { InvalidRequestError, PlatformKeygenError, StoreNotFoundError, UnsupportedAlgorithmError } from '../errors.js'
 import { b64url } from '../formats/bytes.js'
+import { encryptJwk } from '../formats/jwe-pbes2.js'
 import { generateKey } from '../generate.js'
 import { ECDH_ALGORITHMS, ECDH_CURVES, PAIR_ALGORITHMS, SECRET_ALGORITHMS } from '../jose/algorithms.js'
 import { generateKeyPair } from '../jose/generate-key-pair.js'
 import { generateSecret } from '../jose/generate-secret.js'
 import { JwkStore } from '../store/jwk-store.js'
 import { type GeneratedKey, type Job, OUTPUT_OPTIONS, outputPlan, runBatch } from './batch.js'
-import { type CommandDef, intOption, stringOption, type Values } from './command.js'
+import { type CommandDef, intOption, type OptionDef, stringOption, type Values } from './command.js'
 import { checkTargets, type OutputFile, writeFilesAtomic } from './files.js'
 import { checkOpenSshUsage, keyPairSource, kindOf, secretSource } from './output.js'
+import {
+  hasPassphraseSource,
+  PASSPHRASE_SOURCE_OPTIONS,
+  PROTECT_OPTIONS,
+  protectPlan,
+  readPassphrase,
+} from './passphrase.js'
 import { asUsage, EXIT_OK, withFix } from './report.js'
+import { listStore, runStoreSubcommand, STORE_SUBCOMMANDS, type StoreSubcommand } from './store-commands.js'
 
 const usage = (message: string): never => {
   throw asUsage(new InvalidRequestError(message))
@@ -122,6 +131,7 @@ export const JWA_COMMAND: CommandDef = {
     bits: { type: 'string', short: 'b', value: 'N', description: 'RSA modulus length: 2048 (default) or more' },
     ...JWA_OUTPUT_OPTIONS,
     format: { type: 'string', short: 'f', value: 'FMT', description: 'jwk (default), jwks, pem, der or openssh' },
+    ...PROTECT_OPTIONS,
   },
   positionals: { min: 1, max: 1, name: 'a JWA algorithm' },
   examples: [
@@ -177,6 +187,7 @@ export const JWA_COMMAND: CommandDef = {
     const plan = outputPlan({ format: 'jwk', ...values }, described.kind, described.curve)
     // the JWK says which algorithm the key is for, as jose's JWK results do
     if (plan.render.format === 'jwk' || plan.render.format === 'jwks') plan.render.jwk = { ...plan.render.jwk, alg }
+    await protectPlan(values, plan)
     const job: Job =
       described.kind === 'oct'
         ? {
@@ -309,14 +320,17 @@ const STORE_OPTION = {
   'passphrase-file': {
     type: 'string' as const,
     value: 'FILE',
-    description: "a file whose first line is the store's passphrase (private keys encrypted at rest)",
+    description:
+      "a file whose first line is the store's passphrase (private keys encrypted at rest), or the --out JWE's",
   },
+  'passphrase-env': PASSPHRASE_SOURCE_OPTIONS['passphrase-env'] as OptionDef,
 }
 
 export const JWK_COMMAND: CommandDef = {
   name: 'jwk',
   summary: 'Generate a JWK from an Apinizer-style request (flags or a JSON file), optionally into a JwkStore.',
-  usage: 'jwk --name NAME --type RSA|EC|OCT|OKP [fields] [--store FILE]  |  jwk --request FILE.json',
+  usage:
+    'jwk --name NAME --type RSA|EC|OCT|OKP [fields] [--store FILE]  |  jwk --request FILE.json  |  jwk get|remove|rotate NAME --store FILE',
   description:
     'The fields of an Apinizer "generate JWK" request as flags, or --request with the request body itself. Prints {privateJwk, publicJwk, metadata}; with --store the key is added to the store and only the metadata is printed; --out/--pub write the JWKs to files (the private one 0600).',
   options: {
@@ -324,7 +338,11 @@ export const JWK_COMMAND: CommandDef = {
     name: { type: 'string', value: 'NAME', description: 'the JWK name (required; unique in a store)' },
     description: { type: 'string', value: 'TEXT', description: 'a description' },
     type: { type: 'string', short: 't', value: 'TYPE', description: 'RSA, EC, OCT or OKP (required)' },
-    'key-size': { type: 'string', value: 'N', description: 'RSA 2048/3072/4096; OCT 128/192/256/384/512' },
+    'key-size': {
+      type: 'string',
+      value: 'N',
+      description: 'RSA 2048/3072/4096; OCT 128/192/256/384/512, or any multiple of 8 up to 8192 (HMAC)',
+    },
     curve: {
       type: 'string',
       short: 'c',
@@ -345,18 +363,26 @@ export const JWK_COMMAND: CommandDef = {
     'iteration-count': { type: 'string', value: 'N', description: 'OCT PBES2 iteration count (default 1000)' },
     ...STORE_OPTION,
     out: { type: 'string', short: 'o', value: 'FILE', description: 'write the private JWK to FILE (0600)' },
+    encrypt: {
+      type: 'boolean',
+      description:
+        'write --out as a JWE (PBES2-HS256+A128KW / A128GCM) under a passphrase (asked on the terminal unless given); without --store a passphrase option implies it',
+    },
     pub: { type: 'string', short: 'p', value: 'FILE', description: 'write the public JWK to FILE' },
     public: { type: 'boolean', description: 'print only the public JWK' },
     force: { type: 'boolean', description: 'replace --out / --pub files that exist' },
   },
-  positionals: { min: 0, max: 0 },
+  positionals: { min: 0, max: 2, name: 'get, remove or rotate and a NAME' },
   examples: [
     'platform-keygen jwk --name signing --type RSA --key-size 2048 --alg RSA256 --kid-type SHA256',
     'platform-keygen jwk --name web --type EC --curve P256 --use sig --store jwks-store.json',
+    'platform-keygen jwk rotate web --store jwks-store.json',
+    'platform-keygen jwk get web --store jwks-store.json --public',
     'platform-keygen jwk --name enc --type OKP --curve X25519 --use enc --store jwks-store.json',
     'platform-keygen jwk --name hmac --type OCT --key-size 256 --alg HS256 --out hmac.jwk',
   ],
-  async run(values) {
+  async run(values, positionals) {
+    if (positionals.length > 0) return storeSubcommand(values, positionals)
     const requestFile = stringOption(values, 'request')
     const flags = FIELD_FLAGS.filter((f) => values[f] !== undefined)
     let request: unknown
@@ -388,8 +414,13 @@ export const JWK_COMMAND: CommandDef = {
       force,
     )
     const storeFile = stringOption(values, 'store')
-    if (values['passphrase-file'] !== undefined && storeFile === undefined) usage('--passphrase-file is for --store')
-    const passphrase = passphraseOf(values)
+    const source = hasPassphraseSource(values)
+    if (source && storeFile === undefined && out === undefined) {
+      usage('--passphrase-file / --passphrase-env are for --store or --out')
+    }
+    const encryptOut = values.encrypt === true || (source && storeFile === undefined)
+    if (encryptOut && out === undefined) usage('--encrypt is for --out (the private JWK file)')
+    const passphrase = await readPassphrase(values, { ask: encryptOut, confirm: true, what: out ?? 'the store' })
     const store =
       storeFile === undefined ? undefined : new JwkStore(storeFile, passphrase === undefined ? {} : { passphrase })
     try {
@@ -397,7 +428,7 @@ export const JWK_COMMAND: CommandDef = {
       if (store && (await store.has(name))) {
         throw withFix(
           new InvalidRequestError(alreadyExists(name)),
-          `choose another --name, or remove "${name}" from ${storeFile} first`,
+          `choose another --name, or rotate it: \`platform-keygen jwk rotate ${name} --store ${storeFile}\` (or \`jwk remove ${name}\`)`,
         )
       }
       const result = await generateJwk(
@@ -413,7 +444,13 @@ export const JWK_COMMAND: CommandDef = {
       }
       const files: OutputFile[] = []
       if (out !== undefined)
-        files.push({ path: out, data: `${JSON.stringify(result.privateJwk, null, 2)}\n`, secret: true })
+        files.push({
+          path: out,
+          data: encryptOut
+            ? `${encryptJwk(result.privateJwk, passphrase)}\n`
+            : `${JSON.stringify(result.privateJwk, null, 2)}\n`,
+          secret: true,
+        })
       if (pub !== undefined) {
         if (!result.publicJwk) throw withFix(new InvalidRequestError('an OCT key has no public JWK'), 'drop --pub')
         files.push({ path: pub, data: `${JSON.stringify(result.publicJwk, null, 2)}\n`, secret: false })
@@ -438,14 +475,49 @@ export const JWK_COMMAND: CommandDef = {
   },
 }
 
+/** `jwk get|remove|rotate NAME`: the store management commands (store-commands.ts). */
+async function storeSubcommand(values: Values, positionals: string[]): Promise<number> {
+  const [sub, name] = positionals as [string, string | undefined]
+  if (!(STORE_SUBCOMMANDS as readonly string[]).includes(sub)) {
+    throw asUsage(
+      Object.assign(
+        new TypeError(
+          `unexpected argument ${JSON.stringify(sub)} for jwk: get, remove or rotate NAME (or none, to generate)`,
+        ),
+        { code: 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL' },
+      ),
+    )
+  }
+  if (name === undefined || name === '') usage(`jwk ${sub} needs the NAME of a key`)
+  const flags = [...FIELD_FLAGS, 'request', 'pub'].filter((f) => values[f] !== undefined)
+  if (flags.length > 0) usage(`jwk ${sub} takes no --${flags.join(', --')}`)
+  const storeFile = stringOption(values, 'store')
+  if (storeFile === undefined) usage(`jwk ${sub} needs --store FILE`)
+  if (values.encrypt === true && (sub !== 'get' || values.out === undefined)) usage('--encrypt is for jwk get --out')
+  const passphrase = await readPassphrase(values, { ask: false, confirm: false, what: storeFile as string })
+  const store = new JwkStore(storeFile as string, passphrase === undefined ? {} : { passphrase })
+  try {
+    return await runStoreSubcommand(
+      sub as StoreSubcommand,
+      name as string,
+      store,
+      storeFile as string,
+      values,
+      passphrase,
+    )
+  } finally {
+    store.close()
+  }
+}
+
 // --- jwks --------------------------------------------------------------------------------------
 
 export const JWKS_COMMAND: CommandDef = {
   name: 'jwks',
   summary: 'Print the public JWK set of a JwkStore (for serving as jwks.json).',
-  usage: 'jwks --store FILE [--create] [--out FILE]',
+  usage: 'jwks --store FILE [--create] [--out FILE] [--all]  |  jwks --list --store FILE',
   description:
-    'The public JWKs of every key pair in the store, private members stripped; OCT secrets are left out. No passphrase is needed. A store that does not exist is an error (ERR_STORE_NOT_FOUND) unless --create is given.',
+    'The public JWKs of every key pair in the store that is valid now (nbf ≤ now < exp; --all: every one), private members stripped; OCT secrets are left out. No passphrase is needed. --list prints one JSON line per key with its status instead. A store that does not exist is an error (ERR_STORE_NOT_FOUND) unless --create is given.',
   options: {
     store: STORE_OPTION.store,
     create: {
@@ -457,6 +529,8 @@ export const JWKS_COMMAND: CommandDef = {
       value: 'FILE',
       description: 'with --create: encrypt the new store with the first line of FILE',
     },
+    all: { type: 'boolean', description: 'include expired and not-yet-valid keys' },
+    list: { type: 'boolean', description: 'list the keys (name, kid, status, validity) as JSON lines' },
     out: {
       type: 'string',
       short: 'o',
@@ -470,6 +544,7 @@ export const JWKS_COMMAND: CommandDef = {
     'platform-keygen jwk --name web --type EC --curve P256 --use sig --store jwks-store.json',
     'platform-keygen jwks --store jwks-store.json --out jwks.json',
     'platform-keygen jwks --store new-store.json --create',
+    'platform-keygen jwks --list --store jwks-store.json',
   ],
   async run(values) {
     const storeFile = stringOption(values, 'store')
@@ -479,6 +554,8 @@ export const JWKS_COMMAND: CommandDef = {
     if (out !== undefined) checkTargets([out], force)
     const create = values.create === true
     if (values['passphrase-file'] !== undefined && !create) usage('--passphrase-file is for --create')
+    if (values.list === true && (out !== undefined || values.all === true))
+      usage('--list prints the keys: drop --out / --all')
     const passphrase = passphraseOf(values)
     const store = new JwkStore(storeFile as string, passphrase === undefined ? {} : { passphrase })
     try {
@@ -486,7 +563,8 @@ export const JWKS_COMMAND: CommandDef = {
       else if (!existsSync(storeFile as string)) {
         throw new StoreNotFoundError(`the JWK store ${storeFile} does not exist`, storeFile as string)
       }
-      const set = `${JSON.stringify(await store.publicJwks(), null, 2)}\n`
+      if (values.list === true) return await listStore(store)
+      const set = `${JSON.stringify(await store.publicJwks({ includeExpired: values.all === true }), null, 2)}\n`
       if (out === undefined) process.stdout.write(set)
       else writeFilesAtomic([{ path: out, data: set, secret: false }], force)
       return EXIT_OK

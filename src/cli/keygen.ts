@@ -5,6 +5,7 @@ import { keyLengthTable, normalizeCurve } from '../table.js'
 import { type Job, OUTPUT_OPTIONS, outputPlan, runBatch } from './batch.js'
 import { type CommandDef, choiceOption, intOption, type OptionDef, stringOption, type Values } from './command.js'
 import { checkOpenSshUsage, keyPairSource, kindOf } from './output.js'
+import { PROTECT_OPTIONS, protectPlan } from './passphrase.js'
 import { asUsage } from './report.js'
 
 interface KeygenDef {
@@ -146,7 +147,7 @@ function toCommand(k: KeygenDef): CommandDef {
     summary: k.summary,
     usage: `${k.name} [options]`,
     description: k.description,
-    options: { ...k.options, ...OUTPUT_OPTIONS },
+    options: { ...k.options, ...OUTPUT_OPTIONS, ...PROTECT_OPTIONS },
     positionals: { min: 0, max: 0 },
     examples: k.examples,
     async run(values) {
@@ -166,6 +167,7 @@ function toCommand(k: KeygenDef): CommandDef {
         }
       }
       const plan = outputPlan(values, kind, resolved.curve)
+      await protectPlan(values, plan)
       const family = resolved.algorithm.replace(/_P\d+$/, '')
       const label = resolved.parameterSet
         ? `${family}-${resolved.parameterSet}`

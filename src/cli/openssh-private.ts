@@ -21,6 +21,7 @@ import { UnsupportedFormatError } from '../errors.js'
 import { b64, concat, secretBytes, wipe } from '../formats/bytes.js'
 import type { KeyMaterial } from '../formats/material.js'
 import { sshMpint, sshPublicKey, sshString } from '../formats/openssh.js'
+import { type OpenSshProtection, openSshSealing } from '../formats/openssh-encrypt.js'
 
 function u32(n: number): Uint8Array {
   const b = secretBytes(4)
@@ -64,28 +65,33 @@ function parts(m: KeyMaterial): { type: string; publicBlob: Uint8Array; privateF
   return { type: pub.type, publicBlob: pub.blob, privateFields }
 }
 
-/** The unencrypted `-----BEGIN OPENSSH PRIVATE KEY-----` file. */
-export function toOpenSshPrivate(m: KeyMaterial, comment = ''): string {
+/**
+ * The `-----BEGIN OPENSSH PRIVATE KEY-----` file: unencrypted, or with a
+ * passphrase as `ssh-keygen -N` writes it (src/formats/openssh-encrypt.ts).
+ */
+export function toOpenSshPrivate(m: KeyMaterial, comment = '', protection?: OpenSshProtection): string {
   if (/[\r\n]/.test(comment)) throw new UnsupportedFormatError('an OpenSSH comment cannot contain line breaks')
+  const sealing = openSshSealing(protection)
   const { type, publicBlob, privateFields } = parts(m)
   const check = randomBytes(4)
   const body = concat([check, check, sshString(type), privateFields, sshString(comment)])
-  const padLength = (8 - (body.length % 8)) % 8
+  const padLength = (sealing.blockSize - (body.length % sealing.blockSize)) % sealing.blockSize
   const padding = Uint8Array.from({ length: padLength }, (_, i) => i + 1)
   const privateSection = concat([body, padding])
+  const sealed = sealing.seal(privateSection)
   const blob = concat([
     new TextEncoder().encode('openssh-key-v1\0'),
-    sshString('none'),
-    sshString('none'),
-    sshString(''),
+    sshString(sealing.cipherName),
+    sshString(sealing.kdfName),
+    sshString(sealing.kdfOptions),
     u32(1),
     sshString(publicBlob),
-    sshString(privateSection),
+    sshString(sealed),
   ])
   // Encoded from the blob itself (Buffer.from(blob) would leave a copy in Node's buffer pool).
   const text = b64(blob)
   const lines: string[] = []
   for (let i = 0; i < text.length; i += 70) lines.push(text.slice(i, i + 70))
-  wipe(privateFields, body, privateSection, blob)
+  wipe(privateFields, body, privateSection, sealed, blob)
   return `-----BEGIN OPENSSH PRIVATE KEY-----\n${lines.join('\n')}\n-----END OPENSSH PRIVATE KEY-----\n`
 }

@@ -5,9 +5,14 @@
  * write byte-identical PEM, DER, JWK and OpenSSH.
  */
 import { InvalidRequestError, UnsupportedFormatError } from '../errors.js'
+import { type Pkcs8Kdf, protectPkcs8 } from '../formats/encrypted-pkcs8.js'
+import { blobFingerprint } from '../formats/fingerprint.js'
+import { encryptJwk } from '../formats/jwe-pbes2.js'
 import { type Jwk, jwkToMaterial, materialToJwk } from '../formats/jwk.js'
+import { algMismatch } from '../formats/jwk-alg.js'
 import { isPrivate, type KeyMaterial, publicPart, wipeMaterial } from '../formats/material.js'
 import { toOpenSsh } from '../formats/openssh.js'
+import type { OpenSshProtection } from '../formats/openssh-encrypt.js'
 import { type PrivateType, type PublicType, pemLabel, privateKeyDer, publicKeyDer, toPem } from '../formats/pkcs.js'
 import { jwkThumbprint } from '../formats/thumbprint.js'
 import type { KeyPair } from '../keypair.js'
@@ -32,8 +37,8 @@ export interface KeySource {
   publicDer(type: PublicType): Uint8Array
   /** The authorized_keys line. */
   openssh(comment?: string): string
-  /** The OpenSSH private key file (openssh-key-v1). */
-  opensshPrivate(comment?: string): string
+  /** The OpenSSH private key file (openssh-key-v1), with a passphrase when `protection` has one. */
+  opensshPrivate(comment?: string, protection?: OpenSshProtection): string
 }
 
 export function keyPairSource(pair: KeyPair): KeySource {
@@ -47,10 +52,10 @@ export function keyPairSource(pair: KeyPair): KeySource {
     publicDer: (type) => pair.publicKey.export({ format: 'der', type }),
     openssh: (comment) =>
       pair.publicKey.export(comment === undefined ? { format: 'openssh' } : { format: 'openssh', comment }),
-    opensshPrivate: (comment) => {
+    opensshPrivate: (comment, protection) => {
       const material = jwkToMaterial(pair.export({ format: 'jwk' }))
       try {
-        return toOpenSshPrivate(material, comment)
+        return toOpenSshPrivate(material, comment, protection)
       } finally {
         wipeMaterial(material)
       }
@@ -69,7 +74,7 @@ export function materialSource(m: KeyMaterial): KeySource {
     privateDer: (type) => privateKeyDer(m, type),
     publicDer: (type) => publicKeyDer(publicPart(m), type),
     openssh: (comment) => toOpenSsh(publicPart(m), comment),
-    opensshPrivate: (comment) => toOpenSshPrivate(m, comment),
+    opensshPrivate: (comment, protection) => toOpenSshPrivate(m, comment, protection),
   }
   if (m.type === 'EC' || m.type === 'OKP') Object.assign(source, { curve: m.curve })
   return source
@@ -115,7 +120,15 @@ export interface RenderOptions {
   /** pkcs8 / pkcs1 / sec1 for private keys; spki / pkcs1 for public keys. */
   type?: KeyType
   comment?: string
-  jwk?: { use?: string; alg?: string; kid?: string }
+  jwk?: {
+    use?: string
+    alg?: string
+    kid?: string
+    /** Without a kid: the RFC 7638 thumbprint as kid (JWK sets, so that a verifier can pick the key). */
+    kidThumbprint?: boolean
+  }
+  /** Private keys under a passphrase (see passphrase.ts): encrypted PKCS#8, OpenSSH with bcrypt, a JWE. */
+  protection?: { passphrase: string; kdf?: Pkcs8Kdf; rounds?: number }
 }
 
 /**
@@ -159,6 +172,9 @@ export function checkRender(kind: string, curve: string | undefined, o: RenderOp
   if (o.jwk?.use !== undefined && o.jwk.use !== 'sig' && o.jwk.use !== 'enc') {
     throw new InvalidRequestError('--use must be sig or enc')
   }
+  const why =
+    o.jwk?.alg === undefined ? undefined : algMismatch(o.jwk.alg, curve === undefined ? { kind } : { kind, curve })
+  if (why) throw new InvalidRequestError(why)
 }
 
 function decorate(jwk: Jwk, meta: RenderOptions['jwk']): Jwk {
@@ -170,6 +186,7 @@ function decorate(jwk: Jwk, meta: RenderOptions['jwk']): Jwk {
   if (meta.use !== undefined) out.use = meta.use
   if (meta.alg !== undefined) out.alg = meta.alg
   if (meta.kid !== undefined) out.kid = meta.kid
+  else if (meta.kidThumbprint && jwk.kty !== 'oct') out.kid = jwkThumbprint(jwk)
   return out
 }
 
@@ -180,6 +197,7 @@ export function jwkOf(key: KeySource, publicOnly: boolean, meta?: RenderOptions[
 /** The private key as file content. */
 export function renderPrivate(key: KeySource, o: RenderOptions): string | Uint8Array {
   if (!key.hasPrivate) throw new InvalidRequestError('the input holds only a public key; add --public')
+  if (o.protection) return renderProtected(key, o, o.protection)
   switch (o.format) {
     case 'jwk':
       return `${JSON.stringify(jwkOf(key, false, o.jwk), null, 2)}\n`
@@ -192,6 +210,25 @@ export function renderPrivate(key: KeySource, o: RenderOptions): string | Uint8A
       const der = key.privateDer(type)
       return o.format === 'der' ? der : toPem(der, pemLabel('private', type))
     }
+  }
+}
+
+/** The private key under a passphrase: encrypted PKCS#8 (pem/der), OpenSSH with bcrypt, a JWE (jwk). */
+function renderProtected(
+  key: KeySource,
+  o: RenderOptions,
+  p: NonNullable<RenderOptions['protection']>,
+): string | Uint8Array {
+  switch (o.format) {
+    case 'jwk':
+      return `${encryptJwk(jwkOf(key, false, o.jwk), p.passphrase)}\n`
+    case 'openssh':
+      return key.opensshPrivate(o.comment, p)
+    case 'pem':
+    case 'der':
+      return protectPkcs8(key.privateDer('pkcs8'), o.format, p.passphrase, p.kdf)
+    default:
+      throw new InvalidRequestError(`a passphrase protects one private key: not --format ${o.format}`)
   }
 }
 
@@ -214,7 +251,27 @@ export function renderPublic(key: KeySource, o: RenderOptions): string | Uint8Ar
 
 /** The RFC 7638 SHA-256 thumbprint, for key pairs that have a JWK (a secret's would be a hash of the secret). */
 export function thumbprintOf(key: KeySource): string | undefined {
-  return key.kind !== 'oct' && supportsJwk(key.kind) ? jwkThumbprint(key.publicJwk()) : undefined
+  if (key.kind === 'oct' || !supportsJwk(key.kind)) return undefined
+  try {
+    return jwkThumbprint(key.publicJwk())
+  } catch (err) {
+    // an RSASSA-PSS key has no JWK
+    if (err instanceof UnsupportedFormatError) return undefined
+    throw err
+  }
+}
+
+/** The OpenSSH SHA-256 fingerprint (as `ssh-keygen -l`), for keys OpenSSH has. */
+export function fingerprintOf(key: KeySource): string | undefined {
+  if (!supportsOpenSsh(key.kind, key.curve)) return undefined
+  try {
+    const [, b64] = key.openssh().split(' ')
+    return blobFingerprint(new Uint8Array(Buffer.from(b64 as string, 'base64')))
+  } catch (err) {
+    // ECDH keys on the NIST curves and RSASSA-PSS keys have no OpenSSH form
+    if (err instanceof UnsupportedFormatError) return undefined
+    throw err
+  }
 }
 
 /** A symmetric secret: a private `oct` JWK only. */

@@ -1,149 +1,36 @@
 /**
- * Reading a key file (PEM, DER or JWK) into KeyMaterial for `convert`.
- *
- * PEM and DER are parsed by node:crypto (createPrivateKey / createPublicKey:
- * PKCS#8, PKCS#1, SEC1, SPKI). The KeyObject then becomes material through
- * its JWK export and jwkToMaterial where Node has a JWK for the type (RSA,
- * EC, OKP, and ML-DSA / ML-KEM on Node.js 24); DSA and DH keys, which have
- * no JWK, through Node's own PKCS#8 / SPKI DER export read with the DER
- * reader of src/formats/der.ts.
- *
- * Every key read is validated (src/formats/validate.ts) before it is
- * re-encoded: an EC point off its curve, a private scalar out of range, RSA
- * with n ≠ p·q or a bad e, a public part that is not the private part's
- * (the Ed25519 "double public key" misuse) and sizes above the key-length
- * table's maxima are ERR_INVALID_KEY (exit 1: the input file is wrong).
+ * Reading a key file for `convert`: the library's readKey
+ * (src/formats/read-key.ts) with the CLI's one-line fixes.
  */
-import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
-import { InvalidKeyError, InvalidRequestError, NotSupportedOnPlatformError, UnsupportedFormatError } from '../errors.js'
-import { DerError } from '../formats/der.js'
-import { jwkToMaterial } from '../formats/jwk.js'
-import { algorithmOid, derKeyObject, keyObjectMaterial, pemToDer } from '../formats/keyobject.js'
+import { InvalidRequestError, PlatformKeygenError } from '../errors.js'
 import type { KeyMaterial } from '../formats/material.js'
-import { OIDS } from '../formats/pkcs.js'
-import { validateMaterial } from '../formats/validate.js'
+import { MAX_KEY_FILE_BYTES, type ReadKeyOptions, readKey as readAnyKey } from '../formats/read-key.js'
 import { withFix } from './report.js'
 
-const ML_OIDS = new Set<string>([...Object.values(OIDS.mlDsa), ...Object.values(OIDS.mlKem)])
-
-function unreadable(what: string, cause?: unknown): InvalidRequestError {
-  return withFix(
-    new InvalidRequestError(`${what} is not a key in PEM, DER or JWK form`, { cause }),
-    'give convert a PEM (PKCS#8, PKCS#1, SEC1, SPKI), DER or JWK key file',
-  )
+const FIXES: Record<string, string> = {
+  ERR_INVALID_KEY: 'the file holds a damaged or forged key: use the original key file, or generate a new key',
+  ERR_BAD_PASSPHRASE: "give the key's passphrase with --passphrase-file FILE or --passphrase-env VAR",
+  ERR_INVALID_REQUEST:
+    'give convert a PEM (PKCS#8, PKCS#1, SEC1, SPKI, certificate), DER, JWK (set: with --kid), JWE or OpenSSH key file',
 }
 
-function needsNode24(cause: unknown): NotSupportedOnPlatformError {
-  return new NotSupportedOnPlatformError(
-    `reading ML-DSA / ML-KEM PEM or DER needs a Node.js whose OpenSSL has them (3.5, Node.js 24 or later); this is Node.js ${process.version} with OpenSSL ${process.versions.openssl}`,
-    { cause },
-  )
-}
-
-/** KeyObject(s) from PEM or DER; private when the input is private. */
-function keyObjectOf(input: Buffer, name: string): KeyObject {
-  const text = input.toString('latin1')
-  const pem = text.includes('-----BEGIN ')
-  if (pem) {
-    if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(text)) {
-      throw withFix(
-        new InvalidRequestError(`${name} is an encrypted private key`),
-        'decrypt it first, e.g. `openssl pkey -in KEY -out plain.pem`, then convert plain.pem',
-      )
-    }
-    const errors: unknown[] = []
-    const isPublic = /-----BEGIN (RSA )?PUBLIC KEY-----/.test(text)
-    try {
-      return isPublic ? createPublicKey(text) : createPrivateKey(text)
-    } catch (err) {
-      errors.push(err)
-    }
-    const der = pemToDer(text)
-    const oid = der && algorithmOid(der)
-    if (oid && ML_OIDS.has(oid)) throw needsNode24(errors[0])
-    throw unreadable(name, errors[0])
-  }
-  let first: unknown
+/** Reads PEM, DER, JWK, JWE, OpenSSH or a certificate into material, validated. */
+export function readKey(input: Buffer, name: string, options: Omit<ReadKeyOptions, 'name'> = {}): KeyMaterial {
+  if (input.length > MAX_KEY_FILE_BYTES) throw tooLarge(name)
   try {
-    return derKeyObject(input)
+    return readAnyKey(input, { ...options, name })
   } catch (err) {
-    first = err
+    const fix = err instanceof PlatformKeygenError ? FIXES[err.code] : undefined
+    throw fix === undefined ? err : withFix(err, fix)
   }
-  const oid = algorithmOid(new Uint8Array(input))
-  if (oid && ML_OIDS.has(oid)) throw needsNode24(first)
-  throw unreadable(name, first)
 }
 
-/** The largest key file convert reads: RSA-16384's PEM is 12 KiB, so 1 MiB is far above any key. */
-export const MAX_KEY_FILE_BYTES = 1 << 20
+export { MAX_KEY_FILE_BYTES }
 
+/** A file too large to be a key (checked before reading it whole). */
 export function tooLarge(name: string): InvalidRequestError {
   return withFix(
     new InvalidRequestError(`${name} is larger than ${MAX_KEY_FILE_BYTES} bytes: not a key file`),
     'give convert the key file itself (a key in PEM, DER or JWK is a few KiB)',
   )
-}
-
-/** Reads PEM, DER or JWK (a JWK set with one key too) into material, validated. */
-export function readKey(input: Buffer, name: string): KeyMaterial {
-  if (input.length > MAX_KEY_FILE_BYTES) throw tooLarge(name)
-  const material = readUnchecked(input, name)
-  try {
-    validateMaterial(material)
-  } catch (err) {
-    if (!(err instanceof InvalidKeyError)) throw err
-    throw withFix(
-      new InvalidKeyError(`${name}: ${err.message}`, { cause: err }),
-      'the file holds a damaged or forged key: use the original key file, or generate a new key',
-    )
-  }
-  return material
-}
-
-function readUnchecked(input: Buffer, name: string): KeyMaterial {
-  const text = input.toString('utf8').trim()
-  if (text.startsWith('{')) {
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch (err) {
-      throw unreadable(name, err)
-    }
-    let jwk = json as Record<string, unknown>
-    if (Array.isArray(jwk.keys)) {
-      if (jwk.keys.length !== 1) {
-        throw withFix(
-          new InvalidRequestError(`${name} is a JWK set of ${jwk.keys.length} keys; convert takes one key`),
-          'extract the key you want, e.g. `jq ".keys[0]" set.json > key.jwk`',
-        )
-      }
-      jwk = jwk.keys[0] as Record<string, unknown>
-    }
-    if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) {
-      throw withFix(
-        new InvalidRequestError(`${name}: the JWK must be a JSON object, got ${jwk === null ? 'null' : typeof jwk}`),
-        'give convert one JWK object, or a JWK set {"keys": [ {...} ]} of one key',
-      )
-    }
-    if (jwk.kty === 'oct') {
-      throw new UnsupportedFormatError('a symmetric (oct) JWK has no PEM, DER or OpenSSH form')
-    }
-    // a JWK may say its EC key is for key agreement (RFC 7518 §4.6): OpenSSH then refuses it
-    const ecdh =
-      jwk.kty === 'EC' && (jwk.use === 'enc' || (typeof jwk.alg === 'string' && jwk.alg.startsWith('ECDH-ES')))
-    return jwkToMaterial(jwk, ecdh ? 'ECDH' : 'ECDSA')
-  }
-  if (/^(ssh-|ecdsa-sha2-)/.test(text)) {
-    throw withFix(
-      new UnsupportedFormatError(`${name} is an OpenSSH public key, which convert writes but does not read`),
-      'convert it first: `ssh-keygen -e -m PKCS8 -f KEY.pub > key.pem`',
-    )
-  }
-  const key = keyObjectOf(input, name)
-  try {
-    return keyObjectMaterial(key)
-  } catch (err) {
-    if (err instanceof DerError) throw unreadable(name, err)
-    throw err
-  }
 }

@@ -76,6 +76,8 @@ function defaultFix(code: string, command: string | undefined): string {
       return 'pass --overwrite to replace it (the old key is lost), or choose another --name'
     case 'ERR_STORE_UNAVAILABLE':
       return 'the message says what to install or set; `platform-keygen key list` retries'
+    case 'ERR_BAD_PASSPHRASE':
+      return "give the key's passphrase with --passphrase-file FILE or --passphrase-env VAR"
     case 'EEXIST':
       return 'pass --force to replace it, or choose another file name'
     case 'ENOENT':

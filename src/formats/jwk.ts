@@ -13,6 +13,7 @@ import {
   ML_KEM_SIZES,
   type MlDsaSet,
   type MlKemSet,
+  noPss,
   OKP_SIZES,
   type OkpCurve,
 } from './material.js'
@@ -38,6 +39,7 @@ export function publicJwk<T extends Record<string, unknown>>(jwk: T): T {
 }
 
 export function materialToJwk(m: KeyMaterial, includePrivate: boolean): Jwk {
+  noPss(m, 'a JWK')
   switch (m.type) {
     case 'RSA': {
       const jwk: Jwk = { kty: 'RSA', n: b64url(stripZeros(m.n)), e: b64url(stripZeros(m.e)) }

@@ -25,7 +25,7 @@ export function algorithmOid(der: Uint8Array): string | undefined {
 }
 
 /** The BIT STRING of an SPKI, without its unused-bits byte. */
-function spkiKeyBits(spki: Uint8Array): Uint8Array {
+export function spkiKeyBits(spki: Uint8Array): Uint8Array {
   const [, bits] = children(readOne(spki).value)
   const v = expectTag(bits, 0x03, 'BIT STRING').value
   if (v[0] !== 0) throw new DerError('BIT STRING with unused bits')
@@ -69,19 +69,33 @@ export function keyObjectMaterial(key: KeyObject): KeyMaterial {
   return jwkToMaterial(key.export({ format: 'jwk' }))
 }
 
+/**
+ * The label and DER of the first PEM block (RFC 7468 headers such as
+ * Proc-Type dropped), or undefined. Armour lines are found with indexOf
+ * (linear; a regex with a back-reference over the text was quadratic on a
+ * file of repeated BEGIN lines).
+ */
+export function pemBlock(text: string): { label: string; der: Uint8Array } | undefined {
+  const begin = text.indexOf('-----BEGIN ')
+  if (begin < 0) return undefined
+  const labelEnd = text.indexOf('-----', begin + 11)
+  if (labelEnd < 0) return undefined
+  const label = text.slice(begin + 11, labelEnd)
+  if (!/^[A-Z0-9 ]+$/.test(label)) return undefined
+  const end = text.indexOf(`-----END ${label}-----`, labelEnd + 5)
+  if (end < 0) return undefined
+  const body = text
+    .slice(labelEnd + 5, end)
+    .split('\n')
+    .filter((l) => !l.includes(':'))
+    .join('')
+    .replace(/\s+/g, '')
+  return { label, der: new Uint8Array(Buffer.from(body, 'base64')) }
+}
+
 /** The DER inside the first PEM block of `pem`, or undefined. */
 export function pemToDer(pem: string): Uint8Array | undefined {
-  // Armour lines are found with indexOf (linear; a regex with a back-reference
-  // over the text was quadratic on a file of repeated BEGIN lines).
-  const begin = pem.indexOf('-----BEGIN ')
-  if (begin < 0) return undefined
-  const labelEnd = pem.indexOf('-----', begin + 11)
-  if (labelEnd < 0) return undefined
-  const label = pem.slice(begin + 11, labelEnd)
-  if (!/^[A-Z0-9 ]+$/.test(label)) return undefined
-  const end = pem.indexOf(`-----END ${label}-----`, labelEnd + 5)
-  if (end < 0) return undefined
-  return new Uint8Array(Buffer.from(pem.slice(labelEnd + 5, end).replace(/\s+/g, ''), 'base64'))
+  return pemBlock(pem)?.der
 }
 
 /**

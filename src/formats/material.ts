@@ -5,6 +5,8 @@
  * them (field-padded); writers strip or pad as their format demands.
  */
 
+import { UnsupportedFormatError } from '../errors.js'
+
 export type EcCurve = 'P-256' | 'P-384' | 'P-521' | 'secp256k1'
 export type OkpCurve = 'Ed25519' | 'Ed448' | 'X25519' | 'X448'
 export type MlDsaSet = '44' | '65' | '87'
@@ -20,6 +22,8 @@ export interface RsaMaterial {
   dp?: Uint8Array
   dq?: Uint8Array
   qi?: Uint8Array
+  /** An RSASSA-PSS key (id-RSASSA-PSS): its encoded RSASSA-PSS-params, empty when it has none. */
+  pss?: Uint8Array
 }
 
 export interface EcMaterial {
@@ -128,7 +132,7 @@ export function isPrivate(m: KeyMaterial): boolean {
 export function publicPart(m: KeyMaterial): KeyMaterial {
   switch (m.type) {
     case 'RSA':
-      return { type: 'RSA', n: m.n, e: m.e }
+      return m.pss ? { type: 'RSA', n: m.n, e: m.e, pss: m.pss } : { type: 'RSA', n: m.n, e: m.e }
     case 'EC':
       return { type: 'EC', curve: m.curve, usage: m.usage, x: m.x, y: m.y }
     case 'OKP':
@@ -164,5 +168,14 @@ export function wipeMaterial(m: KeyMaterial): void {
       m.priv?.fill(0)
       m.seed?.fill(0)
       return
+  }
+}
+
+/** Formats without a place for RSASSA-PSS parameters refuse a PSS key (it would silently become rsaEncryption). */
+export function noPss(m: KeyMaterial, format: string): void {
+  if (m.type === 'RSA' && m.pss) {
+    throw new UnsupportedFormatError(
+      `${format} has no place for an RSASSA-PSS key's parameters: use PKCS#8 / SPKI PEM or DER`,
+    )
   }
 }

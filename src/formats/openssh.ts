@@ -1,7 +1,7 @@
 /** OpenSSH public keys (RFC 4253 ssh-rsa, RFC 5656 ecdsa-sha2-*, RFC 8709 ssh-ed25519). */
 import { UnsupportedFormatError } from '../errors.js'
 import { concat, padTo } from './bytes.js'
-import { EC_SIZES, type KeyMaterial } from './material.js'
+import { EC_SIZES, type KeyMaterial, noPss } from './material.js'
 
 /** An SSH wire `string` (RFC 4251): uint32 length, then the bytes (text as UTF-8). */
 export function sshString(b: Uint8Array | string): Uint8Array {
@@ -42,6 +42,7 @@ export interface SshPublicKey {
  * `what` names the format in the refusal.
  */
 export function sshPublicKey(m: KeyMaterial, what = 'key'): SshPublicKey {
+  noPss(m, 'OpenSSH')
   if (m.type === 'RSA') {
     const type = 'ssh-rsa'
     return { type, blob: concat([sshString(type), sshMpint(m.e), sshMpint(m.n)]) }

@@ -18,10 +18,11 @@ import {
   sequence,
   smallInteger,
 } from './der.js'
-import { EC_SIZES, type EcCurve, type KeyMaterial, type OkpCurve } from './material.js'
+import { EC_SIZES, type EcCurve, type KeyMaterial, noPss, type OkpCurve } from './material.js'
 
 export const OIDS = {
   rsaEncryption: '1.2.840.113549.1.1.1',
+  rsassaPss: '1.2.840.113549.1.1.10',
   ecPublicKey: '1.2.840.10045.2.1',
   dsa: '1.2.840.10040.4.1',
   dhKeyAgreement: '1.2.840.113549.1.3.1',
@@ -60,7 +61,7 @@ const CONSTANT_ALGORITHM_IDS = new Map<string, Uint8Array>()
 
 /** AlgorithmIdentifier of a key (encoded once per curve / parameter set where it is constant). */
 function algorithmIdentifier(m: KeyMaterial): DerValue {
-  if (m.type === 'DSA' || m.type === 'DH') return algorithmIdentifierOf(m)
+  if (m.type === 'DSA' || m.type === 'DH' || (m.type === 'RSA' && m.pss)) return algorithmIdentifierOf(m)
   const key = m.type === 'EC' || m.type === 'OKP' ? m.curve : m.type === 'RSA' ? 'RSA' : `${m.type}-${m.parameterSet}`
   let v = CONSTANT_ALGORITHM_IDS.get(key)
   if (!v) {
@@ -73,6 +74,7 @@ function algorithmIdentifier(m: KeyMaterial): DerValue {
 function algorithmIdentifierOf(m: KeyMaterial): DerValue {
   switch (m.type) {
     case 'RSA':
+      if (m.pss) return m.pss.length > 0 ? sequence(oid(OIDS.rsassaPss), m.pss) : sequence(oid(OIDS.rsassaPss))
       return sequence(oid(OIDS.rsaEncryption), nullValue())
     case 'EC':
       return sequence(oid(OIDS.ecPublicKey), oid(OIDS.curves[m.curve]))
@@ -139,6 +141,7 @@ function pkcs8Inner(m: KeyMaterial): DerValue {
 export function privateKeyDer(m: KeyMaterial, type: PrivateType = 'pkcs8'): Uint8Array {
   if (type === 'pkcs1') {
     if (m.type !== 'RSA') throw new UnsupportedFormatError(`PKCS#1 is for RSA keys, not ${m.type}`)
+    noPss(m, 'PKCS#1')
     return encode(rsaPrivateKey(m))
   }
   if (type === 'sec1') {
@@ -169,6 +172,7 @@ function publicKeyBits(m: KeyMaterial): DerValue {
 export function publicKeyDer(m: KeyMaterial, type: PublicType = 'spki'): Uint8Array {
   if (type === 'pkcs1') {
     if (m.type !== 'RSA') throw new UnsupportedFormatError(`PKCS#1 is for RSA keys, not ${m.type}`)
+    noPss(m, 'PKCS#1')
     return encode(sequence(int(m.n), int(m.e)))
   }
   if (type !== 'spki') throw new UnsupportedFormatError(`unknown public key type '${String(type)}'`)

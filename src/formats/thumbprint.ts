@@ -27,3 +27,18 @@ export function jwkThumbprint(jwk: Record<string, unknown>, digest: ThumbprintDi
   }
   return createHash(digest).update(JSON.stringify(canonical)).digest('base64url')
 }
+
+const URI_HASH_NAMES: Record<string, string> = { sha256: 'sha-256', sha384: 'sha-384', sha512: 'sha-512' }
+
+/**
+ * The RFC 9278 JWK thumbprint URI, `urn:ietf:params:oauth:jwk-thumbprint:sha-256:…`
+ * (hash names from the IANA Named Information registry; SHA-1 has none there).
+ */
+export function jwkThumbprintUri(
+  jwk: Record<string, unknown>,
+  digest: Exclude<ThumbprintDigest, 'sha1'> = 'sha256',
+): string {
+  const name = Object.hasOwn(URI_HASH_NAMES, digest) ? URI_HASH_NAMES[digest] : undefined
+  if (!name) throw new InvalidRequestError('thumbprint URI: digest must be sha256, sha384 or sha512')
+  return `urn:ietf:params:oauth:jwk-thumbprint:${name}:${jwkThumbprint(jwk, digest)}`
+}

@@ -459,6 +459,50 @@ export class JwkStore {
    * (ERR_INVALID_KEY).
    */
   async add(input: JwkStoreInput): Promise<void> {
+    const { entry, name, kid } = await this.#prepare(input, true)
+    await this.#update((file) => {
+      if (file.entries.some((e) => e.name === name)) throw new InvalidRequestError(alreadyExists(name))
+      checkKidFree(file, kid)
+      return { ...file, entries: [...file.entries, entry] }
+    })
+  }
+
+  /**
+   * Rotation in one atomic write: the key `name` becomes `next` (under the
+   * same name), and the old key stays as `retiredName` (its metadata gains
+   * `retiredAt`), so publicJwks() keeps serving it until its exp. Needs the
+   * passphrase of an encrypted store (the old key is sealed anew under its
+   * new name).
+   */
+  async rotate(name: string, next: JwkStoreInput, retiredName: string): Promise<void> {
+    const old = await this.get(name)
+    if (next?.metadata?.name !== name) throw new InvalidRequestError('rotate(): the new key must have the same name')
+    const retired = await this.#prepare(
+      {
+        privateJwk: old.privateJwk,
+        publicJwk: old.publicJwk,
+        metadata: { ...old.metadata, name: retiredName, retiredAt: new Date().toISOString() } as { name: string },
+      },
+      true,
+    )
+    const fresh = await this.#prepare(next, false)
+    await this.#update((file) => {
+      const current = file.entries.find((e) => e.name === name)
+      if (!current || entryKid(current) !== old.kid) {
+        throw new InvalidRequestError(`${name} changed while it was being rotated: run the rotation again`)
+      }
+      if (file.entries.some((e) => e.name === retiredName)) throw new InvalidRequestError(alreadyExists(retiredName))
+      const others = file.entries.filter((e) => e.name !== name)
+      checkKidFree({ ...file, entries: others }, fresh.kid)
+      return { ...file, entries: [...others, retired.entry, fresh.entry] }
+    })
+  }
+
+  /** Checks and copies an input into a stored entry (its private half sealed when the store is encrypted). */
+  async #prepare(
+    input: JwkStoreInput,
+    refuseTakenName: boolean,
+  ): Promise<{ entry: StoredEntry; name: string; kid: string | undefined }> {
     if (!isObject(input)) throw new InvalidRequestError('add() takes { privateJwk, publicJwk, metadata }')
     const metadata = input.metadata
     if (!isObject(metadata)) throw new InvalidRequestError('add() needs the metadata object, with the name')
@@ -483,23 +527,14 @@ export class JwkStore {
     // The private half: a JWE made before taking the lock (PBKDF2 is slow on purpose).
     if (this.#passphrase) {
       const read = await this.#read()
-      if (read?.entries.some((e) => e.name === name)) throw new InvalidRequestError(alreadyExists(name))
+      if (refuseTakenName && read?.entries.some((e) => e.name === name)) {
+        throw new InvalidRequestError(alreadyExists(name))
+      }
       entry.privateJwe = await encryptJson(privateJwk, this.#passphrase, this.#iterations, 'jwk+json', bindingOf(entry))
     } else {
       entry.privateJwk = privateJwk
     }
-    await this.#update((file) => {
-      if (file.entries.some((e) => e.name === name)) throw new InvalidRequestError(alreadyExists(name))
-      if (kid !== undefined) {
-        const other = file.entries.find((e) => entryKid(e) === kid)
-        if (other) {
-          throw new InvalidRequestError(
-            `kid ${JSON.stringify(kid)} is already used by JWK (name: ${other.name}); kids in a JWK set must differ`,
-          )
-        }
-      }
-      return { ...file, entries: [...file.entries, entry] }
-    })
+    return { entry, name, kid }
   }
 
   /**
@@ -555,9 +590,17 @@ export class JwkStore {
    * no public half and are left out. Authenticated (the file's MAC) only when
    * the store was opened with its passphrase.
    */
-  async publicJwks(): Promise<{ keys: Jwk[] }> {
+  async publicJwks(options: { includeExpired?: boolean; now?: Date } = {}): Promise<{ keys: Jwk[] }> {
+    if (!isObject(options)) throw new InvalidRequestError('publicJwks() options must be an object')
+    const now = options.now ?? new Date()
+    if (!(now instanceof Date) || Number.isNaN(now.getTime()))
+      throw new InvalidRequestError('"now" must be a valid Date')
     const keys: Jwk[] = []
-    for (const e of await this.#entries()) if (e.publicJwk) keys.push(publicJwk(e.publicJwk))
+    for (const e of await this.#entries()) {
+      if (!e.publicJwk) continue
+      if (options.includeExpired !== true && validity(e, now) !== 'valid') continue
+      keys.push(publicJwk(e.publicJwk))
+    }
     return { keys }
   }
 
@@ -572,6 +615,33 @@ export class JwkStore {
   [Symbol.dispose](): void {
     this.close()
   }
+}
+
+function checkKidFree(file: StoreFile, kid: string | undefined): void {
+  if (kid === undefined) return
+  const other = file.entries.find((e) => entryKid(e) === kid)
+  if (other) {
+    throw new InvalidRequestError(
+      `kid ${JSON.stringify(kid)} is already used by JWK (name: ${other.name}); kids in a JWK set must differ`,
+    )
+  }
+}
+
+/** Whether a key is in its validity window: its JWK's (or metadata's) nbf ≤ now < exp, in seconds. */
+export function validity(
+  e: { publicJwk: Jwk | null; metadata: Record<string, unknown> },
+  now: Date,
+): 'valid' | 'expired' | 'not-yet-valid' {
+  const seconds = (k: 'nbf' | 'exp'): number | undefined => {
+    const v = e.publicJwk?.[k] ?? e.metadata[k]
+    return typeof v === 'number' && Number.isFinite(v) ? v : undefined
+  }
+  const t = now.getTime() / 1000
+  const nbf = seconds('nbf')
+  const exp = seconds('exp')
+  if (exp !== undefined && t >= exp) return 'expired'
+  if (nbf !== undefined && t < nbf) return 'not-yet-valid'
+  return 'valid'
 }
 
 function entryKid(e: StoredEntry): string | undefined {

@@ -1,0 +1,118 @@
+/**
+ * Managing a JwkStore from the command line:
+ *
+ *   jwk get NAME --store FILE      the key: {privateJwk, publicJwk, metadata} (--public: the public JWK only)
+ *   jwk remove NAME --store FILE   removes it
+ *   jwk rotate NAME --store FILE   a new key of the same kind under NAME; the old one is kept as
+ *                                  NAME@<time of rotation> and published until its exp
+ *   jwks --list --store FILE       one JSON line per key: name, kid, status (valid, expired, not-yet-valid), ...
+ */
+import { type GenerateJwkRequest, generateJwk } from '../apinizer/generate-jwk.js'
+import { InvalidRequestError } from '../errors.js'
+import { encryptJwk } from '../formats/jwe-pbes2.js'
+import { type JwkStore, validity } from '../store/jwk-store.js'
+import { stringOption, type Values } from './command.js'
+import { checkTargets, writeFilesAtomic } from './files.js'
+import { asUsage, EXIT_OK } from './report.js'
+
+export const STORE_SUBCOMMANDS = ['get', 'remove', 'rotate'] as const
+export type StoreSubcommand = (typeof STORE_SUBCOMMANDS)[number]
+
+const usage = (message: string): never => {
+  throw asUsage(new InvalidRequestError(message))
+}
+
+const PARAMS_KEY: Record<string, string> = { RSA: 'rsa', EC: 'ec', OCT: 'oct', OKP: 'okp' }
+
+/** The request that makes a key like the one whose metadata this is, valid from now for as long as it was. */
+export function rotationRequest(metadata: Record<string, unknown>, now: Date): GenerateJwkRequest {
+  const type = metadata.type
+  if (typeof type !== 'string' || !Object.hasOwn(PARAMS_KEY, type)) {
+    throw new InvalidRequestError('the stored metadata has no JWK type (RSA, EC, OCT, OKP): it was not made by jwk')
+  }
+  const params: Record<string, unknown> = {}
+  for (const k of ['keySize', 'curveType', 'keyUseType', 'algorithm', 'keyIdType'] as const) {
+    if (metadata[k] !== undefined) params[k] = metadata[k]
+  }
+  const lifetime =
+    typeof metadata.nbf === 'number' && typeof metadata.exp === 'number' && metadata.exp > metadata.nbf
+      ? (metadata.exp - metadata.nbf) * 1000
+      : undefined
+  params.notBeforeTime = now.toISOString()
+  if (lifetime !== undefined) params.expirationTime = new Date(now.getTime() + lifetime).toISOString()
+  const request: Record<string, unknown> = { name: metadata.name, type, [PARAMS_KEY[type] as string]: params }
+  if (typeof metadata.description === 'string') request.description = metadata.description
+  return request as unknown as GenerateJwkRequest
+}
+
+/** Runs `jwk get|remove|rotate NAME` on an open store. */
+export async function runStoreSubcommand(
+  sub: StoreSubcommand,
+  name: string,
+  store: JwkStore,
+  storeFile: string,
+  values: Values,
+  passphrase: string | undefined,
+): Promise<number> {
+  const out = stringOption(values, 'out')
+  const force = values.force === true
+  if (sub !== 'get' && (out !== undefined || values.public === true))
+    usage(`--out and --public are for jwk get, not ${sub}`)
+  if (sub === 'get') {
+    if (values.public === true) {
+      if (out !== undefined) usage('--public prints the public JWK: drop --out')
+      const entry = (await store.list()).find((e) => e.name === name)
+      if (!entry) await store.get(name) // the store's own "is not found!" error
+      if (!entry?.publicJwk) usage(`${name} is an OCT secret: it has no public JWK`)
+      process.stdout.write(`${JSON.stringify(entry?.publicJwk, null, 2)}\n`)
+      return EXIT_OK
+    }
+    if (out !== undefined) checkTargets([out], force)
+    const record = await store.get(name)
+    const result = { privateJwk: record.privateJwk, publicJwk: record.publicJwk, metadata: record.metadata }
+    if (out === undefined) {
+      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+      return EXIT_OK
+    }
+    const data =
+      values.encrypt === true && passphrase !== undefined
+        ? `${encryptJwk(record.privateJwk, passphrase)}\n`
+        : `${JSON.stringify(record.privateJwk, null, 2)}\n`
+    writeFilesAtomic([{ path: out, data, secret: true }], force)
+    process.stdout.write(`${JSON.stringify({ private: out, store: storeFile, metadata: record.metadata })}\n`)
+    return EXIT_OK
+  }
+  if (sub === 'remove') {
+    await store.remove(name)
+    process.stdout.write(`${JSON.stringify({ removed: name, store: storeFile })}\n`)
+    return EXIT_OK
+  }
+  const old = (await store.list()).find((e) => e.name === name)
+  if (!old) await store.get(name) // "is not found!"
+  const now = new Date()
+  const next = await generateJwk(rotationRequest((old as { metadata: Record<string, unknown> }).metadata, now), { now })
+  const retiredName = `${name}@${now.toISOString()}`
+  await store.rotate(name, next, retiredName)
+  process.stdout.write(
+    `${JSON.stringify({ rotated: name, retired: retiredName, store: storeFile, metadata: next.metadata })}\n`,
+  )
+  return EXIT_OK
+}
+
+/** `jwks --list`: one JSON line per key of the store, with its validity now. */
+export async function listStore(store: JwkStore): Promise<number> {
+  const now = new Date()
+  for (const e of await store.list()) {
+    const line: Record<string, unknown> = { name: e.name }
+    if (e.kid !== undefined) line.kid = e.kid
+    line.type = e.metadata.type
+    if (e.metadata.alg !== undefined) line.alg = e.metadata.alg
+    line.status = validity(e, now)
+    if (e.metadata.notBefore !== undefined) line.notBefore = e.metadata.notBefore
+    if (e.metadata.expiration !== undefined) line.expiration = e.metadata.expiration
+    if (e.metadata.retiredAt !== undefined) line.retiredAt = e.metadata.retiredAt
+    line.encrypted = e.encrypted
+    process.stdout.write(`${JSON.stringify(line)}\n`)
+  }
+  return EXIT_OK
+}
