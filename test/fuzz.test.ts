@@ -444,14 +444,16 @@ describe('export options', () => {
         const target = pub ? k.publicKey : k
         const out: unknown = settleSync(() => target.export(o as never), codes, `export(${fc.stringify(o)})`)
         if (out === undefined) return
-        const opts = o as { format: string; type?: string }
+        const opts = o as { format: string; type?: string; passphrase?: unknown }
+        // an accepted passphrase made an EncryptedPrivateKeyInfo: node opens it with the same one
+        const pass = !pub && opts.passphrase !== undefined ? { passphrase: opts.passphrase as string } : {}
         if (opts.format === 'pem') {
-          const ko = pub ? createPublicKey(out as string) : createPrivateKey(out as string)
+          const ko = pub ? createPublicKey(out as string) : createPrivateKey({ key: out as string, ...pass })
           expect(ko.asymmetricKeyType).toBeTruthy()
         } else if (opts.format === 'der' && (opts.type ?? (pub ? 'spki' : 'pkcs8')) === (pub ? 'spki' : 'pkcs8')) {
           const ko = pub
             ? createPublicKey({ key: out as Buffer, format: 'der', type: 'spki' })
-            : createPrivateKey({ key: out as Buffer, format: 'der', type: 'pkcs8' })
+            : createPrivateKey({ key: out as Buffer, format: 'der', type: 'pkcs8', ...pass })
           expect(ko.asymmetricKeyType).toBeTruthy()
         } else if (opts.format === 'jwk' && (out as { kty?: string }).kty !== 'AKP') {
           expect(createPublicKey({ key: out as never, format: 'jwk' }).asymmetricKeyType).toBeTruthy()

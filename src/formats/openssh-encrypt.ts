@@ -11,11 +11,25 @@
  * "none" / "none" / "" with 8-byte padding. The derived key is wiped.
  */
 import { createCipheriv, createDecipheriv } from 'node:crypto'
-import { pbkdf } from 'bcrypt-pbkdf'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
 import { InvalidRequestError } from '../errors.js'
 import { randomBytes } from '../generate.js'
+import { packageRoot } from '../root.js'
 import { concat, wipe } from './bytes.js'
 import { passphraseCopy } from './passphrase.js'
+
+type Pbkdf = typeof import('bcrypt-pbkdf').pbkdf
+let bcryptPbkdf: Pbkdf | undefined
+
+/**
+ * bcrypt-pbkdf, loaded on first use (synchronously: exports are synchronous),
+ * so that importing platform-keygen does not load it.
+ */
+function pbkdf(...args: Parameters<Pbkdf>): ReturnType<Pbkdf> {
+  bcryptPbkdf ??= (createRequire(join(packageRoot, 'package.json'))('bcrypt-pbkdf') as { pbkdf: Pbkdf }).pbkdf
+  return bcryptPbkdf(...args)
+}
 
 /** ssh-keygen's default `-a`. */
 export const DEFAULT_ROUNDS = 16
