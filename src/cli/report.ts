@@ -8,7 +8,7 @@
  *      a length the key-length table refuses) — found before any work;
  *   1  runtime: the work failed (the provider, the file system, the input
  *      file, an algorithm this runtime lacks);
- *   130 / 143: interrupted by SIGINT / SIGTERM (only complete files remain).
+ *   130 / 143 / 129 / 131: interrupted by SIGINT / SIGTERM / SIGHUP / SIGQUIT (only complete files remain).
  */
 
 export const EXIT_OK = 0

@@ -49,7 +49,7 @@ function topHelp(): string {
     '  -V, --version   print the version',
     '',
     'Keys and JSON go to stdout, messages to stderr. Exit codes: 0 success, 1 runtime failure, 2 usage error,',
-    '130/143 interrupted by SIGINT/SIGTERM (only complete files are left), 141 stdout closed early.',
+    '130/143/129/131 interrupted by SIGINT/SIGTERM/SIGHUP/SIGQUIT (only complete files are left), 141 stdout closed early.',
     'Errors print their code and a one-line fix.',
     '',
     'Examples:',
