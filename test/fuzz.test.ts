@@ -447,6 +447,8 @@ describe('export options', () => {
         const opts = o as { format: string; type?: string; passphrase?: unknown }
         // an accepted passphrase made an EncryptedPrivateKeyInfo: node opens it with the same one
         const pass = !pub && opts.passphrase !== undefined ? { passphrase: opts.passphrase as string } : {}
+        // node:crypto reads ML-DSA / ML-KEM keys from Node.js 24 on (the noble checks above cover 22)
+        if (k.algorithm.startsWith('ML-') && !NODE_PQ && opts.format !== 'blob') return
         if (opts.format === 'pem') {
           const ko = pub ? createPublicKey(out as string) : createPrivateKey({ key: out as string, ...pass })
           expect(ko.asymmetricKeyType).toBeTruthy()
