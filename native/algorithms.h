@@ -287,7 +287,7 @@ inline Status CheckGenerate(const Algorithm& a, const KeySpec& spec) {
       return Status::Fail("ERR_INVALID_REQUEST", std::string("divisorLength is for DSA keys, not ") + a.label);
     }
     if (!DivisorLengthFits(spec.length, spec.divisorLength)) {
-      return Status::Fail("ERR_INVALID_REQUEST", "a DSA-" + std::to_string(spec.length) + " key has no " +
+      return Status::Fail("ERR_KEY_LENGTH", "a DSA-" + std::to_string(spec.length) + " key has no " +
                                                      std::to_string(spec.divisorLength) + "-bit q");
     }
   }

@@ -8,6 +8,12 @@ import {
   NotSupportedOnPlatformError,
   UnsupportedAlgorithmError,
 } from './errors.js'
+import {
+  GENERATION_OPTION_KEYS,
+  type GenerationOptions,
+  hasGenerationOptions,
+  resolveGenerationOptions,
+} from './generation-options.js'
 import { type KeyInfo, KeyPair, type Provider } from './keypair.js'
 import {
   call,
@@ -17,17 +23,10 @@ import {
   type NativeSpec,
   native,
 } from './native.js'
-import {
-  type Algorithm,
-  type Curve,
-  checkKeyLength,
-  isAlgorithm,
-  keyLengthTable,
-  NATIVE_CURVE,
-  resolveCurve,
-} from './table.js'
+import { type Algorithm, type Curve, isAlgorithm, keyLengthTable, NATIVE_CURVE, resolveCurve } from './table.js'
 
-export interface KeySpec {
+/** A key spec; RSA, DH and DSA take generation options (src/generation-options.ts). */
+export interface KeySpec extends GenerationOptions {
   /** A CNG algorithm id (RSA, DSA, DH, ECDSA_P256, …, ECDSA, ECDH, EdDSA, ML-DSA, ML-KEM). */
   algorithm: Algorithm | string
   /** Bits; may be omitted where the algorithm or curve fixes it. */
@@ -50,7 +49,17 @@ export interface KeySpec {
   validate?: boolean
 }
 
-const SPEC_KEYS = ['algorithm', 'length', 'curve', 'parameterSet', 'seed', 'noKeyValidation', 'extractable', 'validate']
+const SPEC_KEYS = [
+  'algorithm',
+  'length',
+  'curve',
+  'parameterSet',
+  'seed',
+  'noKeyValidation',
+  'extractable',
+  'validate',
+  ...GENERATION_OPTION_KEYS,
+]
 
 export interface ResolvedSpec extends Omit<KeyInfo, 'provider'> {
   readonly native: NativeSpec
@@ -69,7 +78,7 @@ export function resolveSpec(spec: KeySpec): ResolvedSpec {
     )
   }
   const { algorithm, curve } = resolveCurve(spec.algorithm, spec.curve)
-  const length = checkKeyLength(algorithm, spec.length, curve === undefined ? {} : { curve })
+  const { length, native: options } = resolveGenerationOptions(algorithm, spec, curve)
   const row = keyLengthTable[algorithm]
 
   let parameterSet: string | undefined
@@ -116,7 +125,7 @@ export function resolveSpec(spec: KeySpec): ResolvedSpec {
   }
 
   const extractable = spec.extractable ?? true
-  const nativeSpec: NativeSpec = { algorithm, length, extractable }
+  const nativeSpec: NativeSpec = { algorithm, length, extractable, ...options }
   if (curve !== undefined && keyLengthTable[algorithm].rule.kind === 'curve') nativeSpec.curve = NATIVE_CURVE[curve]
   if (parameterSet !== undefined) nativeSpec.parameterSet = parameterSet
   if (seed !== undefined) nativeSpec.seed = seed
@@ -219,7 +228,9 @@ const tag = (v: unknown): string =>
   v === undefined ? 'u' : typeof v === 'number' ? `n${v}` : typeof v === 'string' ? `s${v}` : `b${v}`
 
 function lookup(spec: KeySpec): Prepared {
-  if (typeof spec !== 'object' || spec === null || spec.seed !== undefined) return prepare(spec, undefined)
+  if (typeof spec !== 'object' || spec === null || spec.seed !== undefined || hasGenerationOptions(spec)) {
+    return prepare(spec, undefined)
+  }
   for (const k in spec) if (!SPEC_KEY_SET.has(k)) return prepare(spec, undefined)
   // each field read once: the key and the resolution see the same values
   const { algorithm, length, curve, parameterSet, extractable, validate, noKeyValidation } = spec

@@ -74,6 +74,7 @@ export {
   MAX_KEYS_PER_CALL,
   randomBytes,
 } from './generate.js'
+export { DH_GROUPS, type DhGroupName, type GenerationOptions } from './generation-options.js'
 export { type ImportFormat, type ImportOptions, importKey, importKeySync, type KeyInput } from './import.js'
 export {
   type CompactDecryptResult,
