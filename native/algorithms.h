@@ -288,7 +288,7 @@ inline Status CheckGenerate(const Algorithm& a, const KeySpec& spec) {
     }
     if (!DivisorLengthFits(spec.length, spec.divisorLength)) {
       return Status::Fail("ERR_KEY_LENGTH", "a DSA-" + std::to_string(spec.length) + " key has no " +
-                                                     std::to_string(spec.divisorLength) + "-bit q");
+                                                std::to_string(spec.divisorLength) + "-bit q");
     }
   }
   return Status::Ok();
