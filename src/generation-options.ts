@@ -57,12 +57,6 @@ export interface NativeGenerationOptions {
 
 const MAX_PUBLIC_EXPONENT = 0xffff_ffff
 
-/** Whether a spec sets any generation option (such specs are resolved every time, never kept). */
-export function hasGenerationOptions(spec: object): boolean {
-  const s = spec as GenerationOptions
-  return s.publicExponent !== undefined || s.group !== undefined || s.divisorLength !== undefined
-}
-
 /** The q sizes FIPS 186-4 pairs with a DSA length, the default first. */
 export function divisorLengthsFor(length: number): readonly number[] {
   if (length <= 1024) return [160]
