@@ -199,6 +199,20 @@ inline void DsaMagics(uint32_t bits, uint32_t* pub, uint32_t* priv) {
   *priv = v2 ? blob::kDsaPrivateV2 : blob::kDsaPrivate;
 }
 
+// The fields every backend's plan of a key has, from its row: row, family,
+// blob magics (the DSA ones by `bits`), coordinate size, parameter set.
+template <typename Plan>
+void FillPlan(const Algorithm& a, uint32_t bits, Plan* p) {
+  p->row = &a;
+  p->family = a.family;
+  p->pubMagic = a.pubMagic;
+  p->privMagic = a.privMagic;
+  p->seedMagic = a.seedMagic;
+  p->cbKey = a.cbKey;
+  p->parameterSet = a.parameterSet;
+  if (a.family == Family::kDsa) DsaMagics(bits, &p->pubMagic, &p->privMagic);
+}
+
 // --- lookup -------------------------------------------------------------------------
 
 inline bool Same(const char* a, const std::string& b) { return a == nullptr ? b.empty() : b == a; }

@@ -391,17 +391,10 @@ Status NoCng(const std::string& what) {
 // DSA blob version).
 Plan PlanOf(const alg::Algorithm& a, uint32_t bits) {
   Plan p;
-  p.row = &a;
-  p.family = a.family;
+  alg::FillPlan(a, bits, &p);
   p.prov = kColumns[a.id];
   p.label = a.label;
   p.bits = alg::IsSized(a) ? bits : a.bits;
-  p.pubMagic = a.pubMagic;
-  p.privMagic = a.privMagic;
-  p.seedMagic = a.seedMagic;
-  p.cbKey = a.cbKey;
-  p.parameterSet = a.parameterSet;
-  if (a.family == Family::kDsa) alg::DsaMagics(bits, &p.pubMagic, &p.privMagic);
   return p;
 }
 

@@ -125,16 +125,9 @@ struct Plan {
 // The plan of a row; `bits` picks the DSA blob version.
 Plan PlanOf(const alg::Algorithm& a, uint32_t bits) {
   Plan p;
-  p.row = &a;
-  p.family = a.family;
+  alg::FillPlan(a, bits, &p);
   p.keytype = kColumns[a.id].keytype;
   p.group = kColumns[a.id].group;
-  p.pubMagic = a.pubMagic;
-  p.privMagic = a.privMagic;
-  p.seedMagic = a.seedMagic;
-  p.cbKey = a.cbKey;
-  p.parameterSet = a.parameterSet;
-  if (a.family == Family::kDsa) alg::DsaMagics(bits, &p.pubMagic, &p.privMagic);
   return p;
 }
 
@@ -990,24 +983,13 @@ const char* OpensslGroupName(const DhGroup& g) {
   return nullptr;
 }
 
+Status GenerateInGroup(const char* keytype, const char* group, const char* what, PkeyPtr* out);
+
 // A named group (spec.group): OpenSSL's own, by its "group" parameter.
 Status GenerateDhGroup(const DhGroup& group, PkeyPtr* out) {
   const char* name = OpensslGroupName(group);
   if (name == nullptr) return NotSupported(std::string("the DH group ") + group.name, "no OpenSSL name for it");
-  return GeneratePrepared(std::string("DH:") + name, "DH", out, [name](CtxPtr* ctx) {
-    Status s = NewKeygenCtx("DH", ctx);
-    if (!s.ok) return s;
-    char value[16];
-    std::strncpy(value, name, sizeof value - 1);
-    value[sizeof value - 1] = '\0';
-    OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, value, 0),
-                           OSSL_PARAM_construct_end()};
-    if (EVP_PKEY_CTX_set_params(ctx->get(), params) != 1) {
-      ERR_clear_error();
-      return NotSupported(std::string("the DH group ") + name, "not built into this OpenSSL");
-    }
-    return Status::Ok();
-  });
+  return GenerateInGroup("DH", name, "the DH group", out);
 }
 
 // By size: a well-known group (native/dh_groups.h) where the size has one;
@@ -1053,9 +1035,11 @@ Status GenerateDh(uint32_t bits, PkeyPtr* out) {
   return KeygenFromParams(dhParams.get(), out, "DH");
 }
 
-Status GenerateEc(const char* group, PkeyPtr* out) {
-  return GeneratePrepared(std::string("EC:") + group, "EC", out, [group](CtxPtr* ctx) {
-    Status s = NewKeygenCtx("EC", ctx);
+// EC keys on a curve, DH keys of a named group: a keygen context whose
+// OSSL_PKEY_PARAM_GROUP_NAME is set, kept per thread.
+Status GenerateInGroup(const char* keytype, const char* group, const char* what, PkeyPtr* out) {
+  return GeneratePrepared(std::string(keytype) + ":" + group, keytype, out, [keytype, group, what](CtxPtr* ctx) {
+    Status s = NewKeygenCtx(keytype, ctx);
     if (!s.ok) return s;
     char name[32];
     std::strncpy(name, group, sizeof name - 1);
@@ -1064,7 +1048,7 @@ Status GenerateEc(const char* group, PkeyPtr* out) {
                            OSSL_PARAM_construct_end()};
     if (EVP_PKEY_CTX_set_params(ctx->get(), params) != 1) {
       ERR_clear_error();
-      return NotSupported(std::string("the EC curve ") + group, "not built into this OpenSSL");
+      return NotSupported(std::string(what) + " " + group, "not built into this OpenSSL");
     }
     return Status::Ok();
   });
@@ -1394,7 +1378,7 @@ Status Generate(const KeySpec& spec, std::unique_ptr<Key>* out) {
       }
       break;
     case Family::kEc:
-      s = GenerateEc(plan.group, &pkey);
+      s = GenerateInGroup("EC", plan.group, "the EC curve", &pkey);
       break;
     case Family::kOkp:
       s = GenerateByName(plan.keytype, SecureBytes(), &pkey);
