@@ -129,6 +129,14 @@ export {
 } from './platform-keys/index.js'
 export { type SignJwtOptions, signJwt } from './platform-keys/jwt.js'
 export { randomBytes } from './random.js'
+export {
+  type Algorithm,
+  type Curve,
+  checkKeyLength,
+  type KeyLengthRow,
+  keyLengthTable,
+  type LengthRule,
+} from './registry.js'
 export { createServer, type KeygenServer, openServiceStore, type ServerOptions } from './server/index.js'
 export {
   JwkStore,
@@ -138,11 +146,3 @@ export {
   type JwkStoreRecord,
   STORE_FORMAT,
 } from './store/index.js'
-export {
-  type Algorithm,
-  type Curve,
-  checkKeyLength,
-  type KeyLengthRow,
-  keyLengthTable,
-  type LengthRule,
-} from './table.js'
