@@ -18,23 +18,16 @@
  * The native layer re-checks the same rules (native/algorithms.h).
  */
 import { describeValue, InvalidRequestError, KeyLengthError, UnsupportedAlgorithmError } from './errors.js'
-import { type Algorithm, type Curve, checkKeyLength } from './table.js'
+import {
+  type Algorithm,
+  type Curve,
+  checkKeyLength,
+  DH_GROUPS,
+  type DhGroupName,
+  divisorLengthsFor,
+} from './registry.js'
 
-/** The named DH groups and their sizes in bits. */
-export const DH_GROUPS = Object.freeze({
-  ffdhe2048: 2048,
-  ffdhe3072: 3072,
-  ffdhe4096: 4096,
-  ffdhe6144: 6144,
-  ffdhe8192: 8192,
-  modp14: 2048,
-  modp15: 3072,
-  modp16: 4096,
-  modp17: 6144,
-  modp18: 8192,
-} as const)
-
-export type DhGroupName = keyof typeof DH_GROUPS
+export { DH_GROUPS, type DhGroupName } from './registry.js'
 
 export interface GenerationOptions {
   /** RSA: the public exponent, an odd integer from 3 to 2³² − 1. Default 65537. */
@@ -56,12 +49,6 @@ export interface NativeGenerationOptions {
 }
 
 const MAX_PUBLIC_EXPONENT = 0xffff_ffff
-
-/** The q sizes FIPS 186-4 pairs with a DSA length, the default first. */
-export function divisorLengthsFor(length: number): readonly number[] {
-  if (length <= 1024) return [160]
-  return length === 2048 ? [256, 224] : [256]
-}
 
 function publicExponent(algorithm: Algorithm, e: unknown): number {
   if (algorithm !== 'RSA') throw new InvalidRequestError(`publicExponent is for RSA keys, not ${algorithm}`)

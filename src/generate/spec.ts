@@ -3,8 +3,8 @@
 import { describeValue, InvalidRequestError, UnsupportedAlgorithmError } from '../errors.js'
 import { GENERATION_OPTION_KEYS, type GenerationOptions, resolveGenerationOptions } from '../generation-options.js'
 import type { KeyInfo } from '../keypair.js'
-import type { NativeSpec } from '../native.js'
-import { type Algorithm, type Curve, isAlgorithm, keyLengthTable, NATIVE_CURVE, resolveCurve } from '../table.js'
+import { NATIVE_CURVE, type NativeSpec } from '../native.js'
+import { type Algorithm, type Curve, isAlgorithm, keyLengthTable, resolveCurve } from '../registry.js'
 
 /** A key spec; RSA, DH and DSA take generation options (src/generation-options.ts). */
 export interface KeySpec extends GenerationOptions {
@@ -97,10 +97,10 @@ export function resolveSpec(spec: KeySpec): ResolvedSpec {
   }
   let seed: Uint8Array | undefined
   if (spec.seed !== undefined) {
-    if (algorithm !== 'ML-DSA' && algorithm !== 'ML-KEM') {
+    const want = row.seedBytes
+    if (want === undefined) {
       throw new InvalidRequestError('a seed is only for ML-DSA (32 bytes) and ML-KEM (64 bytes)')
     }
-    const want = algorithm === 'ML-DSA' ? 32 : 64
     if (!(spec.seed instanceof Uint8Array) || spec.seed.length !== want) {
       throw new InvalidRequestError(`the ${algorithm} seed must be a Uint8Array of ${want} bytes`)
     }
