@@ -170,14 +170,23 @@ constexpr Algorithm kAlgorithms[kCount] = {
      blob::kMlKemPrivate, blob::kMlKemPrivateSeed, 0, 64, 1568},
 };
 
-constexpr bool RowsInOrder(int i = 0) { return i == kCount || (kAlgorithms[i].id == i && RowsInOrder(i + 1)); }
+constexpr bool RowsInOrder() {
+  for (int i = 0; i < kCount; ++i) {
+    if (kAlgorithms[i].id != i) return false;
+  }
+  return true;
+}
 static_assert(RowsInOrder(), "kAlgorithms rows must be in alg::Id order");
 
 // The largest length any row takes: what the addon accepts in spec.length.
-constexpr uint32_t MaxLength(int i = 0) {
-  return i == kCount ? 0
-                     : (kAlgorithms[i].lengths.max > MaxLength(i + 1) ? kAlgorithms[i].lengths.max : MaxLength(i + 1));
+constexpr uint32_t MaxLength() {
+  uint32_t max = 0;
+  for (const Algorithm& a : kAlgorithms) {
+    if (a.lengths.max > max) max = a.lengths.max;
+  }
+  return max;
 }
+static_assert(MaxLength() == 16384, "RSA's 16384 bits are the longest");
 
 // --- what each kind of key can do ------------------------------------------------
 
