@@ -17,10 +17,12 @@ import {
   verify,
 } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { keptSpecCount } from '../src/generate/spec-cache.js'
 import {
   DH_GROUPS,
   generateKey,
   generateKeySync,
+  generateKeys,
   importKey,
   type KeyPair,
   type KeySpec,
@@ -72,6 +74,14 @@ describe('RSA publicExponent', () => {
     expect(publicKeyOf(three).asymmetricKeyDetails?.publicExponent).toBe(3n)
     plain.destroy()
     three.destroy()
+  })
+
+  it('generateKeys with an exponent: every key has it, and the spec is not kept', async () => {
+    const before = keptSpecCount()
+    const keys = await generateKeys({ algorithm: 'RSA', length: 1024, publicExponent: 17 }, 3)
+    expect(keys.map((k) => publicKeyOf(k).asymmetricKeyDetails?.publicExponent)).toEqual([17n, 17n, 17n])
+    expect(keptSpecCount()).toBe(before)
+    for (const k of keys) k.destroy()
   })
 
   it('keys with different exponents asked together keep their own exponent', async () => {
