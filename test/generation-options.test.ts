@@ -150,6 +150,19 @@ describe('DH named groups', () => {
     expect(p(named).equals(getDiffieHellman('modp14').getPrime())).toBe(true)
     expect(p(named).equals(p(bySize))).toBe(false)
   })
+
+  it('a ffdhe2048 key by name and one by size are of one group: they derive the same secret both ways', async () => {
+    const named = await generateKey({ algorithm: 'DH', group: 'ffdhe2048' })
+    const bySize = await generateKey({ algorithm: 'DH', length: 2048 })
+    const a = await named.deriveBits(bySize.publicKey)
+    const b = await bySize.deriveBits(named.publicKey)
+    expect(a.length).toBe(256)
+    expect(Buffer.from(a).equals(Buffer.from(b))).toBe(true)
+    await expectCode(
+      named.deriveBits((await generateKey({ algorithm: 'DH', group: 'modp14' })).publicKey),
+      'ERR_INVALID_KEY',
+    )
+  })
 })
 
 describe('DSA divisorLength', () => {
