@@ -345,27 +345,27 @@ using alg::Family;  // kOkp here is X25519 (curve25519), the one OKP curve CNG h
 // provider of each row; kNoProvider where CNG has none.
 constexpr Prov kNoProvider = kProvCount;
 constexpr Prov kColumns[] = {
-    kProvRsa,
-    kProvDsa,
-    kProvDh,  // RSA DSA DH
-    kProvEcdsaP256,
-    kProvEcdsaP384,
-    kProvEcdsaP521,
-    kProvEcdhP256,
-    kProvEcdhP384,  // fixed curves
-    kProvEcdhP521,
-    kProvEcdsaSecp256k1,
-    kProvEcdhSecp256k1,
-    kProvEcdhCurve25519,  // named curves
-    kNoProvider,
-    kNoProvider,
-    kNoProvider,  // X448 Ed25519 Ed448
-    kProvMlDsa,
-    kProvMlDsa,
-    kProvMlDsa,
-    kProvMlKem,
-    kProvMlKem,
-    kProvMlKem,  // ML-DSA, ML-KEM
+    kProvRsa,             // RSA
+    kProvDsa,             // DSA
+    kProvDh,              // DH
+    kProvEcdsaP256,       // ECDSA_P256
+    kProvEcdsaP384,       // ECDSA_P384
+    kProvEcdsaP521,       // ECDSA_P521
+    kProvEcdhP256,        // ECDH_P256
+    kProvEcdhP384,        // ECDH_P384
+    kProvEcdhP521,        // ECDH_P521
+    kProvEcdsaSecp256k1,  // ECDSA secP256k1
+    kProvEcdhSecp256k1,   // ECDH secP256k1
+    kProvEcdhCurve25519,  // ECDH curve25519
+    kNoProvider,          // ECDH curve448 (X448)
+    kNoProvider,          // EdDSA Ed25519
+    kNoProvider,          // EdDSA Ed448
+    kProvMlDsa,           // ML-DSA 44
+    kProvMlDsa,           // ML-DSA 65
+    kProvMlDsa,           // ML-DSA 87
+    kProvMlKem,           // ML-KEM 512
+    kProvMlKem,           // ML-KEM 768
+    kProvMlKem,           // ML-KEM 1024
 };
 static_assert(sizeof kColumns / sizeof kColumns[0] == alg::kCount, "one CNG column entry per registry row");
 

@@ -99,13 +99,27 @@ struct Column {
   const char* group;
 };
 constexpr Column kColumns[] = {
-    {"RSA", nullptr},        {"DSA", nullptr},         {"DH", nullptr},        {"EC", "prime256v1"},
-    {"EC", "secp384r1"},     {"EC", "secp521r1"},                            // ECDSA_P256/P384/P521
-    {"EC", "prime256v1"},    {"EC", "secp384r1"},      {"EC", "secp521r1"},  // ECDH_P256/P384/P521
-    {"EC", "secp256k1"},     {"EC", "secp256k1"},                            // ECDSA / ECDH secP256k1
-    {"X25519", nullptr},     {"X448", nullptr},        {"ED25519", nullptr},   {"ED448", nullptr},
-    {"ML-DSA-44", nullptr},  {"ML-DSA-65", nullptr},   {"ML-DSA-87", nullptr}, {"ML-KEM-512", nullptr},
-    {"ML-KEM-768", nullptr}, {"ML-KEM-1024", nullptr},
+    {"RSA", nullptr},          // RSA
+    {"DSA", nullptr},          // DSA
+    {"DH", nullptr},           // DH
+    {"EC", "prime256v1"},      // ECDSA_P256
+    {"EC", "secp384r1"},       // ECDSA_P384
+    {"EC", "secp521r1"},       // ECDSA_P521
+    {"EC", "prime256v1"},      // ECDH_P256
+    {"EC", "secp384r1"},       // ECDH_P384
+    {"EC", "secp521r1"},       // ECDH_P521
+    {"EC", "secp256k1"},       // ECDSA secP256k1
+    {"EC", "secp256k1"},       // ECDH secP256k1
+    {"X25519", nullptr},       // ECDH curve25519
+    {"X448", nullptr},         // ECDH curve448
+    {"ED25519", nullptr},      // EdDSA Ed25519
+    {"ED448", nullptr},        // EdDSA Ed448
+    {"ML-DSA-44", nullptr},    // ML-DSA 44
+    {"ML-DSA-65", nullptr},    // ML-DSA 65
+    {"ML-DSA-87", nullptr},    // ML-DSA 87
+    {"ML-KEM-512", nullptr},   // ML-KEM 512
+    {"ML-KEM-768", nullptr},   // ML-KEM 768
+    {"ML-KEM-1024", nullptr},  // ML-KEM 1024
 };
 static_assert(sizeof kColumns / sizeof kColumns[0] == alg::kCount, "one OpenSSL column entry per registry row");
 
