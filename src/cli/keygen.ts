@@ -3,8 +3,8 @@
  * ml-kem) share: a key spec from the command's own flags, then the output flags, --encrypt and
  * --count (batch.ts).
  */
-import { generateKey, type KeySpec, resolveSpec } from '../generate.js'
-import { keyLengthTable, normalizeCurve } from '../table.js'
+import { generateKey, type KeySpec, resolveSpec } from '../generate/index.js'
+import { keyLengthTable, normalizeCurve } from '../registry.js'
 import { type Job, OUTPUT_OPTIONS, outputPlan, runBatch } from './batch.js'
 import { type CommandDef, intOption, type OptionDef, stringOption, type Values } from './command.js'
 import { flags } from './flags.js'

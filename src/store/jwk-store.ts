@@ -62,7 +62,7 @@ import { type Jwk, jwkToMaterial, publicJwk } from '../formats/jwk.js'
 import { jwkThumbprint } from '../formats/thumbprint.js'
 import { samePublicKey, validateMaterial } from '../formats/validate.js'
 import { removeDeadTemps, writeFileAtomic } from '../fs/atomic.js'
-import { randomBytes } from '../generate.js'
+import { randomBytes } from '../random.js'
 import {
   checkJweHeader,
   DEFAULT_P2C,

@@ -4,7 +4,7 @@
  */
 import { InvalidRequestError, PlatformKeygenError, UnsupportedAlgorithmError } from '../../errors.js'
 import { b64url } from '../../formats/bytes.js'
-import { generateKey } from '../../generate.js'
+import { generateKey } from '../../generate/index.js'
 import { ECDH_ALGORITHMS, ECDH_CURVES, PAIR_ALGORITHMS, SECRET_ALGORITHMS } from '../../jose/algorithms.js'
 import { generateKeyPair } from '../../jose/generate-key-pair.js'
 import { generateSecret } from '../../jose/generate-secret.js'
