@@ -29,6 +29,7 @@ import {
   type KeyType,
   type OutputShape,
   type RenderOptions,
+  renderOptionsOf,
   renderPrivate,
   renderPublic,
   TYPES,
@@ -78,15 +79,8 @@ export function outputPlan(values: Values, shape: OutputShape): OutputPlan {
   const out = outArg === '-' ? undefined : outArg
   let pub = stringOption(values, 'pub')
   const force = values.force === true
-  const render: RenderOptions = { format }
-  if (type !== undefined) render.type = type
-  const comment = stringOption(values, 'comment')
-  if (comment !== undefined) render.comment = comment
-  const jwk: NonNullable<RenderOptions['jwk']> = {}
-  for (const m of ['use', 'alg', 'kid'] as const) {
-    const v = stringOption(values, m)
-    if (v !== undefined) jwk[m] = v
-  }
+  const render = renderOptionsOf(values, format, type)
+  const jwk: NonNullable<RenderOptions['jwk']> = render.jwk ?? {}
   if (format === 'jwks' && jwk.kid === undefined) jwk.kidThumbprint = true // one kid per key of the set
   if (Object.keys(jwk).length > 0) render.jwk = jwk
 

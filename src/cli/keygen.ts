@@ -3,8 +3,9 @@
  * ml-kem) share: a key spec from the command's own flags, then the output flags, --encrypt and
  * --count (batch.ts).
  */
+import { UnsupportedAlgorithmError } from '../errors.js'
 import { generateKey, type KeySpec, resolveSpec } from '../generate/index.js'
-import { keyLengthTable, normalizeCurve } from '../registry.js'
+import { CURVES, type Curve, keyLengthTable, normalizeCurve } from '../registry.js'
 import { type Job, OUTPUT_OPTIONS, outputPlan, runBatch } from './batch.js'
 import { type CommandDef, intOption, type OptionDef, stringOption, type Values } from './command.js'
 import { flags } from './flags.js'
@@ -36,13 +37,32 @@ export function bitsOf(values: Values, fallback: number): number {
   return intOption(values, 'bits', fallback, 0, Number.MAX_SAFE_INTEGER)
 }
 
-export function normalizeCurveOption(values: Values, fallback: string): string {
-  const c = stringOption(values, 'curve') ?? fallback
+/**
+ * --curve (any spelling the registry knows) as the JOSE name, if it is one of the registry's
+ * `material` curves; else a usage error that points to the `other` command.
+ */
+export function curveOption(
+  values: Values,
+  fallback: Curve,
+  material: 'EC' | 'OKP',
+  command: string,
+  other: string,
+): Curve {
+  let curve: Curve
   try {
-    return normalizeCurve(c)
+    curve = normalizeCurve(stringOption(values, 'curve') ?? fallback)
   } catch (err) {
     throw asUsage(err)
   }
+  if (CURVES[curve].material !== material) {
+    const names = Object.values(CURVES)
+      .filter((c) => c.material === material)
+      .map((c) => c.name)
+    throw asUsage(
+      new UnsupportedAlgorithmError(`${curve} is not an ${command} curve (${names.join(', ')}); see ${other}`),
+    )
+  }
+  return curve
 }
 
 function isSlow(algorithm: string, length: number): boolean {

@@ -28,6 +28,8 @@ import { algMismatch } from '../formats/jwk-alg.js'
 import { isPrivate, type KeyMaterial } from '../formats/material.js'
 import { jwkThumbprint } from '../formats/thumbprint.js'
 import { type KeyPair, type PrivateExportOptions, type PublicExportOptions, PublicKey } from '../keypair.js'
+import { type Algorithm, type Curve, keyLengthTable, materialTypeOf } from '../registry.js'
+import { stringOption, type Values } from './command.js'
 import { withFix } from './report.js'
 
 export const FORMATS = ['pem', 'der', 'jwk', 'jwks', 'openssh'] as const
@@ -79,22 +81,12 @@ export function secretSource(jwk: Jwk): KeySource {
   }
 }
 
-const OKP = new Set(['Ed25519', 'Ed448', 'X25519', 'X448'])
-
-/** The key kind of a CNG algorithm id (and curve: ECDH on X25519 / X448 is an OKP key). */
-export function kindOf(algorithm: string, curve?: string): KeyMaterial['type'] {
-  if (algorithm === 'RSA' || algorithm === 'DSA' || algorithm === 'DH') return algorithm
-  if (algorithm === 'ML-DSA' || algorithm === 'ML-KEM') return algorithm
-  if (algorithm === 'EdDSA' || (curve !== undefined && OKP.has(curve))) return 'OKP'
-  return 'EC'
-}
-
-/** The shape of the key a CNG algorithm id and curve will make, for the checks before it is made. */
-export function shapeOfSpec(algorithm: string, curve: string | undefined): KeyShape {
-  const kind = kindOf(algorithm, curve)
+/** The shape of the key a CNG algorithm id and curve will make (the registry's), for the checks before it is made. */
+export function shapeOfSpec(algorithm: Algorithm, curve: Curve | undefined): KeyShape {
+  const kind = materialTypeOf(algorithm, curve)
   const shape: KeyShape = { kind }
   if (curve !== undefined) shape.curve = curve
-  if (kind === 'EC' && algorithm.startsWith('ECDH')) shape.ecdh = true
+  if (kind === 'EC' && keyLengthTable[algorithm].kind === 'agree') shape.ecdh = true
   return shape
 }
 
@@ -112,6 +104,21 @@ export interface RenderOptions {
   }
   /** Private keys under a passphrase (see passphrase.ts): encrypted PKCS#8, OpenSSH with bcrypt, a JWE. */
   protection?: { passphrase: string; kdf?: Pkcs8Kdf; rounds?: number }
+}
+
+/** The render options of the flags every writing command shares: --type, --comment, --use, --alg, --kid. */
+export function renderOptionsOf(values: Values, format: Format, type: KeyType | undefined): RenderOptions {
+  const render: RenderOptions = { format }
+  if (type !== undefined) render.type = type
+  const comment = stringOption(values, 'comment')
+  if (comment !== undefined) render.comment = comment
+  const jwk: NonNullable<RenderOptions['jwk']> = {}
+  for (const m of ['use', 'alg', 'kid'] as const) {
+    const v = stringOption(values, m)
+    if (v !== undefined) jwk[m] = v
+  }
+  if (Object.keys(jwk).length > 0) render.jwk = jwk
+  return render
 }
 
 /** The encoder's options for a render (a JWK set is JWKs; the JWE of a JWK is the CLI's). */

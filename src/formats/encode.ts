@@ -16,6 +16,7 @@
  * cannot be.
  */
 import { InvalidRequestError, UnsupportedFormatError } from '../errors.js'
+import { CURVES, curveName } from '../registry.js'
 import { wipe } from './bytes.js'
 import { checkPkcs8Protection, type Pkcs8Kdf, protectPkcs8 } from './encrypted-pkcs8.js'
 import { type Jwk, materialToJwk } from './jwk.js'
@@ -63,10 +64,12 @@ export function supportsJwk(kind: string): boolean {
   return kind !== 'DSA' && kind !== 'DH'
 }
 
+/** OpenSSH holds RSA keys and the signing keys on the curves the registry marks (not ECDH keys). */
 export function supportsOpenSsh(shape: KeyShape): boolean {
   if (shape.kind === 'RSA') return true
-  if (shape.kind === 'EC') return !shape.ecdh && shape.curve !== 'secp256k1'
-  return shape.kind === 'OKP' && shape.curve === 'Ed25519'
+  const c = curveName(shape.curve)
+  if (c === undefined || shape.ecdh) return false
+  return CURVES[c].openssh && CURVES[c].kind !== 'agree'
 }
 
 const nameOf = (s: KeyShape): string =>

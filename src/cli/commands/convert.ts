@@ -11,6 +11,7 @@ import {
   fingerprintOf,
   materialSource,
   type RenderOptions,
+  renderOptionsOf,
   renderPrivate,
   renderPublic,
   TYPES,
@@ -91,20 +92,14 @@ export const CONVERT_COMMAND: CommandDef = {
     const to = choiceOption(values, 'to', TO)
     if (to === undefined) throw asUsage(new InvalidRequestError('convert needs --to jwk|jwks|pem|der|openssh'))
     const type = choiceOption(values, 'type', TYPES)
-    const render: RenderOptions = { format: to as Format }
-    if (type !== undefined) render.type = type
-    const comment = stringOption(values, 'comment')
-    if (comment !== undefined) render.comment = comment
-    const jwk: NonNullable<RenderOptions['jwk']> = {}
-    for (const m of ['use', 'alg', 'kid'] as const) {
-      const v = stringOption(values, m)
-      if (v !== undefined) jwk[m] = v
-    }
+    const render = renderOptionsOf(values, to as Format, type)
+    const jwk: NonNullable<RenderOptions['jwk']> = render.jwk ?? {}
     // --kid also picks the key of a JWK set, whatever the output
     const { kid, ...members } = jwk
     if (to === 'jwks' && kid === undefined) render.jwk = { ...members, kidThumbprint: true }
     else if (to === 'jwk' || to === 'jwks') render.jwk = jwk
     else if (Object.keys(members).length > 0) render.jwk = members
+    else delete render.jwk
     // what can be checked before the key is read (its kind and side come with it)
     const usage = (err: unknown): never => {
       throw asUsage(err)

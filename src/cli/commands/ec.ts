@@ -1,10 +1,6 @@
 /** `ec`: an elliptic-curve key pair on a NIST curve or secp256k1, for ECDSA (or ECDH). */
-import { UnsupportedAlgorithmError } from '../../errors.js'
 import { flags } from '../flags.js'
-import { keygenCommand, normalizeCurveOption } from '../keygen.js'
-import { asUsage } from '../report.js'
-
-const EC_CURVES = ['P-256', 'P-384', 'P-521', 'secp256k1'] as const
+import { curveOption, keygenCommand } from '../keygen.js'
 
 export const EC_COMMAND = keygenCommand({
   name: 'ec',
@@ -19,11 +15,5 @@ export const EC_COMMAND = keygenCommand({
     'platform-keygen ec --curve P-384 --format jwk --use sig --alg ES384',
     'platform-keygen ec --curve P-521 --format openssh --public',
   ],
-  spec: (v) => {
-    const curve = normalizeCurveOption(v, 'P-256')
-    if (!(EC_CURVES as readonly string[]).includes(curve)) {
-      throw asUsage(new UnsupportedAlgorithmError(`${curve} is not an ec curve (${EC_CURVES.join(', ')}); see okp`))
-    }
-    return { algorithm: v.ecdh ? 'ECDH' : 'ECDSA', curve }
-  },
+  spec: (v) => ({ algorithm: v.ecdh ? 'ECDH' : 'ECDSA', curve: curveOption(v, 'P-256', 'EC', 'ec', 'okp') }),
 })

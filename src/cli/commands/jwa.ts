@@ -5,9 +5,10 @@
 import { InvalidRequestError, PlatformKeygenError, UnsupportedAlgorithmError } from '../../errors.js'
 import { b64url } from '../../formats/bytes.js'
 import { generateKey } from '../../generate/index.js'
-import { ECDH_ALGORITHMS, ECDH_CURVES, PAIR_ALGORITHMS, SECRET_ALGORITHMS } from '../../jose/algorithms.js'
+import { ECDH_ALGORITHMS, PAIR_ALGORITHMS, SECRET_ALGORITHMS } from '../../jose/algorithms.js'
 import { generateKeyPair } from '../../jose/generate-key-pair.js'
 import { generateSecret } from '../../jose/generate-secret.js'
+import { type Curve, joseAlgorithm, parameterSetsOf, specForCurve } from '../../registry.js'
 import { type GeneratedKey, type Job, OUTPUT_OPTIONS, outputPlan, runBatch } from '../batch.js'
 import { type CommandDef, intOption, stringOption } from '../command.js'
 import { flags } from '../flags.js'
@@ -35,27 +36,21 @@ function joseError(err: unknown): unknown {
 /**
  * ML-KEM-512/768/1024: no JWS/JWE `alg` of jose's generateKeyPair, but the AKP JWK names its
  * parameter set the same way (`"alg": "ML-KEM-768"`), so the command takes them too, made by
- * generateKey directly.
+ * generateKey directly. The parameter sets are the registry's.
  */
-const ML_KEM = /^ML-KEM-(512|768|1024)$/
+const ML_KEM_NAMES: readonly string[] = parameterSetsOf('ML-KEM').map((set) => `ML-KEM-${set}`)
 
-/** What a JWA alg makes: its key kind and curve (for the format checks), or a secret. */
+/** What a JWA alg makes (the registry's row): its key's shape (for the format checks), or a secret. */
 function describeAlg(alg: string, crv: string | undefined): OutputShape | undefined {
   if (Object.hasOwn(SECRET_ALGORITHMS, alg)) return { kind: 'oct' }
-  if (ML_KEM.test(alg)) return { kind: 'ML-KEM' }
-  const pair = ECDH_ALGORITHMS.includes(alg)
-    ? Object.hasOwn(ECDH_CURVES, crv ?? 'P-256')
-      ? ECDH_CURVES[crv ?? 'P-256']
-      : undefined
-    : Object.hasOwn(PAIR_ALGORITHMS, alg)
-      ? PAIR_ALGORITHMS[alg]
-      : undefined
-  if (!pair) return undefined
-  const spec = pair.spec
-  const curve =
-    pair.crv ??
-    (typeof spec.curve === 'string' ? spec.curve : ECDH_ALGORITHMS.includes(alg) ? (crv ?? 'P-256') : undefined)
-  return shapeOfSpec(spec.algorithm, curve)
+  if (ML_KEM_NAMES.includes(alg)) return { kind: 'ML-KEM' }
+  const row = joseAlgorithm(alg)
+  if (!row || !(Object.hasOwn(PAIR_ALGORITHMS, alg) || ECDH_ALGORITHMS.includes(alg))) return undefined
+  if (row.curves === undefined) return shapeOfSpec(row.algorithm, row.curve)
+  const curve = (crv ?? 'P-256') as Curve
+  if (!row.curves.includes(curve)) return undefined
+  const spec = specForCurve(curve, 'agree')
+  return shapeOfSpec(spec.algorithm, spec.curve ?? curve)
 }
 
 const { alg: _alg, ...JWA_OUTPUT_OPTIONS } = OUTPUT_OPTIONS
@@ -65,9 +60,7 @@ const JWA_NAMES: readonly string[] = [
   ...Object.keys(PAIR_ALGORITHMS),
   ...ECDH_ALGORITHMS,
   ...Object.keys(SECRET_ALGORITHMS),
-  'ML-KEM-512',
-  'ML-KEM-768',
-  'ML-KEM-1024',
+  ...ML_KEM_NAMES,
 ]
 
 /** The commands of the dispatcher (src/cli/run.ts), for suggestions. */
@@ -192,7 +185,7 @@ export const JWA_COMMAND: CommandDef = {
               }
               if (crv !== undefined) options.crv = crv
               if (bits !== undefined) options.modulusLength = bits
-              const pair = ML_KEM.test(alg)
+              const pair = ML_KEM_NAMES.includes(alg)
                 ? await generateKey({ algorithm: 'ML-KEM', parameterSet: alg.slice('ML-KEM-'.length) })
                 : (
                     await generateKeyPair(alg, options).catch((err: unknown) => {

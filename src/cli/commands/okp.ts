@@ -1,10 +1,7 @@
 /** `okp`: an Edwards or Montgomery curve key pair (Ed25519, Ed448, X25519, X448). */
-import { UnsupportedAlgorithmError } from '../../errors.js'
+import { CURVES, specForCurve } from '../../registry.js'
 import { flags } from '../flags.js'
-import { keygenCommand, normalizeCurveOption } from '../keygen.js'
-import { asUsage } from '../report.js'
-
-const OKP_CURVES = ['Ed25519', 'Ed448', 'X25519', 'X448'] as const
+import { curveOption, keygenCommand } from '../keygen.js'
 
 export const OKP_COMMAND = keygenCommand({
   name: 'okp',
@@ -16,10 +13,7 @@ export const OKP_COMMAND = keygenCommand({
     'platform-keygen okp --curve X25519 --format jwk --use enc',
   ],
   spec: (v) => {
-    const curve = normalizeCurveOption(v, 'Ed25519')
-    if (!(OKP_CURVES as readonly string[]).includes(curve)) {
-      throw asUsage(new UnsupportedAlgorithmError(`${curve} is not an okp curve (${OKP_CURVES.join(', ')}); see ec`))
-    }
-    return curve.startsWith('Ed') ? { algorithm: 'EdDSA', curve } : { algorithm: 'ECDH', curve }
+    const curve = curveOption(v, 'Ed25519', 'OKP', 'okp', 'ec')
+    return specForCurve(curve, CURVES[curve].kind === 'agree' ? 'agree' : 'sign')
   },
 })
