@@ -16,6 +16,7 @@ import {
   type KeyObject,
   verify,
 } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { keptSpecCount } from '../src/generate/spec-cache.js'
 import {
@@ -29,6 +30,7 @@ import {
   parseBlob,
 } from '../src/index.js'
 import { native } from '../src/native.js'
+import { cli, fails, ok, tempDir } from './cli-helpers.js'
 import { expectCode, opensslCheck } from './helpers.js'
 
 const data = new TextEncoder().encode('generation options')
@@ -256,5 +258,49 @@ describe('the native layer re-checks the options itself', () => {
     ['divisorLength for EC', { algorithm: 'ECDSA_P256', length: 256, divisorLength: 224 }, 'ERR_INVALID_REQUEST'],
   ])('%s', async (_name, spec, code) => {
     await expectCode(() => raw(spec), code)
+  })
+})
+
+describe('the CLI: --public-exponent, --group, --divisor-length', () => {
+  it('rsa --public-exponent 3: node reads e = 3 from the PEM', () => {
+    const pem = ok(cli(['rsa', '--bits', '1024', '--public-exponent', '3'])).stdout
+    expect(createPrivateKey(pem).asymmetricKeyDetails).toEqual({ modulusLength: 1024, publicExponent: 3n })
+  })
+
+  it('dh --group modp14 (no --bits): node’s modp14 prime; with --bits 2048 too; ffdhe3072 is what openssl calls it', () => {
+    const dir = tempDir()
+    ok(cli(['dh', '--group', 'modp14', '--out', 'a.pem', '--pub', 'a.pub.pem'], { cwd: dir }))
+    const pub = createPublicKey(readFileSync(`${dir}/a.pub.pem`, 'utf8'))
+    const peer = outsideKey('modp14')
+    const priv = createPrivateKey(readFileSync(`${dir}/a.pem`, 'utf8'))
+    expect(diffieHellman({ privateKey: priv, publicKey: peer.publicKey })).toEqual(
+      diffieHellman({ privateKey: peer.privateKey, publicKey: pub }),
+    )
+    const both = ok(cli(['dh', '--group', 'modp14', '--bits', '2048', '--public'])).stdout
+    expect(opensslText(both, true)).toContain('GROUP: modp_2048')
+    const ffdhe = ok(cli(['dh', '--group', 'ffdhe3072', '--public'])).stdout
+    expect(opensslText(ffdhe, true)).toEqual(['DH Public-Key: (3072 bit)', 'public-key:', 'GROUP: ffdhe3072'])
+  })
+
+  it('dsa --divisor-length 224: node reads q of 224 bits', () => {
+    const pem = ok(cli(['dsa', '--bits', '2048', '--divisor-length', '224', '--public'])).stdout
+    expect(createPublicKey(pem).asymmetricKeyDetails).toEqual({ modulusLength: 2048, divisorLength: 224 })
+  })
+
+  it.each([
+    [['rsa', '--bits', '2048', '--public-exponent', '4'], 'ERR_INVALID_REQUEST'],
+    [['rsa', '--bits', '2048', '--public-exponent', '1'], 'ERR_INVALID_REQUEST'],
+    [['rsa', '--bits', '2048', '--public-exponent', '4294967297'], 'ERR_INVALID_REQUEST'],
+    [['rsa', '--bits', '2048', '--public-exponent', '0x10001'], 'ERR_INVALID_REQUEST'],
+    [['dh', '--group', 'modp13'], 'ERR_UNSUPPORTED_ALGORITHM'],
+    [['dh', '--group', 'ffdhe2048', '--bits', '3072'], 'ERR_KEY_LENGTH'],
+    [['dh', '--group', 'ffdhe8192'], 'ERR_KEY_LENGTH'],
+    [['dsa', '--bits', '3072', '--divisor-length', '224'], 'ERR_KEY_LENGTH'],
+    [['dsa', '--bits', '2048', '--divisor-length', 'many'], 'ERR_INVALID_REQUEST'],
+    [['rsa', '--divisor-length', '224'], 'ERR_PARSE_ARGS_UNKNOWN_OPTION'],
+    [['dsa', '--group', 'modp14'], 'ERR_PARSE_ARGS_UNKNOWN_OPTION'],
+    [['dh', '--public-exponent', '3'], 'ERR_PARSE_ARGS_UNKNOWN_OPTION'],
+  ])('%j: exit 2, %s', (args, code) => {
+    fails(cli(args), 2, code)
   })
 })

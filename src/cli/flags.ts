@@ -31,6 +31,9 @@ export const FLAGS = {
     aliases: { crv: ['<JWA alg>'] },
   },
   set: { type: 'string', value: 'SET', meaning: 'the ML-DSA / ML-KEM parameter set' },
+  'public-exponent': { type: 'string', value: 'E', meaning: 'the RSA public exponent: odd, 3 or more (default 65537)' },
+  group: { type: 'string', value: 'GROUP', meaning: 'a named DH group: ffdhe2048…ffdhe8192, modp14…modp18' },
+  'divisor-length': { type: 'string', value: 'N', meaning: 'the size of the DSA q in bits' },
   ecdh: { type: 'boolean', meaning: 'an EC key for ECDH key agreement (not ECDSA)' },
   kty: {
     type: 'string',
