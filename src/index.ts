@@ -73,7 +73,7 @@ export {
   type KeySpec,
   MAX_KEYS_PER_CALL,
 } from './generate/index.js'
-export { DH_GROUPS, type DhGroupName, type GenerationOptions } from './generation-options.js'
+export type { GenerationOptions } from './generate/options.js'
 export { type ImportFormat, type ImportOptions, importKey, importKeySync, type KeyInput } from './import.js'
 export {
   type CompactDecryptResult,
@@ -134,6 +134,8 @@ export {
   type Algorithm,
   type Curve,
   checkKeyLength,
+  DH_GROUPS,
+  type DhGroupName,
   type KeyLengthRow,
   keyLengthTable,
   type LengthRule,
