@@ -29,7 +29,14 @@ import { fileURLToPath } from 'node:url'
 import { CompactEncrypt, compactDecrypt, importJWK, importSPKI, jwtVerify, SignJWT } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { MAGIC } from '../../src/formats/blob.js'
-import { jwkToMaterial, materialToJwk, parseBlob, privateKeyDer, publicKeyDer, writeBlob } from '../../src/index.js'
+import {
+  jwkToMaterial,
+  materialToJwk,
+  parseBlob,
+  privateKeyDer,
+  publicKeyDer,
+  writeBlob,
+} from '../../src/formats/index.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const runDir = join(root, '.cache', 'wine-run')
