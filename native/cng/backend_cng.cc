@@ -2023,7 +2023,7 @@ Status KeyWithPrivateHalf(const KeySpec& spec, const SecureBytes& publicBlob, co
   NTSTATUS st = BCryptImportKeyPair(alg, nullptr, BlobType(plan.family, BlobKind::kPublic), pub.Out(),
                                     InputPtr(publicBlob), static_cast<ULONG>(publicBlob.size()), 0);
   if (!Ok(st)) return ProviderError("BCryptImportKeyPair refused the public part of the " + where, st);
-  plan.label += " (" + where + ")";
+  plan.label += " (" + where + ", NCrypt)";
   out->reset(new CngKey(pub.Release(), std::move(plan), std::move(*half)));
   return Status::Ok();
 }
