@@ -2028,5 +2028,7 @@ Status KeyWithPrivateHalf(const KeySpec& spec, const SecureBytes& publicBlob, co
   return Status::Ok();
 }
 
+const char* StatusName(uint32_t status) { return NtStatusName(status); }
+
 }  // namespace cng
 }  // namespace pk

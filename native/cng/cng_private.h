@@ -11,6 +11,7 @@
 
 #include <windows.h>
 
+#include <cstdint>
 #include <memory>
 
 #include "../backend.h"
@@ -53,6 +54,10 @@ class PrivateHalf {
 // still undo what it made. Defined in backend_cng.cc.
 Status KeyWithPrivateHalf(const KeySpec& spec, const SecureBytes& publicBlob, const std::string& where,
                           std::unique_ptr<const PrivateHalf>* half, std::unique_ptr<Key>* out);
+
+// The name of an NTSTATUS or NTE_* status ("NTE_NOT_SUPPORTED"), from the
+// backend's table; "unknown NTSTATUS" for others. Defined in backend_cng.cc.
+const char* StatusName(uint32_t status);
 
 }  // namespace cng
 }  // namespace pk

@@ -64,22 +64,17 @@ struct NteName {
   uint32_t status;
   const char* name;
 };
+// (besides those of backend_cng.cc's table)
 constexpr NteName kNteNames[] = {
     {0x80070005, "E_ACCESSDENIED"},
     {0x80090008, "NTE_BAD_ALGID"},
-    {0x80090009, "NTE_BAD_FLAGS"},
     {0x8009000D, "NTE_NO_KEY"},
     {0x8009000F, "NTE_EXISTS"},
-    {0x80090010, "NTE_PERM"},
     {0x80090011, "NTE_NOT_FOUND"},
     {0x80090016, "NTE_BAD_KEYSET"},
     {0x8009001D, "NTE_PROVIDER_DLL_FAIL"},
     {0x8009001E, "NTE_PROV_DLL_NOT_FOUND"},
     {0x80090022, "NTE_SILENT_CONTEXT"},
-    {0x80090026, "NTE_INVALID_HANDLE"},
-    {0x80090027, "NTE_INVALID_PARAMETER"},
-    {0x80090028, "NTE_BUFFER_TOO_SMALL"},
-    {0x80090029, "NTE_NOT_SUPPORTED"},
     {0x8009002A, "NTE_NO_MORE_ITEMS"},
     {0x8009002D, "NTE_INTERNAL_ERROR"},
     {0x80090030, "NTE_DEVICE_NOT_READY"},
@@ -88,11 +83,13 @@ constexpr NteName kNteNames[] = {
     {0x8028400F, "TBS_E_TPM_NOT_FOUND"},
 };
 
+// The names of the statuses the stores meet; the CNG ones the backend knows.
 const char* StatusName(uint32_t st) {
   for (const NteName& n : kNteNames) {
     if (n.status == st) return n.name;
   }
-  return (st & 0xFFFF0000u) == 0x80280000u ? "a TPM / TBS error" : "unknown status";
+  if ((st & 0xFFFF0000u) == 0x80280000u) return "a TPM / TBS error";
+  return cng::StatusName(st);
 }
 
 Status Fail(const char* code, const std::string& what, SECURITY_STATUS ss) {
@@ -208,52 +205,44 @@ Status StoreFail(const Where& w, const std::string& what, SECURITY_STATUS ss) {
 
 // --- owned NCrypt objects -------------------------------------------------------------
 
-// A provider, key or secret handle (all NCRYPT_HANDLE), freed once.
-class NcHandle {
+// An NCrypt handle or a buffer the provider allocated, released once by
+// Free. Out() for a call that makes one; Slot() for an in/out argument the
+// provider keeps using (the enumeration state); Forget() after a call that
+// released it itself (NCryptDeleteKey on success) or when it is handed on.
+template <typename T, typename Free>
+class Owned {
  public:
-  NcHandle() = default;
-  ~NcHandle() { Reset(); }
-  NcHandle(const NcHandle&) = delete;
-  NcHandle& operator=(const NcHandle&) = delete;
-  NCRYPT_HANDLE* Out() {
+  Owned() = default;
+  ~Owned() { Reset(); }
+  Owned(const Owned&) = delete;
+  Owned& operator=(const Owned&) = delete;
+  T* Out() {
     Reset();
-    return &h_;
+    return &v_;
   }
-  NCRYPT_HANDLE get() const { return h_; }
-  // For a call that has freed the handle itself (NCryptDeleteKey on success).
-  void Forget() { h_ = 0; }
+  T* Slot() { return &v_; }
+  T get() const { return v_; }
+  void Forget() { v_ = T{}; }
   void Reset() {
-    if (h_ != 0) NCryptFreeObject(h_);
-    h_ = 0;
+    if (v_ != T{}) Free()(v_);
+    v_ = T{};
   }
 
  private:
-  NCRYPT_HANDLE h_ = 0;
+  T v_{};
 };
 
-// A buffer the provider allocated (NCryptEnumKeys), freed once.
+struct FreeObject {
+  void operator()(NCRYPT_HANDLE h) const { NCryptFreeObject(h); }
+};
+struct FreeBuffer {
+  void operator()(void* p) const { NCryptFreeBuffer(p); }
+};
+// A provider, key or secret handle (all NCRYPT_HANDLE).
+using NcHandle = Owned<NCRYPT_HANDLE, FreeObject>;
+// NCryptEnumKeys' names and state.
 template <typename T>
-class NcBuffer {
- public:
-  NcBuffer() = default;
-  ~NcBuffer() { Reset(); }
-  NcBuffer(const NcBuffer&) = delete;
-  NcBuffer& operator=(const NcBuffer&) = delete;
-  T** Out() {
-    Reset();
-    return &p_;
-  }
-  // An in/out slot the provider keeps using (the enumeration state).
-  T** Slot() { return &p_; }
-  T* get() const { return p_; }
-  void Reset() {
-    if (p_ != nullptr) NCryptFreeBuffer(p_);
-    p_ = nullptr;
-  }
-
- private:
-  T* p_ = nullptr;
-};
+using NcBuffer = Owned<T*, FreeBuffer>;
 
 // A short string property of a key (algorithm, group, curve); empty if it has none.
 std::wstring StringProperty(NCRYPT_HANDLE h, const wchar_t* prop) {
@@ -297,9 +286,11 @@ Status TpmPlatform(const Where& w, NCRYPT_HANDLE prov, std::string* platform) {
   return Status::Ok();
 }
 
-Status OpenWhere(const Where& w, NcHandle* prov) {
-  Status s = OpenStore(w, prov);
-  if (s.ok && w.tpm) s = TpmPlatform(w, prov->get(), nullptr);
+// Where `ref` points, and its store opened (a TPM store: one that has a TPM).
+Status OpenStoreOf(const StoreRef& ref, bool needName, Where* w, NcHandle* prov) {
+  Status s = ReadWhere(ref, needName, w);
+  if (s.ok) s = OpenStore(*w, prov);
+  if (s.ok && w->tpm) s = TpmPlatform(*w, prov->get(), nullptr);
   return s;
 }
 
@@ -573,9 +564,6 @@ StoreCapability ProbeStore(const std::string& store) {
 
 Status CreateStoredKey(const KeySpec& spec, const StoreRef& ref, bool overwrite, std::unique_ptr<Key>* out,
                        SecureBytes* /*persisted: NCrypt keeps the key by name*/) {
-  Where w;
-  Status s = ReadWhere(ref, true, &w);
-  if (!s.ok) return s;
   const StoreAlg* alg = FindAlg(spec.algorithm);
   if (alg == nullptr) {
     return Status::Fail("ERR_UNSUPPORTED_ALGORITHM", "the " + ref.store +
@@ -588,8 +576,9 @@ Status CreateStoredKey(const KeySpec& spec, const StoreRef& ref, bool overwrite,
     return Status::Fail("ERR_KEY_LENGTH", "a stored RSA key is 2048 to 16384 bits, a multiple of 64 (got " +
                                               std::to_string(spec.length) + ")");
   }
+  Where w;
   NcHandle prov;
-  s = OpenWhere(w, &prov);
+  Status s = OpenStoreOf(ref, true, &w, &prov);
   if (!s.ok) return s;
   NcHandle key;
   DWORD flags = w.scopeFlag | (overwrite ? NCRYPT_OVERWRITE_KEY_FLAG : 0);
@@ -615,13 +604,9 @@ Status CreateStoredKey(const KeySpec& spec, const StoreRef& ref, bool overwrite,
 Status OpenStoredKey(const StoreRef& ref, const KeySpec& expect, const SecureBytes& /*persisted*/,
                      std::unique_ptr<Key>* out) {
   Where w;
-  Status s = ReadWhere(ref, true, &w);
-  if (!s.ok) return s;
-  NcHandle prov;
-  s = OpenWhere(w, &prov);
-  if (!s.ok) return s;
-  NcHandle key;
-  s = OpenNamed(w, prov.get(), &key);
+  NcHandle prov, key;
+  Status s = OpenStoreOf(ref, true, &w, &prov);
+  if (s.ok) s = OpenNamed(w, prov.get(), &key);
   if (!s.ok) return s;
   std::unique_ptr<Key> opened;
   s = HandOut(w, nullptr, &prov, &key, &opened);
@@ -641,13 +626,9 @@ Status OpenStoredKey(const StoreRef& ref, const KeySpec& expect, const SecureByt
 
 Status DeleteStoredKey(const StoreRef& ref) {
   Where w;
-  Status s = ReadWhere(ref, true, &w);
-  if (!s.ok) return s;
-  NcHandle prov;
-  s = OpenWhere(w, &prov);
-  if (!s.ok) return s;
-  NcHandle key;
-  s = OpenNamed(w, prov.get(), &key);
+  NcHandle prov, key;
+  Status s = OpenStoreOf(ref, true, &w, &prov);
+  if (s.ok) s = OpenNamed(w, prov.get(), &key);
   if (!s.ok) return s;
   SECURITY_STATUS ss = NCryptDeleteKey(key.get(), NCRYPT_SILENT_FLAG);
   if (ss != ERROR_SUCCESS) return StoreFail(w, "delete the key (NCryptDeleteKey)", ss);  // key still ours: freed
@@ -657,10 +638,8 @@ Status DeleteStoredKey(const StoreRef& ref) {
 
 Status ListStoredKeys(const StoreRef& where, std::vector<StoredKeyInfo>* out) {
   Where w;
-  Status s = ReadWhere(where, false, &w);
-  if (!s.ok) return s;
   NcHandle prov;
-  s = OpenWhere(w, &prov);
+  Status s = OpenStoreOf(where, false, &w, &prov);
   if (!s.ok) return s;
   std::string scope = w.scopeFlag != 0 ? "machine" : "user";
   NcBuffer<void> state;  // allocated by the first call, used by the others, freed once

@@ -38,13 +38,20 @@ const errorOf = (e) => ({
   isPlatformKeygenError: e instanceof pk.PlatformKeygenError,
 })
 
-async function step(name, fn) {
-  try {
-    result.steps[name] = { ok: true, value: await fn() }
-  } catch (e) {
-    result.steps[name] = { ok: false, error: errorOf(e) }
+const step = recorder(result.steps)
+
+// A step function recording into `target` (the value or the typed error);
+// `after` may add to each record.
+function recorder(target, after = () => {}) {
+  return async (name, fn) => {
+    try {
+      target[name] = { ok: true, value: await fn() }
+    } catch (e) {
+      target[name] = { ok: false, error: errorOf(e) }
+    }
+    after(target[name])
+    save()
   }
-  save()
 }
 
 // What a test expects to fail: records the typed error (or that it did not fail).
@@ -519,15 +526,9 @@ result.opsLive = { before: liveBeforeOps, after: raw.liveHandles().process }
 // handles until the GC takes them, which would move the handle count.
 const stores = {}
 result.stores = stores
-async function storeStep(name, fn) {
-  try {
-    stores[name] = { ok: true, value: await fn() }
-  } catch (e) {
-    stores[name] = { ok: false, error: errorOf(e) }
-  }
-  stores[name].live = raw.liveHandles().process
-  save()
-}
+const storeStep = recorder(stores, (record) => {
+  record.live = raw.liveHandles().process
+})
 const outcome = async (fn) => {
   try {
     await fn()
@@ -655,14 +656,7 @@ save()
 // (r‖s, SHA-256, PKCS#1 for RSA signatures, OAEP for encryption) and its typed errors.
 const api = {}
 result.api = api
-async function apiStep(name, fn) {
-  try {
-    api[name] = { ok: true, value: await fn() }
-  } catch (e) {
-    api[name] = { ok: false, error: errorOf(e) }
-  }
-  save()
-}
+const apiStep = recorder(api)
 await apiStep('ecdsa-non-extractable', async () => {
   const key = await pk.generateKey({ algorithm: 'ECDSA_P256', extractable: false })
   try {

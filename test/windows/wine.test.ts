@@ -179,6 +179,14 @@ beforeAll(() => {
 
 const hexBytes = (s: string): Buffer => Buffer.from(s, 'hex')
 
+/** The value a driver step recorded, after checking that it ran and did not fail. */
+function recorded(section: Record<string, StepRecord> | undefined, name: string) {
+  const a = section?.[name]
+  expect(a, name).toBeDefined()
+  expect(a?.ok, `${name}: ${a?.error?.message}`).toBe(true)
+  return a?.value
+}
+
 describe('the Wine run', () => {
   it('ran node.exe 22 on win32 to the end, in one process', () => {
     expect(result.platform).toBe('win32')
@@ -875,12 +883,7 @@ describe('import refusals under Wine', () => {
 })
 
 describe('the public API under Wine (generateKey / importKey, key.sign, publicKey.verify, deriveBits)', () => {
-  function apiValue(name: string) {
-    const a = result.api?.[name]
-    expect(a, name).toBeDefined()
-    expect(a?.ok, `${name}: ${a?.error?.message}`).toBe(true)
-    return a?.value
-  }
+  const apiValue = (name: string) => recorded(result.api, name)
 
   it('a non-extractable ECDSA P-256 key signs in CNG: r‖s by default, DER on request, both verified by node', () => {
     const v = apiValue('ecdsa-non-extractable')
@@ -930,12 +933,7 @@ describe('the public API under Wine (generateKey / importKey, key.sign, publicKe
 const NTE_NOT_SUPPORTED = 0x80090029
 
 describe("keys kept by the platform: NCrypt under Wine 8 (create + finalize + sign for real; Wine's stubs are typed errors)", () => {
-  function stored(name: string) {
-    const a = result.stores?.[name]
-    expect(a, name).toBeDefined()
-    expect(a?.ok, `${name}: ${a?.error?.message}`).toBe(true)
-    return a?.value
-  }
+  const stored = (name: string) => recorded(result.stores, name)
   function refused(name: string) {
     const a = result.stores?.[name]
     expect(a, name).toBeDefined()
