@@ -1094,10 +1094,10 @@ describe("keys kept by the platform: NCrypt under Wine 8 (create + finalize + si
 describe('scripts/windows-ksp-check.mjs (the release job’s Software KSP check) under Wine 8: its arguments, the create phase, and typed failures', () => {
   const dir = join(runDir, 'ksp-check')
   const runs: Record<string, { status: number | null; stdout: string; stderr: string }> = {}
-  const wineNode = (name: string, args: string[]) => {
+  const wineNode = (name: string, args: string[], script = 'scripts/windows-ksp-check.mjs') => {
     const out = join(dir, `${name}.out`)
     const err = join(dir, `${name}.err`)
-    const r = spawnSync('bash', ['scripts/wine-env.sh', 'node', out, err, 'scripts/windows-ksp-check.mjs', ...args], {
+    const r = spawnSync('bash', ['scripts/wine-env.sh', 'node', out, err, script, ...args], {
       cwd: root,
       env: { ...process.env, PREBUILDS_ONLY: '1' },
       encoding: 'utf8',
@@ -1123,6 +1123,11 @@ describe('scripts/windows-ksp-check.mjs (the release job’s Software KSP check)
     wineNode('create-ec', ['create', 'ksp-ec', 'ECDSA_P256', winPath(join(dir, 'made-ec.json'))])
     wineNode('use', ['use', 'ksp-rsa', winPath(join(dir, 'in.json')), winPath(join(dir, 'used.json'))])
     wineNode('all', [])
+    // The CLI's platform-key commands on Windows: --store software and --key software:NAME.
+    const cli = 'bin/platform-keygen.js'
+    wineNode('cli-create', ['key', 'create', '--store', 'software', '--name', 'cli-rsa', '--alg', 'RS256'], cli)
+    wineNode('cli-create-ec', ['key', 'create', '--store', 'software', '--name', 'cli-ec', '--alg', 'ES256'], cli)
+    wineNode('cli-jwt', ['jwt', 'sign', '--key', 'software:cli-rsa', '--claims', '{"sub":"svc"}'], cli)
   }, 600_000)
 
   it('--help prints the usage (exit 0); a bad phase, scope or algorithm is exit 2 with the usage', () => {
@@ -1162,6 +1167,23 @@ describe('scripts/windows-ksp-check.mjs (the release job’s Software KSP check)
       code: 'ERR_NOT_SUPPORTED_ON_PLATFORM',
       status: NTE_NOT_SUPPORTED,
     })
+  })
+
+  it('the CLI: key create --store software --alg RS256 makes the key (a 2048-bit RSA public JWK, no private part); ES256 and jwt sign --key software:NAME (NCryptOpenKey) exit 1 with the typed error', () => {
+    expect(runs['cli-create']?.status, runs['cli-create']?.stderr).toBe(0)
+    const made = JSON.parse(runs['cli-create']?.stdout ?? '')
+    expect(made).toMatchObject({ name: 'cli-rsa', store: 'software', scope: 'user', algorithm: 'RSA', length: 2048 })
+    const pub = createPublicKey({ key: made.jwk, format: 'jwk' })
+    expect(pub.asymmetricKeyDetails?.modulusLength).toBe(2048)
+    expect(made.jwk.d).toBeUndefined()
+    expect(runs['cli-create-ec']?.status).toBe(1)
+    expect(runs['cli-create-ec']?.stderr).toMatch(
+      /^platform-keygen: error ERR_NOT_SUPPORTED_ON_PLATFORM: the Microsoft Software Key Storage Provider of this Windows cannot make ECDSA_P256 keys: 0x80090029 \(NTE_NOT_SUPPORTED\)$/m,
+    )
+    expect(runs['cli-jwt']?.status).toBe(1)
+    expect(runs['cli-jwt']?.stderr).toMatch(
+      /^platform-keygen: error ERR_NOT_SUPPORTED_ON_PLATFORM: .* cannot open the key \(NCryptOpenKey\): 0x80090029 \(NTE_NOT_SUPPORTED\)$/m,
+    )
   })
 
   it('every phase (the release job’s run): the RSA key is created in a child process, then opening it in a second one fails typed, so the check fails (exit 1) saying where', () => {
