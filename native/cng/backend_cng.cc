@@ -900,17 +900,18 @@ Status SignWith(BCRYPT_KEY_HANDLE h, const cng::PrivateHalf* half, void* pad, UL
     if (half != nullptr) return half->SignHash(pad, InputPtr(in), cbIn, out, cbOut, written, flags);
     return BCryptSignHash(h, pad, InputPtr(in), cbIn, out, cbOut, written, flags);
   };
+  const std::string fn = half != nullptr ? "NCryptSignHash" : "BCryptSignHash";
   ULONG cb = 0;
   NTSTATUS st = signHash(nullptr, 0, &cb);
-  if (!Ok(st)) return OpFail("BCryptSignHash cannot size a " + label + " signature", st);
+  if (!Ok(st)) return OpFail(fn + " cannot size a " + label + " signature", st);
   if (cb < want) cb = static_cast<ULONG>(want);
-  if (cb == 0 || cb > (1u << 16)) return Internal("BCryptSignHash sized a signature at " + std::to_string(cb));
+  if (cb == 0 || cb > (1u << 16)) return Internal(fn + " sized a signature at " + std::to_string(cb));
   SecureBytes buf(cb);
   ULONG written = 0;
   st = signHash(buf.data(), cb, &written);
-  if (!Ok(st)) return OpFail("BCryptSignHash failed with the " + label + " key", st);
+  if (!Ok(st)) return OpFail(fn + " failed with the " + label + " key", st);
   if (written == 0 || written > cb || (want != 0 && written != want)) {
-    return Internal("BCryptSignHash wrote " + std::to_string(written) + " bytes for a " + label + " signature");
+    return Internal(fn + " wrote " + std::to_string(written) + " bytes for a " + label + " signature");
   }
   *sig = written == cb ? std::move(buf) : SecureBytes(buf.data(), written);
   return Status::Ok();
@@ -1321,7 +1322,9 @@ class CngKey final : public Key {
     // the label's): ERR_DECRYPTION_FAILED, the NTSTATUS kept.
     if (!Ok(st)) {
       return NtFail(MeansAbsent(static_cast<uint32_t>(st)) ? "ERR_NOT_SUPPORTED_ON_PLATFORM" : "ERR_DECRYPTION_FAILED",
-                    "BCryptDecrypt (RSA-OAEP) failed with the " + plan_.label + " key", st);
+                    std::string(half_ ? "NCryptDecrypt" : "BCryptDecrypt") + " (RSA-OAEP) failed with the " +
+                        plan_.label + " key",
+                    st);
     }
     if (written > cbIn) return Internal("BCryptDecrypt wrote past its buffer");
     *out = SecureBytes(buf.data(), written);  // buf is wiped as it goes
