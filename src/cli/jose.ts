@@ -8,7 +8,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { generateJwk, parseGenerateJwkRequest } from '../apinizer/generate-jwk.js'
-import { alreadyExists } from '../apinizer/messages.js'
 import { InvalidRequestError, PlatformKeygenError, StoreNotFoundError, UnsupportedAlgorithmError } from '../errors.js'
 import { b64url } from '../formats/bytes.js'
 import { encryptJwk } from '../formats/jwe-pbes2.js'
@@ -17,6 +16,7 @@ import { ECDH_ALGORITHMS, ECDH_CURVES, PAIR_ALGORITHMS, SECRET_ALGORITHMS } from
 import { generateKeyPair } from '../jose/generate-key-pair.js'
 import { generateSecret } from '../jose/generate-secret.js'
 import { JwkStore } from '../store/jwk-store.js'
+import { alreadyExists } from '../store/messages.js'
 import { type GeneratedKey, type Job, OUTPUT_OPTIONS, outputPlan, runBatch } from './batch.js'
 import { type CommandDef, intOption, type OptionDef, stringOption, type Values } from './command.js'
 import { checkTargets, type OutputFile, writeFilesAtomic } from './files.js'
