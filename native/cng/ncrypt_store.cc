@@ -352,7 +352,7 @@ class NcryptHalf final : public cng::PrivateHalf {
   }
   ~NcryptHalf() override {
     if (key_ != 0) NCryptFreeObject(key_);  // the one release of each handle
-    NCryptFreeObject(prov_);
+    if (prov_ != 0) NCryptFreeObject(prov_);
   }
 
   // Removes a key just made that cannot be handed out (nothing half-made

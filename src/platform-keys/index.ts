@@ -26,7 +26,7 @@ import { bitLength, wipe } from '../formats/bytes.js'
 import { capabilities, resolveSpec } from '../generate/index.js'
 import { KeyPair } from '../keypair.js'
 import { type NativeKey, type NativeSpec, native } from '../native.js'
-import type { Algorithm, Curve } from '../registry.js'
+import { type Algorithm, type Curve, keyLengthTable } from '../registry.js'
 import { checkName, checkOptions, isHandleName } from './names.js'
 import {
   deleteRecord,
@@ -308,15 +308,6 @@ export interface ListedKey {
   scope: KeyScope
 }
 
-const CURVE_OF: Partial<Record<Algorithm, Curve>> = {
-  ECDSA_P256: 'P-256',
-  ECDSA_P384: 'P-384',
-  ECDSA_P521: 'P-521',
-  ECDH_P256: 'P-256',
-  ECDH_P384: 'P-384',
-  ECDH_P521: 'P-521',
-}
-
 function isOpenableName(name: string): boolean {
   try {
     checkName(name)
@@ -341,7 +332,7 @@ export async function listKeys(options: KeyRef): Promise<ListedKey[]> {
     return listed
       .filter((k) => isOpenableName(k.name))
       .map((k) => {
-        const curve = CURVE_OF[k.algorithm as Algorithm]
+        const curve = keyLengthTable[k.algorithm as Algorithm]?.curve // the fixed-curve algorithms' one curve
         return {
           name: k.name,
           algorithm: k.algorithm as Algorithm,
