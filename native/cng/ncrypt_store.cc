@@ -415,11 +415,15 @@ class NcryptHalf final : public cng::PrivateHalf {
 
 // --- export, describe, hand out -----------------------------------------------------------
 
-// BCRYPT_RSAPUBLIC_BLOB or BCRYPT_ECCPUBLIC_BLOB, by the key's algorithm group.
+// BCRYPT_RSAPUBLIC_BLOB or BCRYPT_ECCPUBLIC_BLOB, by the key's algorithm
+// group; a key of another group (DSA, DH, a symmetric key) is not one of ours.
 Status ExportPublic(const Where& w, NCRYPT_HANDLE key, SecureBytes* out) {
-  const wchar_t* type = StringProperty(key, NCRYPT_ALGORITHM_GROUP_PROPERTY) == NCRYPT_RSA_ALGORITHM_GROUP
-                            ? BCRYPT_RSAPUBLIC_BLOB
-                            : BCRYPT_ECCPUBLIC_BLOB;
+  std::wstring group = StringProperty(key, NCRYPT_ALGORITHM_GROUP_PROPERTY);
+  if (group != L"RSA" && group != L"ECDSA" && group != L"ECDH") {
+    return Status::Fail("ERR_UNSUPPORTED_ALGORITHM", "the " + w.label + " is a " + Narrow(group.c_str()) +
+                                                         " key: stored keys are RSA, ECDSA or ECDH keys");
+  }
+  const wchar_t* type = group == L"RSA" ? BCRYPT_RSAPUBLIC_BLOB : BCRYPT_ECCPUBLIC_BLOB;
   DWORD cb = 0;
   SECURITY_STATUS ss = NCryptExportKey(key, 0, type, nullptr, nullptr, 0, &cb, NCRYPT_SILENT_FLAG);
   if (ss != ERROR_SUCCESS) return StoreFail(w, "export the public key (NCryptExportKey)", ss);
