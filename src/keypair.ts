@@ -18,12 +18,12 @@ import { type KeyMaterial, wipeMaterial } from './formats/material.js'
 import type { PrivateType, PublicType } from './formats/pkcs.js'
 import { publicKeyDer as publicKeyDerOf } from './formats/pkcs.js'
 import { jwkThumbprint, jwkThumbprintUri, type ThumbprintDigest } from './formats/thumbprint.js'
-import { call, type NativeKey } from './native.js'
+import { withX5c, type X5cInput } from './formats/x5c.js'
+import { call, type NativeKey, type Provider } from './native.js'
 import * as ops from './operations/index.js'
-import { withX5c, type X5cInput } from './platform-keys/x5c.js'
 import type { Algorithm, Curve } from './registry.js'
 
-export type Provider = 'openssl' | 'cng'
+export type { Provider } from './native.js'
 
 export interface PrivateExportOptions extends Pkcs8Protection {
   format: 'jwk' | 'pem' | 'der' | 'blob' | 'openssh'

@@ -46,9 +46,10 @@ function describeAlg(alg: string, crv: string | undefined): OutputShape | undefi
   if (ML_KEM_NAMES.includes(alg)) return { kind: 'ML-KEM' }
   const row = joseAlgorithm(alg)
   if (!row || !(Object.hasOwn(PAIR_ALGORITHMS, alg) || ECDH_ALGORITHMS.includes(alg))) return undefined
-  if (row.curves === undefined) return shapeOfSpec(row.algorithm, row.curve)
+  // a row with one curve makes its key on it; ECDH-ES leaves the curve to the caller
+  if (row.curve !== undefined || row.keyCurves === undefined) return shapeOfSpec(row.algorithm, row.curve)
   const curve = (crv ?? 'P-256') as Curve
-  if (!row.curves.includes(curve)) return undefined
+  if (!row.keyCurves.includes(curve)) return undefined
   const spec = specForCurve(curve, 'agree')
   return shapeOfSpec(spec.algorithm, spec.curve ?? curve)
 }

@@ -4,10 +4,10 @@
  */
 import { readFileSync } from 'node:fs'
 import { generateJwk, parseGenerateJwkRequest } from '../../apinizer/generate-jwk.js'
-import { alreadyExists } from '../../apinizer/messages.js'
 import { InvalidRequestError } from '../../errors.js'
 import { encryptJwk } from '../../formats/jwe-pbes2.js'
 import { JwkStore } from '../../store/jwk-store.js'
+import { alreadyExists } from '../../store/messages.js'
 import { type CommandDef, intOption, stringOption, type Values } from '../command.js'
 import { checkTargets, type OutputFile, writeFilesAtomic } from '../files.js'
 import { flags } from '../flags.js'
