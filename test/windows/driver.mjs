@@ -68,6 +68,8 @@ async function expectError(name, fn) {
 save()
 result.addonPath = createRequire(join(root, 'package.json'))('node-gyp-build').resolve(root)
 const pk = await import(pathToFileURL(join(root, 'dist', 'esm', 'index.js')).href)
+// the format converters, behind the subpath platform-keygen/formats
+const pkFormats = await import(pathToFileURL(join(root, 'dist', 'esm', 'formats', 'index.js')).href)
 result.loaded = 'esm'
 await step('cjs', () => Object.keys(createRequire(import.meta.url)(root)).includes('generateKey'))
 await step('capabilities', () => pk.capabilities())
@@ -349,7 +351,7 @@ async function op(name, fn) {
   }
   save()
 }
-const blobOf = (jwk, kind, usage) => pk.writeBlob(pk.jwkToMaterial(jwk, usage), kind)
+const blobOf = (jwk, kind, usage) => pkFormats.writeBlob(pkFormats.jwkToMaterial(jwk, usage), kind)
 const sha256 = { hash: 'SHA-256' }
 const liveBeforeOps = raw.liveHandles().process
 const made = []
