@@ -283,3 +283,42 @@ describe('coalescing: at most one batch per core in flight, requests beyond that
     expect(native().liveHandles().process).toBe(base)
   })
 })
+
+describe('coalescing: specs take turns for the free slots', () => {
+  const b = native() as unknown as Record<string, (...args: unknown[]) => unknown>
+  const real = { generateBatch: b.generateBatch }
+  afterEach(() => Object.assign(b, real))
+
+  it('a spec with a long backlog does not hold up a request for another spec', async () => {
+    const { limit } = batchWork()
+    const gates: (() => void)[] = []
+    const sizes: number[] = []
+    b.generateBatch = (spec: unknown, n: unknown) => {
+      sizes.push(n as number)
+      const p = (real.generateBatch as (...a: unknown[]) => Promise<unknown>).call(b, spec, n)
+      return p.then((keys) => new Promise((resolve) => gates.push(() => resolve(keys))))
+    }
+    const settle = () => new Promise((r) => setTimeout(r, 20))
+    const fill = Array.from({ length: limit }, () => generateKey({ algorithm: 'ECDSA_P384' }))
+    await settle()
+    const backlog = Array.from({ length: 100 }, () => generateKey({ algorithm: 'ECDSA_P384' }))
+    const other = generateKey({ algorithm: 'ECDSA_P521' })
+    await new Promise((r) => setImmediate(r))
+    expect(batchWork()).toEqual({ limit, inFlight: limit, held: 101 })
+    expect(sizes).toEqual(Array.from({ length: limit }, () => 1))
+    // each completion frees one slot: the backlog goes 32 keys at a time, and the other spec gets
+    // the second turn instead of waiting for the whole backlog
+    for (let i = 0; i < 40 && (gates.length > 0 || batchWork().inFlight > 0); i++) {
+      for (let w = 0; w < 100 && gates.length === 0; w++) await settle()
+      ;(gates.shift() as () => void)()
+      await settle()
+    }
+    expect(sizes.slice(limit)).toEqual([32, 1, 32, 32, 4])
+    const keys = await Promise.all([...fill, ...backlog])
+    const p521 = await other
+    expect(p521.algorithm).toBe('ECDSA_P521')
+    expect(new Set(keys.map((k) => k.export({ format: 'jwk' }).d)).size).toBe(limit + 100)
+    for (const k of [...keys, p521]) k.destroy()
+    expect(batchWork()).toEqual({ limit, inFlight: 0, held: 0 })
+  })
+})

@@ -123,9 +123,16 @@ function flush(): void {
   dispatch()
 }
 
-/** Sends held requests, oldest spec first, as batches of at most MAX_CHUNK keys, one per free slot. */
+/**
+ * Sends held requests as batches of at most MAX_CHUNK keys, one per free slot. Specs take turns:
+ * a spec with requests left after its batch goes to the back, so a busy spec cannot hold up another.
+ */
 function dispatch(): void {
-  for (const [key, group] of held) {
+  while (heldJobs > 0 && batchesInFlight < batchSlots()) {
+    const next = held.entries().next()
+    if (next.done) return
+    const [key, group] = next.value
+    held.delete(key)
     const { entry, jobs } = group
     let binding: ReturnType<typeof native>
     let spec: NativeSpec | number
@@ -133,19 +140,14 @@ function dispatch(): void {
       binding = native()
       spec = nativeSpecArg(entry)
     } catch (err) {
-      held.delete(key)
       heldJobs -= jobs.length
       for (const job of jobs) job.reject(fromNative(err))
       continue
     }
-    while (jobs.length > 0 && batchesInFlight < batchSlots()) {
-      const size = Math.min(MAX_CHUNK, Math.ceil(jobs.length / (batchSlots() - batchesInFlight)))
-      const chunk = jobs.splice(0, size)
-      heldJobs -= chunk.length
-      send(binding, spec, entry, chunk)
-    }
-    if (jobs.length > 0) return // every slot is busy: the rest waits for the next completion
-    held.delete(key)
+    const chunk = jobs.splice(0, Math.min(MAX_CHUNK, Math.ceil(jobs.length / (batchSlots() - batchesInFlight))))
+    heldJobs -= chunk.length
+    if (jobs.length > 0) held.set(key, group)
+    send(binding, spec, entry, chunk)
   }
 }
 
