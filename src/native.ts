@@ -11,7 +11,11 @@ import { fromNative, NotSupportedOnPlatformError } from './errors.js'
 import type { Curve } from './registry.js'
 import { packageRoot } from './root.js'
 
+/** The blobs a key exports and imports: public, private, or (ML-DSA / ML-KEM) the seed. Declared here once. */
 export type BlobKind = 'public' | 'private' | 'seed'
+
+/** Which platform provider the native layer runs on. Declared here once. */
+export type Provider = 'openssl' | 'cng'
 
 export type NativeHash = 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512'
 
@@ -101,7 +105,7 @@ export interface NativeAlgorithmCapability {
 }
 
 export interface NativeCapabilities {
-  provider: 'openssl' | 'cng'
+  provider: Provider
   providerVersion: string
   algorithms: Record<string, NativeAlgorithmCapability>
 }
