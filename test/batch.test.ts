@@ -159,6 +159,24 @@ describe('a lone request for a microsecond key is generated on the JS thread', (
   })
 })
 
+/**
+ * Replaces the binding's generateBatch with one that records each batch's size and settles it only
+ * when the test calls its gate (in call order): the test decides when a slot frees.
+ */
+function gateBatches(
+  b: Record<string, (...args: unknown[]) => unknown>,
+  realBatch: ((...args: unknown[]) => unknown) | undefined,
+): { gates: (() => void)[]; sizes: number[] } {
+  const gates: (() => void)[] = []
+  const sizes: number[] = []
+  b.generateBatch = (spec: unknown, n: unknown) => {
+    sizes.push(n as number)
+    const p = (realBatch as (...a: unknown[]) => Promise<unknown>).call(b, spec, n)
+    return new Promise((resolve) => gates.push(() => resolve(p)))
+  }
+  return { gates, sizes }
+}
+
 describe('coalescing: at most one batch per core in flight, requests beyond that held and sent together', () => {
   const b = native() as unknown as Record<string, (...args: unknown[]) => unknown>
   const real = { generateBatch: b.generateBatch, generate: b.generate, generateSync: b.generateSync }
@@ -204,13 +222,7 @@ describe('coalescing: at most one batch per core in flight, requests beyond that
 
   it('requests made while every slot is busy are held, then go out as one batch when a slot frees', async () => {
     const { limit } = batchWork()
-    const gates: (() => void)[] = []
-    const sizes: number[] = []
-    b.generateBatch = (spec: unknown, n: unknown) => {
-      sizes.push(n as number)
-      const p = (real.generateBatch as (...a: unknown[]) => Promise<unknown>).call(b, spec, n)
-      return new Promise((resolve) => gates.push(() => resolve(p)))
-    }
+    const { gates, sizes } = gateBatches(b, real.generateBatch)
     const first = Array.from({ length: 4 * limit }, () => generateKey(P384))
     await new Promise((r) => setImmediate(r))
     expect(sizes).toEqual(Array.from({ length: limit }, () => 4))
@@ -291,13 +303,7 @@ describe('coalescing: specs take turns for the free slots', () => {
 
   it('a spec with a long backlog does not hold up a request for another spec', async () => {
     const { limit } = batchWork()
-    const gates: (() => void)[] = []
-    const sizes: number[] = []
-    b.generateBatch = (spec: unknown, n: unknown) => {
-      sizes.push(n as number)
-      const p = (real.generateBatch as (...a: unknown[]) => Promise<unknown>).call(b, spec, n)
-      return p.then((keys) => new Promise((resolve) => gates.push(() => resolve(keys))))
-    }
+    const { gates, sizes } = gateBatches(b, real.generateBatch)
     const settle = () => new Promise((r) => setTimeout(r, 20))
     const fill = Array.from({ length: limit }, () => generateKey({ algorithm: 'ECDSA_P384' }))
     await settle()
@@ -308,10 +314,10 @@ describe('coalescing: specs take turns for the free slots', () => {
     expect(sizes).toEqual(Array.from({ length: limit }, () => 1))
     // each completion frees one slot: the backlog goes 32 keys at a time, and the other spec gets
     // the second turn instead of waiting for the whole backlog
-    for (let i = 0; i < 40 && (gates.length > 0 || batchWork().inFlight > 0); i++) {
-      for (let w = 0; w < 100 && gates.length === 0; w++) await settle()
+    while (gates.length > 0) {
       ;(gates.shift() as () => void)()
-      await settle()
+      // the released batch completes, frees its slot, and the next held batch goes out (a new gate)
+      for (let w = 0; w < 250 && batchWork().held > 0 && gates.length === 0; w++) await settle()
     }
     expect(sizes.slice(limit)).toEqual([32, 1, 32, 32, 4])
     const keys = await Promise.all([...fill, ...backlog])
