@@ -4,7 +4,8 @@
  * options' typed errors.
  */
 import { describe, expect, it } from 'vitest'
-import { generateKey, type KeyPair, parseBlob, writeBlob } from '../src/index.js'
+import { parseBlob, writeBlob } from '../src/formats/index.js'
+import { generateKey, type KeyPair } from '../src/index.js'
 import { expectCode } from './helpers.js'
 
 const u32 = (v: number): Buffer => {
