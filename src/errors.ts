@@ -38,16 +38,6 @@ export class PlatformKeygenError extends Error {
     this.name = new.target.name
     this.code = (new.target as typeof PlatformKeygenError).code
   }
-
-  /**
-   * Every error of this module is a PlatformKeygenError, KeyLengthError too:
-   * it extends RangeError (one base class only), so `instanceof
-   * PlatformKeygenError` counts it here. Subclasses keep the plain check.
-   */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true
-    return this === PlatformKeygenError && value instanceof KeyLengthError
-  }
 }
 
 /**
@@ -66,6 +56,19 @@ export class KeyLengthError extends RangeError {
     this.code = (new.target as typeof KeyLengthError).code
   }
 }
+
+/**
+ * Every error of this module is a PlatformKeygenError, KeyLengthError too: it
+ * extends RangeError (one base class only), so `instanceof
+ * PlatformKeygenError` counts it. The subclasses (which inherit this) keep
+ * the plain prototype check.
+ */
+Object.defineProperty(PlatformKeygenError, Symbol.hasInstance, {
+  value: function hasInstance(this: unknown, value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true
+    return this === PlatformKeygenError && value instanceof KeyLengthError
+  },
+})
 
 /** An algorithm, curve or parameter set this package does not know. */
 export class UnsupportedAlgorithmError extends PlatformKeygenError {

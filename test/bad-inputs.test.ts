@@ -25,6 +25,7 @@ import {
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { jwkToMaterial, parseBlob, privateKeyDer, toPem, writeBlob } from '../src/formats/index.js'
 import {
   checkKeyLength,
   generateJwk,
@@ -33,13 +34,8 @@ import {
   generateSecret,
   JwkStore,
   jwkThumbprint,
-  jwkToMaterial,
   type KeyPair,
-  parseBlob,
-  privateKeyDer,
   randomBytes,
-  toPem,
-  writeBlob,
 } from '../src/index.js'
 import { cli, fails, tempDir } from './cli-helpers.js'
 

@@ -18,6 +18,7 @@ import {
 } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { parseBlob } from '../src/formats/index.js'
 import { keptSpecCount } from '../src/generate/spec-cache.js'
 import {
   DH_GROUPS,
@@ -27,7 +28,6 @@ import {
   importKey,
   type KeyPair,
   type KeySpec,
-  parseBlob,
 } from '../src/index.js'
 import { native } from '../src/native.js'
 import { cli, fails, ok, tempDir } from './cli-helpers.js'

@@ -27,6 +27,8 @@ import {
   divisorLengthsFor,
 } from '../registry.js'
 
+export { DH_GROUPS, type DhGroupName } from '../registry.js'
+
 export interface GenerationOptions {
   /** RSA: the public exponent, an odd integer from 3 to 2³² − 1. Default 65537. */
   publicExponent?: number
