@@ -32,6 +32,15 @@ export function range(algorithm: 'RSA' | 'DSA' | 'DH'): string {
 export const bitsFlag = (fallback: number, algorithm: 'RSA' | 'DSA' | 'DH'): Record<string, OptionDef> =>
   flags({ bits: `key length in bits: ${range(algorithm)} (default ${fallback})` })
 
+/**
+ * An optional whole-number flag as a spec field (no flag: no field), the number as given: the
+ * library's generation options (not this parser) decide what is allowed.
+ */
+export function numberField<K extends string>(values: Values, flag: string, field: K): Partial<Record<K, number>> {
+  if (values[flag] === undefined) return {}
+  return { [field]: intOption(values, flag, 0, 0, Number.MAX_SAFE_INTEGER) } as Partial<Record<K, number>>
+}
+
 /** Bits as given: the key-length table (not this parser) decides what is allowed. */
 export function bitsOf(values: Values, fallback: number): number {
   return intOption(values, 'bits', fallback, 0, Number.MAX_SAFE_INTEGER)

@@ -1,7 +1,6 @@
 /** `dsa`: a DSA key pair with new domain parameters. */
-import { intOption } from '../command.js'
 import { flags } from '../flags.js'
-import { bitsFlag, bitsOf, keygenCommand, range } from '../keygen.js'
+import { bitsFlag, bitsOf, keygenCommand, numberField, range } from '../keygen.js'
 
 export const DSA_COMMAND = keygenCommand({
   name: 'dsa',
@@ -15,11 +14,5 @@ export const DSA_COMMAND = keygenCommand({
     'platform-keygen dsa --bits 2048 --out dsa.pem --pub dsa.pub.pem',
     'platform-keygen dsa --bits 2048 --divisor-length 224 --out dsa-224.pem',
   ],
-  spec: (v) => ({
-    algorithm: 'DSA',
-    length: bitsOf(v, 2048),
-    ...(v['divisor-length'] === undefined
-      ? {}
-      : { divisorLength: intOption(v, 'divisor-length', 0, 0, Number.MAX_SAFE_INTEGER) }),
-  }),
+  spec: (v) => ({ algorithm: 'DSA', length: bitsOf(v, 2048), ...numberField(v, 'divisor-length', 'divisorLength') }),
 })

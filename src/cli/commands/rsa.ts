@@ -1,7 +1,6 @@
 /** `rsa`: an RSA key pair over the key-length table, like `openssl genrsa`. */
-import { intOption } from '../command.js'
 import { flags } from '../flags.js'
-import { bitsFlag, bitsOf, keygenCommand, range } from '../keygen.js'
+import { bitsFlag, bitsOf, keygenCommand, numberField, range } from '../keygen.js'
 
 export const RSA_COMMAND = keygenCommand({
   name: 'rsa',
@@ -18,12 +17,5 @@ export const RSA_COMMAND = keygenCommand({
     'platform-keygen rsa --bits 2048 --count 3 --out "batch-{n}.pem"',
     'platform-keygen rsa --bits 2048 --public-exponent 3 --out rsa-e3.pem',
   ],
-  spec: (v) => ({
-    algorithm: 'RSA',
-    length: bitsOf(v, 3072),
-    // the number as given: the library's generation options decide what is allowed
-    ...(v['public-exponent'] === undefined
-      ? {}
-      : { publicExponent: intOption(v, 'public-exponent', 0, 0, Number.MAX_SAFE_INTEGER) }),
-  }),
+  spec: (v) => ({ algorithm: 'RSA', length: bitsOf(v, 3072), ...numberField(v, 'public-exponent', 'publicExponent') }),
 })
