@@ -95,6 +95,12 @@ export interface NativeSpec {
   noKeyValidation?: boolean
   extractable: boolean
   validate?: boolean
+  /** RSA public exponent (default 65537). */
+  publicExponent?: number
+  /** DH named group (native/dh_groups.h); length is its size. */
+  group?: string
+  /** DSA q bits (default: 160, or 256 above 1024). */
+  divisorLength?: number
 }
 
 export interface NativeAlgorithmCapability {

@@ -363,6 +363,30 @@ export const keyLengthTable: Readonly<Record<Algorithm, KeyLengthRow>> = Object.
 })
 
 /** Every algorithm id, in the table's order (for help text and messages). */
+/**
+ * The named DH groups a spec's `group` takes (RFC 7919 ffdhe, RFC 3526 MODP as node's
+ * getDiffieHellman names them) and their sizes in bits; the key-length table still applies.
+ */
+export const DH_GROUPS = Object.freeze({
+  ffdhe2048: 2048,
+  ffdhe3072: 3072,
+  ffdhe4096: 4096,
+  ffdhe6144: 6144,
+  ffdhe8192: 8192,
+  modp14: 2048,
+  modp15: 3072,
+  modp16: 4096,
+  modp17: 6144,
+  modp18: 8192,
+} as const)
+export type DhGroupName = keyof typeof DH_GROUPS
+
+/** The DSA q sizes (divisorLength) FIPS 186-4 pairs with a length L, the default first. */
+export function divisorLengthsFor(length: number): readonly number[] {
+  if (length <= 1024) return [160]
+  return length === 2048 ? [256, 224] : [256]
+}
+
 export const ALGORITHMS: readonly Algorithm[] = Object.freeze(Object.keys(keyLengthTable) as Algorithm[])
 
 const CURVE_ALIASES: Readonly<Record<string, Curve>> = Object.freeze(

@@ -60,8 +60,8 @@ import { b64url, fromB64url, wipe } from '../formats/bytes.js'
 import { type Jwk, jwkToMaterial, publicJwk } from '../formats/jwk.js'
 import { jwkThumbprint } from '../formats/thumbprint.js'
 import { samePublicKey, validateMaterial } from '../formats/validate.js'
+import { removeDeadTemps, writeFileAtomic } from '../fs/atomic.js'
 import { randomBytes } from '../random.js'
-import { removeDeadTemps, writeFileAtomic } from './atomic.js'
 import {
   checkJweHeader,
   DEFAULT_P2C,

@@ -217,6 +217,40 @@ await expectError('native:seed-of-RSA', async () => {
     key.destroy()
   }
 })
+// Generation options (issue 16): what CNG takes (e = 65537, the default q,
+// DH groups where it has DH), and typed refusals of what it cannot do.
+await step('options:RSA-e65537', async () => {
+  const key = await pk.generateKey({ algorithm: 'RSA', length: 2048, publicExponent: 65537 })
+  const out = { publicPem: key.publicKey.export({ format: 'pem' }) }
+  key.destroy()
+  return out
+})
+await step('options:DSA-1024-q160', async () => {
+  const key = await pk.generateKey({ algorithm: 'DSA', length: 1024, divisorLength: 160 })
+  const out = { publicPem: key.publicKey.export({ format: 'pem' }) }
+  key.destroy()
+  return out
+})
+await expectError('options:RSA-e3', () => pk.generateKey({ algorithm: 'RSA', length: 2048, publicExponent: 3 }))
+await expectError('options:RSA-e4', () => pk.generateKey({ algorithm: 'RSA', length: 2048, publicExponent: 4 }))
+await expectError('options:DSA-2048-q224', () => pk.generateKey({ algorithm: 'DSA', length: 2048, divisorLength: 224 }))
+await expectError('options:DH-modp14', () => pk.generateKey({ algorithm: 'DH', group: 'modp14' }))
+await expectError('options:native:RSA-e3', () =>
+  raw.generate(rawSpec({ algorithm: 'RSA', length: 2048, publicExponent: 3 })),
+)
+await expectError('options:native:RSA-e4', () =>
+  raw.generate(rawSpec({ algorithm: 'RSA', length: 2048, publicExponent: 4 })),
+)
+await expectError('options:native:DSA-2048-q224', () =>
+  raw.generate(rawSpec({ algorithm: 'DSA', length: 2048, divisorLength: 224 })),
+)
+await expectError('options:native:DH-modp14', () =>
+  raw.generate(rawSpec({ algorithm: 'DH', length: 2048, group: 'modp14' })),
+)
+await expectError('options:native:DH-modp14-3072', () =>
+  raw.generate(rawSpec({ algorithm: 'DH', length: 3072, group: 'modp14' })),
+)
+
 await step('native:destroy-twice', async () => {
   const key = await raw.generate(rawSpec({ algorithm: 'ECDH_P256', length: 256 }))
   key.destroy()

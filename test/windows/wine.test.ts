@@ -437,6 +437,50 @@ describe('refused before CNG', () => {
   })
 })
 
+describe('generation options on CNG (issue 16)', () => {
+  it("publicExponent 65537 (CNG's one exponent) is taken: node reads e = 65537", () => {
+    const step = result.steps['options:RSA-e65537'] as StepRecord
+    expect(step.error).toBeUndefined()
+    const pub = createPublicKey(step.value.publicPem)
+    expect(pub.asymmetricKeyDetails).toEqual({ modulusLength: 2048, publicExponent: 65537n })
+  })
+
+  it('divisorLength 160 for DSA-1024 (the default q) is taken: node reads q of 160 bits', () => {
+    const step = result.steps['options:DSA-1024-q160'] as StepRecord
+    expect(step.error).toBeUndefined()
+    expect(createPublicKey(step.value.publicPem).asymmetricKeyDetails).toEqual({
+      modulusLength: 1024,
+      divisorLength: 160,
+    })
+  })
+
+  it.each([
+    ['options:RSA-e3', /public exponent 65537 only/],
+    ['options:native:RSA-e3', /public exponent 65537 only/],
+    ['options:DSA-2048-q224', /256-bit q only/],
+    ['options:native:DSA-2048-q224', /256-bit q only/],
+  ])('%s: ERR_NOT_SUPPORTED_ON_PLATFORM (BCryptGenerateKeyPair has no way to take it)', (name, message) => {
+    const e = result.errors[name]
+    expect(e).toMatchObject({ threw: true, code: 'ERR_NOT_SUPPORTED_ON_PLATFORM' })
+    expect(e?.message).toMatch(message)
+  })
+
+  it('an even exponent: ERR_INVALID_REQUEST from TypeScript and again from the CNG backend', () => {
+    expect(result.errors['options:RSA-e4']).toMatchObject({ threw: true, code: 'ERR_INVALID_REQUEST' })
+    expect(result.errors['options:native:RSA-e4']).toMatchObject({ threw: true, code: 'ERR_INVALID_REQUEST' })
+  })
+
+  it('a DH group: Wine 8 has no DH (typed, with the NTSTATUS natively); a group of another size: ERR_KEY_LENGTH first', () => {
+    expect(result.errors['options:DH-modp14']).toMatchObject({ threw: true, code: 'ERR_NOT_SUPPORTED_ON_PLATFORM' })
+    expect(result.errors['options:native:DH-modp14']).toMatchObject({
+      threw: true,
+      code: 'ERR_NOT_SUPPORTED_ON_PLATFORM',
+      status: STATUS_NOT_IMPLEMENTED,
+    })
+    expect(result.errors['options:native:DH-modp14-3072']).toMatchObject({ threw: true, code: 'ERR_KEY_LENGTH' })
+  })
+})
+
 describe('what Wine 8 lacks comes back as typed errors, never a crash', () => {
   const publicApi = [
     'ECDSA_P521',
