@@ -17,6 +17,7 @@ import {
   verify,
 } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { parseBlob } from '../src/formats/index.js'
 import { keptSpecCount } from '../src/generate/spec-cache.js'
 import {
   DH_GROUPS,
@@ -26,7 +27,6 @@ import {
   importKey,
   type KeyPair,
   type KeySpec,
-  parseBlob,
 } from '../src/index.js'
 import { native } from '../src/native.js'
 import { expectCode, opensslCheck } from './helpers.js'
