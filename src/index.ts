@@ -67,7 +67,7 @@ export {
   type KeySpec,
   MAX_KEYS_PER_CALL,
 } from './generate/index.js'
-export { DH_GROUPS, type DhGroupName, type GenerationOptions } from './generation-options.js'
+export { DH_GROUPS, type DhGroupName, type GenerationOptions } from './generate/options.js'
 export { type ImportFormat, type ImportOptions, importKey, importKeySync, type KeyInput } from './import.js'
 export {
   type CompactDecryptResult,

@@ -212,7 +212,7 @@ describe('export options', () => {
     ['pem', 'ERR_INVALID_REQUEST'],
     [{}, 'ERR_INVALID_REQUEST'],
     [{ format: 'xml' }, 'ERR_INVALID_REQUEST'],
-    [{ format: 'openssh' }, 'ERR_INVALID_REQUEST'],
+    [{ format: 'openssh', rounds: 4 }, 'ERR_INVALID_REQUEST'],
     [{ format: 'pem', type: 'spki' }, 'ERR_INVALID_REQUEST'],
     [{ format: 'pem', type: 'sec1' }, 'ERR_UNSUPPORTED_FORMAT'],
     [{ format: 'der', type: 7 }, 'ERR_INVALID_REQUEST'],

@@ -32,6 +32,7 @@
 #include "../backend.h"
 #include "../blob.h"
 #include "../dh_groups.h"
+#include "cng_private.h"
 
 // --- constants the toolchain's bcrypt.h may lack (values from the SDK's) ----
 
@@ -179,7 +180,8 @@ bool Ok(NTSTATUS st) { return BCRYPT_SUCCESS(st); }
 // Statuses that mean "this Windows does not have it", as opposed to a failure
 // of something it has.
 bool MeansAbsent(uint32_t st) {
-  return st == kStatusNotSupported || st == kStatusNotImplemented || st == kStatusNotFound;
+  return st == kStatusNotSupported || st == kStatusNotImplemented || st == kStatusNotFound ||
+         st == 0x80090029;  // NTE_NOT_SUPPORTED, from the NCrypt providers of a stored key
 }
 
 Status NtFail(const char* code, const std::string& what, NTSTATUS nt) {
@@ -805,22 +807,28 @@ Status Digest(const HashDef& h, const SecureBytes& data, SecureBytes* out) {
 
 // BCryptSignHash into a SecureBytes of exactly `want` bytes (0: what CNG says).
 // Wine 8 sizes an ECDSA signature at cbKey bytes and then needs 2 * cbKey, so
-// the buffer is at least `want`.
-Status SignWith(BCRYPT_KEY_HANDLE h, void* pad, ULONG flags, const SecureBytes& in, size_t want,
-                const std::string& label, SecureBytes* sig) {
+// the buffer is at least `want`. A key kept by a provider signs through its
+// PrivateHalf (NCryptSignHash) instead.
+Status SignWith(BCRYPT_KEY_HANDLE h, const cng::PrivateHalf* half, void* pad, ULONG flags, const SecureBytes& in,
+                size_t want, const std::string& label, SecureBytes* sig) {
   if (in.size() > ULONG_MAX) return BadRequest("the input is too long for CNG");
   ULONG cbIn = static_cast<ULONG>(in.size());
+  auto signHash = [h, half, pad, &in, cbIn, flags](PUCHAR out, ULONG cbOut, ULONG* written) -> NTSTATUS {
+    if (half != nullptr) return half->SignHash(pad, InputPtr(in), cbIn, out, cbOut, written, flags);
+    return BCryptSignHash(h, pad, InputPtr(in), cbIn, out, cbOut, written, flags);
+  };
+  const std::string fn = half != nullptr ? "NCryptSignHash" : "BCryptSignHash";
   ULONG cb = 0;
-  NTSTATUS st = BCryptSignHash(h, pad, InputPtr(in), cbIn, nullptr, 0, &cb, flags);
-  if (!Ok(st)) return OpFail("BCryptSignHash cannot size a " + label + " signature", st);
+  NTSTATUS st = signHash(nullptr, 0, &cb);
+  if (!Ok(st)) return OpFail(fn + " cannot size a " + label + " signature", st);
   if (cb < want) cb = static_cast<ULONG>(want);
-  if (cb == 0 || cb > (1u << 16)) return Internal("BCryptSignHash sized a signature at " + std::to_string(cb));
+  if (cb == 0 || cb > (1u << 16)) return Internal(fn + " sized a signature at " + std::to_string(cb));
   SecureBytes buf(cb);
   ULONG written = 0;
-  st = BCryptSignHash(h, pad, InputPtr(in), cbIn, buf.data(), cb, &written, flags);
-  if (!Ok(st)) return OpFail("BCryptSignHash failed with the " + label + " key", st);
+  st = signHash(buf.data(), cb, &written);
+  if (!Ok(st)) return OpFail(fn + " failed with the " + label + " key", st);
   if (written == 0 || written > cb || (want != 0 && written != want)) {
-    return Internal("BCryptSignHash wrote " + std::to_string(written) + " bytes for a " + label + " signature");
+    return Internal(fn + " wrote " + std::to_string(written) + " bytes for a " + label + " signature");
   }
   *sig = written == cb ? std::move(buf) : SecureBytes(buf.data(), written);
   return Status::Ok();
@@ -970,6 +978,9 @@ class CngKey final : public Key {
  public:
   CngKey(BCRYPT_KEY_HANDLE h, Plan plan, bool hasPrivate = true)
       : h_(h), plan_(std::move(plan)), hasPrivate_(hasPrivate) {}
+  // A key kept by a provider: h is its public half, `half` does the rest.
+  CngKey(BCRYPT_KEY_HANDLE h, Plan plan, std::unique_ptr<const cng::PrivateHalf> half)
+      : h_(h), plan_(std::move(plan)), hasPrivate_(true), half_(std::move(half)) {}
   ~CngKey() override {
     if (h_ != nullptr) BCryptDestroyKey(h_);  // the one release of this handle
   }
@@ -984,6 +995,9 @@ class CngKey final : public Key {
     }
     if (kind != BlobKind::kPublic && !hasPrivate_) {
       return Status::Fail("ERR_INVALID_REQUEST", "a key imported from public material has no private blob");
+    }
+    if (kind != BlobKind::kPublic && half_) {
+      return Status::Fail("ERR_NOT_EXTRACTABLE", "the private part of " + plan_.label + " stays in its store");
     }
     bool priv = kind != BlobKind::kPublic;
     const char* which = kind == BlobKind::kPublic ? "public key" : kind == BlobKind::kPrivate ? "private key" : "seed";
@@ -1006,6 +1020,7 @@ class CngKey final : public Key {
   // A public key has no pair to check.
   Status Validate() const override {
     if (!hasPrivate_) return Status::Ok();
+    if (half_) return Unsupported("be checked here (its store checked it when it made it)");
     switch (plan_.family) {
       case Family::kRsa: {
         BCRYPT_PKCS1_PADDING_INFO pad;
@@ -1041,7 +1056,7 @@ class CngKey final : public Key {
     if (!s.ok) return s;
     if (plan_.family == Family::kMlDsa) {
       PqdsaPaddingInfo pad = PqPad(p);
-      return SignWith(h_, p.context.empty() ? nullptr : &pad, p.context.empty() ? 0 : kPadPqdsa, data,
+      return SignWith(h_, half_.get(), p.context.empty() ? nullptr : &pad, p.context.empty() ? 0 : kPadPqdsa, data,
                       plan_.row->outputSize, plan_.label, sig);
     }
     const HashDef* h = nullptr;
@@ -1057,11 +1072,11 @@ class CngKey final : public Key {
         BCRYPT_PSS_PADDING_INFO pad;
         s = PssPad(p, *h, f, &pad);
         if (!s.ok) return s;
-        return SignWith(h_, &pad, BCRYPT_PAD_PSS, digest, f.modulus.size(), plan_.label, sig);
+        return SignWith(h_, half_.get(), &pad, BCRYPT_PAD_PSS, digest, f.modulus.size(), plan_.label, sig);
       }
       BCRYPT_PKCS1_PADDING_INFO pad;  // PKCS#1 v1.5, the default
       pad.pszAlgId = h->cng;
-      return SignWith(h_, &pad, BCRYPT_PAD_PKCS1, digest, f.modulus.size(), plan_.label, sig);
+      return SignWith(h_, half_.get(), &pad, BCRYPT_PAD_PKCS1, digest, f.modulus.size(), plan_.label, sig);
     }
     // ECDSA and DSA: r || s from CNG, DER on request.
     size_t n = 0;
@@ -1069,7 +1084,7 @@ class CngKey final : public Key {
     if (!s.ok) return s;
     SecureBytes input = plan_.family == Family::kDsa ? FitToGroup(digest, n) : std::move(digest);
     SecureBytes rs;
-    s = SignWith(h_, nullptr, 0, input, 2 * n, plan_.label, &rs);
+    s = SignWith(h_, half_.get(), nullptr, 0, input, 2 * n, plan_.label, &rs);
     if (!s.ok) return s;
     *sig = p.signatureEncoding == "der" ? RsToDer(rs) : std::move(rs);
     return Status::Ok();
@@ -1208,12 +1223,15 @@ class CngKey final : public Key {
     SecureBytes buf(data.size());
     ULONG written = 0;
     NTSTATUS st =
-        BCryptDecrypt(h_, InputPtr(data), cbIn, &pad, nullptr, 0, buf.data(), cbIn, &written, BCRYPT_PAD_OAEP);
+        half_ ? half_->Decrypt(InputPtr(data), cbIn, &pad, buf.data(), cbIn, &written, BCRYPT_PAD_OAEP)
+              : BCryptDecrypt(h_, InputPtr(data), cbIn, &pad, nullptr, 0, buf.data(), cbIn, &written, BCRYPT_PAD_OAEP);
     // With the key and options checked, a failure is the ciphertext's (or
     // the label's): ERR_DECRYPTION_FAILED, the NTSTATUS kept.
     if (!Ok(st)) {
       return NtFail(MeansAbsent(static_cast<uint32_t>(st)) ? "ERR_NOT_SUPPORTED_ON_PLATFORM" : "ERR_DECRYPTION_FAILED",
-                    "BCryptDecrypt (RSA-OAEP) failed with the " + plan_.label + " key", st);
+                    std::string(half_ ? "NCryptDecrypt" : "BCryptDecrypt") + " (RSA-OAEP) failed with the " +
+                        plan_.label + " key",
+                    st);
     }
     if (written > cbIn) return Internal("BCryptDecrypt wrote past its buffer");
     *out = SecureBytes(buf.data(), written);  // buf is wiped as it goes
@@ -1249,12 +1267,9 @@ class CngKey final : public Key {
         return Status::Fail("ERR_INVALID_KEY", "the peer's DH key is of another group");
       width = mine.dhGroup.size() / 2;
     }
-    SecretHandle agreed;
-    NTSTATUS st = BCryptSecretAgreement(h_, peerHandle, agreed.Out(), 0);
-    if (!Ok(st)) return OpFail("BCryptSecretAgreement failed for the " + plan_.label + " key", st);
     SecureBytes raw;
-    st = DeriveSecret(agreed.get(), false, &raw);
-    if (!Ok(st)) return OpFail("BCryptDeriveKey (BCRYPT_KDF_RAW_SECRET) failed for the " + plan_.label + " key", st);
+    Status agreed = half_ ? AgreeElsewhere(peerHandle, &raw) : Agree(peerHandle, &raw);
+    if (!agreed.ok) return agreed;
     if (raw.size() > width) return Internal("BCryptDeriveKey gave a " + std::to_string(raw.size()) + "-byte secret");
     // CNG's raw secret is little-endian (curve25519 too); node's, big-endian
     // and the width of the field.
@@ -1310,6 +1325,26 @@ class CngKey final : public Key {
   }
 
  private:
+  // BCRYPT_KDF_RAW_SECRET of the agreement of this key with the peer.
+  Status Agree(BCRYPT_KEY_HANDLE peer, SecureBytes* raw) const {
+    SecretHandle agreed;
+    NTSTATUS st = BCryptSecretAgreement(h_, peer, agreed.Out(), 0);
+    if (!Ok(st)) return OpFail("BCryptSecretAgreement failed for the " + plan_.label + " key", st);
+    st = DeriveSecret(agreed.get(), false, raw);
+    if (!Ok(st)) return OpFail("BCryptDeriveKey (BCRYPT_KDF_RAW_SECRET) failed for the " + plan_.label + " key", st);
+    return Status::Ok();
+  }
+
+  // The same, by the provider that keeps this key: it takes the peer as a
+  // public blob (ECDH only: DH and X25519 keys are not kept in stores).
+  Status AgreeElsewhere(BCRYPT_KEY_HANDLE peer, SecureBytes* raw) const {
+    if (plan_.family != Family::kEc) return Unsupported("derive in its store");
+    SecureBytes pub;
+    Status s = ExportRaw(peer, BCRYPT_ECCPUBLIC_BLOB, "peer public key", &pub);
+    if (!s.ok) return s;
+    return half_->Agree(pub, raw);
+  }
+
   static Status NoKemFunctions() {
     return Status::Fail("ERR_NOT_SUPPORTED_ON_PLATFORM",
                         "this Windows bcrypt.dll has no BCryptEncapsulate / BCryptDecapsulate (Windows 11 24H2 / "
@@ -1481,6 +1516,7 @@ class CngKey final : public Key {
   BCRYPT_KEY_HANDLE h_;
   Plan plan_;
   bool hasPrivate_;
+  std::unique_ptr<const cng::PrivateHalf> half_;  // keys kept by a provider (ncrypt_store.cc)
   mutable std::once_flag factsOnce_;
   mutable KeyFacts facts_;
 };
@@ -1826,40 +1862,37 @@ Capabilities GetCapabilities() {
 }  // namespace pk
 
 // ============================================================================
-// Keys kept by the platform (issue 15): NCrypt persisted keys (Software Key
-// Storage Provider, Platform Crypto Provider). Not implemented in this build
-// yet: every entry point says so, typed.
+// Keys kept by the platform (issue 15): the NCrypt stores are in
+// ncrypt_store.cc; this is the one hook they need from this file.
 // ============================================================================
 namespace pk {
+namespace cng {
 
-namespace {
-Status NcryptNotYet() {
-  return Status::Fail("ERR_NOT_SUPPORTED_ON_PLATFORM", "NCrypt persisted keys: not implemented in this build");
+Status KeyWithPrivateHalf(const KeySpec& spec, const SecureBytes& publicBlob, const std::string& where,
+                          std::unique_ptr<const PrivateHalf>* half, std::unique_ptr<Key>* out) {
+  Plan plan;
+  Status s = MakePlan(spec, &plan);
+  if (!s.ok) return s;
+  if (plan.family != Family::kRsa && plan.family != Family::kEc) {
+    return Status::Fail("ERR_UNSUPPORTED_ALGORITHM", "a key store keeps RSA and NIST-curve keys, not " + plan.label);
+  }
+  BCRYPT_ALG_HANDLE alg = nullptr;
+  s = OpenProvider(plan.prov, &alg);
+  if (!s.ok) return s;
+  FitPlanToBlob(publicBlob, &plan);
+  if (!BlobOk(plan, BlobKind::kPublic, publicBlob) || publicBlob.size() > ULONG_MAX) {
+    return Internal("the " + where + " exported no " + plan.label + " public blob");
+  }
+  KeyHandle pub;
+  NTSTATUS st = BCryptImportKeyPair(alg, nullptr, BlobType(plan.family, BlobKind::kPublic), pub.Out(),
+                                    InputPtr(publicBlob), static_cast<ULONG>(publicBlob.size()), 0);
+  if (!Ok(st)) return ProviderError("BCryptImportKeyPair refused the public part of the " + where, st);
+  plan.label += " (" + where + ", NCrypt)";
+  out->reset(new CngKey(pub.Release(), std::move(plan), std::move(*half)));
+  return Status::Ok();
 }
-}  // namespace
 
-bool StoreKeepsNames(const std::string& /*store*/) { return true; }  // NCrypt keeps keys by name
+const char* StatusName(uint32_t status) { return NtStatusName(status); }
 
-StoreCapability ProbeStore(const std::string& store) {
-  StoreCapability c;
-  c.store = store;
-  c.keepsNames = true;
-  c.note = NcryptNotYet().message;
-  return c;
-}
-
-Status CreateStoredKey(const KeySpec& /*spec*/, const StoreRef& /*ref*/, bool /*overwrite*/,
-                       std::unique_ptr<Key>* /*out*/, SecureBytes* /*persisted*/) {
-  return NcryptNotYet();
-}
-
-Status OpenStoredKey(const StoreRef& /*ref*/, const KeySpec& /*expect*/, const SecureBytes& /*persisted*/,
-                     std::unique_ptr<Key>* /*out*/) {
-  return NcryptNotYet();
-}
-
-Status DeleteStoredKey(const StoreRef& /*ref*/) { return NcryptNotYet(); }
-
-Status ListStoredKeys(const StoreRef& /*where*/, std::vector<StoredKeyInfo>* /*out*/) { return NcryptNotYet(); }
-
+}  // namespace cng
 }  // namespace pk

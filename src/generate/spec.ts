@@ -1,12 +1,12 @@
 /** Spec validation: a KeySpec checked against the key-length table and turned into a native spec. */
 
 import { describeValue, InvalidRequestError, UnsupportedAlgorithmError } from '../errors.js'
-import { GENERATION_OPTION_KEYS, type GenerationOptions, resolveGenerationOptions } from '../generation-options.js'
 import type { KeyInfo } from '../keypair.js'
 import { NATIVE_CURVE, type NativeSpec } from '../native.js'
 import { type Algorithm, type Curve, isAlgorithm, keyLengthTable, resolveCurve } from '../registry.js'
+import { GENERATION_OPTION_KEYS, type GenerationOptions, resolveGenerationOptions } from './options.js'
 
-/** A key spec; RSA, DH and DSA take generation options (src/generation-options.ts). */
+/** A key spec; RSA, DH and DSA take generation options (src/generate/options.ts). */
 export interface KeySpec extends GenerationOptions {
   /** A CNG algorithm id (RSA, DSA, DH, ECDSA_P256, …, ECDSA, ECDH, EdDSA, ML-DSA, ML-KEM). */
   algorithm: Algorithm | string

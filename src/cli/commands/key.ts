@@ -48,7 +48,7 @@ export const KEY_COMMAND: CommandDef = {
   summary: 'Create, list, show and delete keys kept by the platform (the TPM on Linux).',
   usage: 'key create|list|show|delete|jwks [NAME] [options]',
   description:
-    "Keys that live in the platform's key storage and never leave it: on Linux the TPM 2.0 (through OpenSSL's tpm2 provider; each key's TPM-wrapped blob is kept as $XDG_DATA_HOME/platform-keygen/tpm/NAME.json), on Windows the key storage providers (not implemented in this build). show prints the public key as JWK, PEM, OpenSSH and its RFC 7638 thumbprint; jwks prints the JWK Set of the store's keys (or of NAME), each with kid, alg and use, to publish; use the key with `jwt sign`, `cert self-signed` and `csr` (--key tpm:NAME).",
+    "Keys that live in the platform's key storage and never leave it: on Linux the TPM 2.0 (through OpenSSL's tpm2 provider; each key's TPM-wrapped blob is kept as $XDG_DATA_HOME/platform-keygen/tpm/NAME.json), on Windows the key storage providers (--store software: the Software Key Storage Provider; --store tpm: the Platform Crypto Provider; NCrypt keeps each key by name). show prints the public key as JWK, PEM, OpenSSH and its RFC 7638 thumbprint; jwks prints the JWK Set of the store's keys (or of NAME), each with kid, alg and use, to publish; use the key with `jwt sign`, `cert self-signed` and `csr` (--key tpm:NAME).",
   options: flags({
     store: 'the platform key store: tpm (default) or software',
     name: 'the key name (or give it after the action)',

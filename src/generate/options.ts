@@ -17,7 +17,7 @@
  *
  * The native layer re-checks the same rules (native/algorithms.h).
  */
-import { describeValue, InvalidRequestError, KeyLengthError, UnsupportedAlgorithmError } from './errors.js'
+import { describeValue, InvalidRequestError, KeyLengthError, UnsupportedAlgorithmError } from '../errors.js'
 import {
   type Algorithm,
   type Curve,
@@ -25,9 +25,9 @@ import {
   DH_GROUPS,
   type DhGroupName,
   divisorLengthsFor,
-} from './registry.js'
+} from '../registry.js'
 
-export { DH_GROUPS, type DhGroupName } from './registry.js'
+export { DH_GROUPS, type DhGroupName } from '../registry.js'
 
 export interface GenerationOptions {
   /** RSA: the public exponent, an odd integer from 3 to 2³² − 1. Default 65537. */
