@@ -15,7 +15,7 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src')
 /** Lowest first. A unit is a folder of src/ or a top-level file (without .ts). */
 const LAYERS: readonly (readonly string[])[] = [
   ['errors', 'root', 'package-root', 'fs'],
-  ['registry', 'generation-options'],
+  ['registry'],
   ['native', 'random'],
   ['formats'],
   ['keypair', 'operations'],
