@@ -270,6 +270,22 @@ const fixedEc = (algorithm: Algorithm, c: 'P-256' | 'P-384' | 'P-521', kind: 'si
     cost: 'batched',
   })
 
+/** ML-DSA and ML-KEM: length 0, the parameter set separate; only ML-KEM takes noKeyValidation. */
+const postQuantum = (algorithm: 'ML-DSA' | 'ML-KEM', fips: string, kind: 'sign' | 'kem', seedBytes: number) =>
+  row({
+    algorithm,
+    rule: { kind: 'fixed', length: 0 },
+    parameterSets: Object.freeze(Object.keys(PARAMETER_SETS[algorithm])),
+    noKeyValidation: algorithm === 'ML-KEM',
+    note: `${fips}; length is 0, the parameter set is separate`,
+    kind,
+    role: algorithm === 'ML-DSA' ? 'ml-dsa' : 'ml-kem',
+    material: algorithm,
+    operations: kind === 'sign' ? SIGN_OPS : Object.freeze<Operation[]>(['encapsulate', 'decapsulate']),
+    cost: 'batched',
+    seedBytes,
+  })
+
 export const keyLengthTable: Readonly<Record<Algorithm, KeyLengthRow>> = Object.freeze({
   DH: row({
     algorithm: 'DH',
@@ -342,32 +358,8 @@ export const keyLengthTable: Readonly<Record<Algorithm, KeyLengthRow>> = Object.
     operations: SIGN_OPS,
     cost: 'batched',
   }),
-  'ML-DSA': row({
-    algorithm: 'ML-DSA',
-    rule: { kind: 'fixed', length: 0 },
-    parameterSets: Object.freeze(Object.keys(PARAMETER_SETS['ML-DSA'])),
-    noKeyValidation: false,
-    note: 'FIPS 204; length is 0, the parameter set is separate',
-    kind: 'sign',
-    role: 'ml-dsa',
-    material: 'ML-DSA',
-    operations: SIGN_OPS,
-    cost: 'batched',
-    seedBytes: 32,
-  }),
-  'ML-KEM': row({
-    algorithm: 'ML-KEM',
-    rule: { kind: 'fixed', length: 0 },
-    parameterSets: Object.freeze(Object.keys(PARAMETER_SETS['ML-KEM'])),
-    noKeyValidation: true,
-    note: 'FIPS 203; length is 0, the parameter set is separate',
-    kind: 'kem',
-    role: 'ml-kem',
-    material: 'ML-KEM',
-    operations: Object.freeze<Operation[]>(['encapsulate', 'decapsulate']),
-    cost: 'batched',
-    seedBytes: 64,
-  }),
+  'ML-DSA': postQuantum('ML-DSA', 'FIPS 204', 'sign', 32),
+  'ML-KEM': postQuantum('ML-KEM', 'FIPS 203', 'kem', 64),
 })
 
 /** Every algorithm id, in the table's order (for help text and messages). */

@@ -16,16 +16,14 @@
 
 import { describeValue, InvalidBlobError } from '../errors.js'
 import type { BlobKind } from '../native.js'
-import { curveName } from '../registry.js'
+import { curveName, keyLengthTable, PARAMETER_SETS } from '../registry.js'
 import { bitLength, concat, fromBigInt, padTo, stripZeros, toBigInt } from './bytes.js'
 import {
   EC_SIZES,
   type EcCurve,
   type KeyMaterial,
-  ML_DSA_SIZES,
-  ML_KEM_SIZES,
-  type MlDsaSet,
-  type MlKemSet,
+  type MlDsaMaterial,
+  type MlKemMaterial,
   OKP_SIZES,
   type OkpCurve,
 } from './material.js'
@@ -406,20 +404,14 @@ function parsePq(r: Reader, m: number): ParsedBlob {
   const dsa = m === MAGIC.DSPK || m === MAGIC.DSSK || m === MAGIC.DSSS
   const kind: BlobKind =
     m === MAGIC.DSPK || m === MAGIC.MLKP ? 'public' : m === MAGIC.DSSS || m === MAGIC.MLKS ? 'seed' : 'private'
-  if (dsa) {
-    const sizes = ML_DSA_SIZES[set as MlDsaSet]
-    if (!sizes) throw new InvalidBlobError(`ML-DSA blob: unknown parameter set '${set}'`)
-    const want = kind === 'public' ? sizes.pub : kind === 'private' ? sizes.priv : 32
-    if (cbKey !== want) throw new InvalidBlobError(`ML-DSA-${set} ${kind} key must be ${want} bytes, got ${cbKey}`)
-    const material: KeyMaterial = { type: 'ML-DSA', parameterSet: set as MlDsaSet }
-    material[kind === 'public' ? 'pub' : kind === 'private' ? 'priv' : 'seed'] = key
-    return { kind, magic: m, material }
-  }
-  const sizes = ML_KEM_SIZES[set as MlKemSet]
-  if (!sizes) throw new InvalidBlobError(`ML-KEM blob: unknown parameter set '${set}'`)
-  const want = kind === 'public' ? sizes.pub : kind === 'private' ? sizes.priv : 64
-  if (cbKey !== want) throw new InvalidBlobError(`ML-KEM-${set} ${kind} key must be ${want} bytes, got ${cbKey}`)
-  const material: KeyMaterial = { type: 'ML-KEM', parameterSet: set as MlKemSet }
+  const type = dsa ? 'ML-DSA' : 'ML-KEM'
+  // the registry's parameter sets: public and expanded private sizes, and the seed's
+  const sets = PARAMETER_SETS[type]
+  const sizes = Object.hasOwn(sets, set) ? sets[set] : undefined
+  if (!sizes) throw new InvalidBlobError(`${type} blob: unknown parameter set '${set}'`)
+  const want = kind === 'public' ? sizes.pub : kind === 'private' ? sizes.priv : keyLengthTable[type].seedBytes
+  if (cbKey !== want) throw new InvalidBlobError(`${type}-${set} ${kind} key must be ${want} bytes, got ${cbKey}`)
+  const material = { type, parameterSet: set } as MlDsaMaterial | MlKemMaterial
   material[kind === 'public' ? 'pub' : kind === 'private' ? 'priv' : 'seed'] = key
   return { kind, magic: m, material }
 }
