@@ -24,7 +24,7 @@ import { type Jwk, jwkToMaterial } from './formats/jwk.js'
 import { algorithmOid, derKeyObject, keyObjectMaterial, pemToDer } from './formats/keyobject.js'
 import { isPrivate, type KeyMaterial, OKP_SIZES, type OkpCurve, wipeMaterial } from './formats/material.js'
 import { OIDS } from './formats/pkcs.js'
-import { capabilities, type KeySpec, resolveSpec } from './generate.js'
+import { capabilities, type KeySpec, resolveSpec } from './generate/index.js'
 import { type KeyInfo, KeyPair, PublicKey } from './keypair.js'
 import { call, type NativeKey, native } from './native.js'
 import { keepPublicHandle } from './operations/index.js'
@@ -235,7 +235,8 @@ function specOf(m: KeyMaterial, o: ImportOptions): KeySpec {
   }
 }
 
-interface Prepared {
+/** What an import resolves to before native code sees it: the native spec, the blob and its kind. */
+interface ImportRequest {
   info: KeyInfo
   native: ReturnType<typeof resolveSpec>['native']
   kind: 'public' | 'private' | 'seed'
@@ -245,7 +246,7 @@ interface Prepared {
   expectPub?: Uint8Array
 }
 
-function prepareImport(input: unknown, options: unknown): Prepared {
+function importRequest(input: unknown, options: unknown): ImportRequest {
   const o = checkOptions(options)
   const { m, owned } = readMaterial(input, o)
   try {
@@ -258,7 +259,7 @@ function prepareImport(input: unknown, options: unknown): Prepared {
     const info: KeyInfo = { algorithm: resolved.algorithm, length: resolved.length, provider: capabilities().provider }
     if (resolved.curve) Object.assign(info, { curve: resolved.curve })
     if (resolved.parameterSet) Object.assign(info, { parameterSet: resolved.parameterSet })
-    const p: Prepared = {
+    const p: ImportRequest = {
       info,
       native: resolved.native,
       kind,
@@ -272,7 +273,7 @@ function prepareImport(input: unknown, options: unknown): Prepared {
   }
 }
 
-function finish(p: Prepared, handle: NativeKey): PublicKey | KeyPair {
+function finish(p: ImportRequest, handle: NativeKey): PublicKey | KeyPair {
   if (p.expectPub) {
     const pub = parseBlob(call(() => handle.exportBlob('public'))).material
     const same = (pub.type === 'ML-DSA' || pub.type === 'ML-KEM') && pub.pub && equalBytes(pub.pub, p.expectPub)
@@ -297,9 +298,9 @@ function finish(p: Prepared, handle: NativeKey): PublicKey | KeyPair {
  * KeyPair (extractable: false keeps it in the provider from now on).
  */
 export async function importKey(material: KeyInput, options?: ImportOptions): Promise<PublicKey | KeyPair> {
-  let p: Prepared | undefined
+  let p: ImportRequest | undefined
   try {
-    p = prepareImport(material, options)
+    p = importRequest(material, options)
     const handle = await native().importKey(p.native, p.kind, p.blob)
     return finish(p, handle)
   } catch (err) {
@@ -311,11 +312,11 @@ export async function importKey(material: KeyInput, options?: ImportOptions): Pr
 
 /** importKey on the calling thread. */
 export function importKeySync(material: KeyInput, options?: ImportOptions): PublicKey | KeyPair {
-  const p = prepareImport(material, options)
+  const p = importRequest(material, options)
   try {
     const binding = native()
-    const prepared = p
-    const handle = call(() => binding.importKeySync(prepared.native, prepared.kind, prepared.blob))
+    const request = p
+    const handle = call(() => binding.importKeySync(request.native, request.kind, request.blob))
     return finish(p, handle)
   } finally {
     if (p.kind !== 'public') wipe(p.blob)

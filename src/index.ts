@@ -73,7 +73,7 @@ export {
   type KeySpec,
   MAX_KEYS_PER_CALL,
   randomBytes,
-} from './generate.js'
+} from './generate/index.js'
 export { type ImportFormat, type ImportOptions, importKey, importKeySync, type KeyInput } from './import.js'
 export {
   type CompactDecryptResult,

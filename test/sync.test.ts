@@ -5,7 +5,7 @@
  */
 import { sign, verify } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { keptSpecCount } from '../src/generate.js'
+import { keptSpecCount } from '../src/generate/index.js'
 import { capabilities, generateKey, generateKeySync, KeyPair } from '../src/index.js'
 import { native } from '../src/native.js'
 import { expectCode, hasPostQuantum, nodeCryptoHasPostQuantum, opensslCheck, readWycheproof } from './helpers.js'

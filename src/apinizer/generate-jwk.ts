@@ -44,7 +44,7 @@ import { describeValue, InvalidRequestError } from '../errors.js'
 import { b64url, wipe } from '../formats/bytes.js'
 import type { Jwk } from '../formats/jwk.js'
 import { jwkThumbprint } from '../formats/thumbprint.js'
-import { capabilities, generateKey, type KeySpec, randomBytes } from '../generate.js'
+import { capabilities, generateKey, type KeySpec, randomBytes } from '../generate/index.js'
 import type { Provider } from '../keypair.js'
 import {
   type AlgorithmInfo,

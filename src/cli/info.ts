@@ -1,5 +1,5 @@
 /** `info`: what this runtime's provider has, and the key-length table. */
-import { capabilities } from '../generate.js'
+import { capabilities } from '../generate/index.js'
 import { keyLengthTable } from '../table.js'
 import type { CommandDef } from './command.js'
 import { EXIT_OK } from './report.js'

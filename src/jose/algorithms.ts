@@ -7,7 +7,7 @@
  * indistinguishable from jose's (checked by test/jose-keypair.test.ts).
  */
 import type { webcrypto } from 'node:crypto'
-import type { KeySpec } from '../generate.js'
+import type { KeySpec } from '../generate/index.js'
 
 type KeyUsage = webcrypto.KeyUsage
 

@@ -17,7 +17,7 @@ import { createPrivateKey, createPublicKey, type KeyObject, type webcrypto } fro
 import { InvalidRequestError, KeyLengthError, NotSupportedOnPlatformError } from '../errors.js'
 import { wipe } from '../formats/bytes.js'
 import type { Jwk } from '../formats/jwk.js'
-import { generateKey, type KeySpec } from '../generate.js'
+import { generateKey, type KeySpec } from '../generate/index.js'
 import type { KeyPair, PublicKey } from '../keypair.js'
 import { ECDH_ALGORITHMS, ECDH_CURVES, PAIR_ALGORITHMS, type PairAlgorithm } from './algorithms.js'
 import { joseNotSupported } from './load.js'

@@ -23,7 +23,7 @@ import {
 } from '../errors.js'
 import { parseBlob } from '../formats/blob.js'
 import { bitLength, wipe } from '../formats/bytes.js'
-import { resolveSpec } from '../generate.js'
+import { resolveSpec } from '../generate/index.js'
 import { KeyPair } from '../keypair.js'
 import { type NativeKey, type NativeSpec, native } from '../native.js'
 import type { Algorithm, Curve } from '../table.js'

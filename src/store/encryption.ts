@@ -8,7 +8,7 @@
  */
 import { InvalidRequestError, StoreCorruptError, StorePassphraseError } from '../errors.js'
 import { wipe } from '../formats/bytes.js'
-import { randomBytes } from '../generate.js'
+import { randomBytes } from '../generate/index.js'
 import { loadJose } from '../jose/load.js'
 
 export const JWE_ALG = 'PBES2-HS512+A256KW'

@@ -1,0 +1,78 @@
+/**
+ * The entry points: generateKey(spec), generateKeySync, generateKeys,
+ * capabilities() and randomBytes() — the typed front of the native layer.
+ * Validation is spec.ts, the provider's capabilities capabilities.ts, the
+ * spec cache spec-cache.ts, and how requests reach the threadpool scheduler.ts.
+ */
+
+import { describeValue, InvalidRequestError } from '../errors.js'
+import type { KeyPair } from '../keypair.js'
+import { call, native } from '../native.js'
+import { generateHere, schedule, scheduleBulk } from './scheduler.js'
+import type { KeySpec } from './spec.js'
+import { type SpecEntry, specEntry } from './spec-cache.js'
+
+export { type Capabilities, capabilities } from './capabilities.js'
+export { slowWork } from './scheduler.js'
+export { type KeySpec, type ResolvedSpec, resolveSpec } from './spec.js'
+export { keptSpecCount } from './spec-cache.js'
+
+/**
+ * Generates a key pair with the platform's crypto on the libuv threadpool.
+ * Rejects with typed errors (ERR_KEY_LENGTH, ERR_UNSUPPORTED_ALGORITHM,
+ * ERR_NOT_SUPPORTED_ON_PLATFORM, ERR_INVALID_REQUEST, ERR_PROVIDER).
+ */
+export function generateKey(spec: KeySpec): Promise<KeyPair> {
+  let p: SpecEntry
+  try {
+    p = specEntry(spec) // throws the typed errors of the table (or a spec getter's own error)
+  } catch (err) {
+    return Promise.reject(err)
+  }
+  return schedule(p)
+}
+
+/**
+ * Generates a key pair on the calling thread and returns it: no threadpool
+ * hop and no promise, the fastest way to one small key (EC, EdDSA, X25519,
+ * ML-DSA, ML-KEM take microseconds). It blocks the event loop for as long as
+ * the provider takes: milliseconds to seconds for RSA, DSA and DH, as
+ * node:crypto's generateKeyPairSync does. Throws the same typed errors as
+ * generateKey.
+ */
+export function generateKeySync(spec: KeySpec): KeyPair {
+  return generateHere(specEntry(spec))
+}
+
+/** The most keys one generateKeys() call makes. */
+export const MAX_KEYS_PER_CALL = 65536
+
+/**
+ * Generates `count` key pairs of one spec: the fastest way to many keys.
+ * Small keys (EC, EdDSA, X25519/X448, ML-DSA, ML-KEM) go to native code as
+ * one threadpool work item per core (at most 256 keys each) with one promise
+ * for all; RSA, DSA and DH keys go one work item each, at most (threadpool
+ * size − 1) at a time, the rest queued in JS. All or nothing: if any key fails, the others are destroyed and
+ * the call rejects with the first error (typed as generateKey's).
+ */
+export async function generateKeys(spec: KeySpec, count: number): Promise<KeyPair[]> {
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_KEYS_PER_CALL) {
+    throw new InvalidRequestError(
+      `count must be an integer from 1 to ${MAX_KEYS_PER_CALL}, got ${describeValue(count)}`,
+    )
+  }
+  const p = specEntry(spec)
+  if (p.resolved.native.seed && count > 1) {
+    throw new InvalidRequestError('a seed makes exactly one key: generate seeded keys with count 1')
+  }
+  return scheduleBulk(p, count)
+}
+
+/** n bytes from the platform RNG (BCryptGenRandom / RAND_priv_bytes); n ≤ 1 MiB. */
+export function randomBytes(n: number): Buffer {
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 1 << 20) {
+    throw new InvalidRequestError('randomBytes takes an integer from 0 to 1048576')
+  }
+  const binding = native()
+  return call(() => binding.randomBytes(n))
+}

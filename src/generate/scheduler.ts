@@ -1,0 +1,236 @@
+/**
+ * The threadpool scheduler: how generation requests reach native code —
+ * small keys in per-turn batches (or on the JS thread when alone), slow keys
+ * one work item each and never the whole threadpool, bulk requests split one
+ * work item per core.
+ */
+
+import { availableParallelism } from 'node:os'
+import { fromNative } from '../errors.js'
+import { KeyPair } from '../keypair.js'
+import { call, type NativeKey, type NativeSpec, native } from '../native.js'
+import { nativeSpecArg, type SpecEntry } from './spec-cache.js'
+
+const MAX_CHUNK = 32
+let cores: number | undefined
+/** availableParallelism() is a system call: asked once. */
+const coreCount = (): number => {
+  cores ??= Math.max(1, availableParallelism())
+  return cores
+}
+
+interface Waiting {
+  resolve: (key: KeyPair) => void
+  reject: (err: unknown) => void
+}
+
+/** Batches sent to the threadpool and not yet completed. */
+let workItems = 0
+
+/** The requests of this turn, grouped by spec (equal specs share one native call). */
+let waiting = new Map<string, { entry: SpecEntry; jobs: Waiting[] }>()
+
+function enqueue(entry: SpecEntry): Promise<KeyPair> {
+  return new Promise<KeyPair>((resolve, reject) => {
+    if (waiting.size === 0) queueMicrotask(flush)
+    let group = waiting.get(entry.group)
+    if (!group) {
+      group = { entry, jobs: [] }
+      waiting.set(entry.group, group)
+    }
+    group.jobs.push({ resolve, reject })
+  })
+}
+
+/** One key of a resolved spec on this thread (generateKeySync, and lone small keys). */
+export function generateHere(p: SpecEntry): KeyPair {
+  const binding = native()
+  const arg = nativeSpecArg(p)
+  const handle = call(() => binding.generateSync(arg))
+  return new KeyPair(handle, p.info, p.resolved.extractable)
+}
+
+function generateInline(entry: SpecEntry, job: Waiting): void {
+  let key: KeyPair
+  try {
+    key = generateHere(entry)
+  } catch (err) {
+    job.reject(fromNative(err))
+    return
+  }
+  job.resolve(key)
+}
+
+/** How many keys each work item of an n-key batch gets: one item per core, at most `max` keys each. */
+function chunkSize(n: number, max: number): number {
+  return Math.ceil(n / Math.max(Math.min(n, coreCount()), Math.ceil(n / max)))
+}
+
+/** Sends each group of this turn as one work item per core (at most MAX_CHUNK keys each). */
+function flush(): void {
+  const groups = waiting
+  waiting = new Map()
+  for (const { entry, jobs } of groups.values()) {
+    if (jobs.length === 1 && entry.inline && workItems < coreCount()) {
+      setImmediate(generateInline, entry, jobs[0] as Waiting)
+      continue
+    }
+    let binding: ReturnType<typeof native>
+    let spec: NativeSpec | number
+    try {
+      binding = native()
+      spec = nativeSpecArg(entry)
+    } catch (err) {
+      for (const job of jobs) job.reject(fromNative(err))
+      continue
+    }
+    const { info } = entry
+    const { extractable } = entry.resolved
+    const size = chunkSize(jobs.length, MAX_CHUNK)
+    for (let i = 0; i < jobs.length; i += size) {
+      const chunk = jobs.slice(i, i + size)
+      let sent: Promise<(NativeKey | Error)[]>
+      try {
+        sent = chunk.length === 1 ? binding.generate(spec).then((k) => [k]) : binding.generateBatch(spec, chunk.length)
+      } catch (err) {
+        for (const job of chunk) job.reject(fromNative(err))
+        continue
+      }
+      workItems++
+      sent.then(
+        (results) => {
+          workItems--
+          for (let k = 0; k < chunk.length; k++) {
+            const job = chunk[k] as Waiting
+            const r = results[k]
+            if (r instanceof Error) job.reject(fromNative(r))
+            else job.resolve(new KeyPair(r as NativeKey, info, extractable))
+          }
+        },
+        (err) => {
+          workItems--
+          for (const job of chunk) job.reject(fromNative(err))
+        },
+      )
+    }
+  }
+}
+
+// --- slow work: never the whole threadpool ------------------------------------
+//
+// The libuv threadpool (UV_THREADPOOL_SIZE threads, default 4) also serves
+// fs, dns.lookup, zlib and node:crypto's async calls of the whole process. A
+// slow key holds a thread for seconds to minutes, so at most (pool size − 1)
+// slow keys are in flight at once, and the rest wait in this JS queue, in
+// order: one thread always stays free for the rest of the process.
+
+const DEFAULT_THREADPOOL_SIZE = 4
+
+/** The threadpool's size as libuv reads it (UV_THREADPOOL_SIZE, 1…1024, default 4). */
+function threadpoolSize(): number {
+  const v = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10)
+  return Number.isInteger(v) && v > 0 ? Math.min(v, 1024) : DEFAULT_THREADPOOL_SIZE
+}
+
+let slowLimit: number | undefined
+let slowInFlight = 0
+const slowQueue: (() => void)[] = []
+
+/** @internal For the tests: the slow work items allowed at once, in flight now, and waiting. */
+export const slowWork = (): { limit: number; inFlight: number; queued: number } => {
+  slowLimit ??= Math.max(1, threadpoolSize() - 1)
+  return { limit: slowLimit, inFlight: slowInFlight, queued: slowQueue.length }
+}
+
+/** Runs `start` (one threadpool work item) when fewer than the limit are in flight. */
+function slow<T>(start: () => Promise<T>): Promise<T> {
+  const { limit } = slowWork()
+  return new Promise<T>((resolve, reject) => {
+    const run = (): void => {
+      slowInFlight++
+      let sent: Promise<T>
+      try {
+        sent = start()
+      } catch (err) {
+        sent = Promise.reject(err)
+      }
+      sent.then(resolve, reject).finally(() => {
+        slowInFlight--
+        slowQueue.shift()?.()
+      })
+    }
+    if (slowInFlight < limit) run()
+    else slowQueue.push(run)
+  })
+}
+
+/** One key of a resolved spec on the threadpool: small keys batched per turn, slow keys through the slow-work queue. */
+export function schedule(p: SpecEntry): Promise<KeyPair> {
+  if (p.batched) return enqueue(p)
+  let binding: ReturnType<typeof native>
+  let arg: NativeSpec | number
+  try {
+    binding = native()
+    arg = nativeSpecArg(p)
+  } catch (err) {
+    return Promise.reject(fromNative(err))
+  }
+  const sent = slow(() => binding.generate(arg))
+  const { info } = p
+  const { extractable } = p.resolved
+  return sent.then(
+    (handle) => new KeyPair(handle, info, extractable),
+    (err) => {
+      throw fromNative(err)
+    },
+  )
+}
+
+const BULK_CHUNK = 256
+
+/**
+ * `count` keys of one resolved spec: small keys as one work item per core (at
+ * most BULK_CHUNK keys each), slow keys one work item each through the
+ * slow-work queue. All or nothing: if any key fails, the others are destroyed
+ * and the promise rejects with the first error.
+ */
+export async function scheduleBulk(p: SpecEntry, count: number): Promise<KeyPair[]> {
+  const binding = native()
+  const arg = nativeSpecArg(p)
+  const sends: Promise<(NativeKey | Error)[]>[] = []
+  try {
+    if (p.batched) {
+      const size = chunkSize(count, BULK_CHUNK)
+      for (let i = 0; i < count; i += size) sends.push(binding.generateBatch(arg, Math.min(size, count - i)))
+    } else {
+      for (let i = 0; i < count; i++) sends.push(slow(() => binding.generate(arg)).then((k) => [k]))
+    }
+  } catch (err) {
+    // nothing was queued after the throw; what was queued is settled below
+    sends.push(Promise.reject(err))
+  }
+  const settled = await Promise.allSettled(sends)
+  const handles: NativeKey[] = []
+  let failure: unknown
+  let failed = false
+  for (const s of settled) {
+    if (s.status === 'rejected') {
+      if (!failed) failure = s.reason
+      failed = true
+      continue
+    }
+    for (const r of s.value) {
+      if (r instanceof Error) {
+        if (!failed) failure = r
+        failed = true
+      } else {
+        handles.push(r)
+      }
+    }
+  }
+  if (failed) {
+    for (const h of handles) h.destroy()
+    throw fromNative(failure)
+  }
+  return handles.map((h) => new KeyPair(h, p.info, p.resolved.extractable))
+}
