@@ -28,7 +28,7 @@ import { capabilities, type KeySpec, resolveSpec } from './generate/index.js'
 import { type KeyInfo, KeyPair, PublicKey } from './keypair.js'
 import { call, type NativeKey, native } from './native.js'
 import { keepPublicHandle } from './operations/index.js'
-import { curveName } from './table.js'
+import { curveName } from './registry.js'
 
 export type ImportFormat = 'jwk' | 'pem' | 'der' | 'blob' | 'raw'
 

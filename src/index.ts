@@ -72,7 +72,6 @@ export {
   generateKeys,
   type KeySpec,
   MAX_KEYS_PER_CALL,
-  randomBytes,
 } from './generate/index.js'
 export { type ImportFormat, type ImportOptions, importKey, importKeySync, type KeyInput } from './import.js'
 export {
@@ -129,6 +128,15 @@ export {
   storeCapabilities,
 } from './platform-keys/index.js'
 export { type SignJwtOptions, signJwt } from './platform-keys/jwt.js'
+export { randomBytes } from './random.js'
+export {
+  type Algorithm,
+  type Curve,
+  checkKeyLength,
+  type KeyLengthRow,
+  keyLengthTable,
+  type LengthRule,
+} from './registry.js'
 export { createServer, type KeygenServer, openServiceStore, type ServerOptions } from './server/index.js'
 export {
   JwkStore,
@@ -138,11 +146,3 @@ export {
   type JwkStoreRecord,
   STORE_FORMAT,
 } from './store/index.js'
-export {
-  type Algorithm,
-  type Curve,
-  checkKeyLength,
-  type KeyLengthRow,
-  keyLengthTable,
-  type LengthRule,
-} from './table.js'

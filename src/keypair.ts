@@ -19,7 +19,7 @@ import { jwkThumbprint, jwkThumbprintUri, type ThumbprintDigest } from './format
 import { call, type NativeKey } from './native.js'
 import * as ops from './operations/index.js'
 import { withX5c, type X5cInput } from './platform-keys/x5c.js'
-import type { Algorithm, Curve } from './table.js'
+import type { Algorithm, Curve } from './registry.js'
 
 export type Provider = 'openssl' | 'cng'
 

@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { fromNative, NotSupportedOnPlatformError } from './errors.js'
+import type { Curve } from './registry.js'
 import { packageRoot } from './root.js'
 
 export type BlobKind = 'public' | 'private' | 'seed'
@@ -63,6 +64,23 @@ export interface NativeKey {
   decapsulate(ciphertext: Uint8Array): Promise<Uint8Array>
   decapsulateSync(ciphertext: Uint8Array): Uint8Array
 }
+
+/**
+ * The TypeScript ↔ native mapping: a curve (registry.ts, JOSE spelling) → the
+ * name native code is given: the CNG curve name, or the extension id for what
+ * CNG lacks (native/algorithms.h has the same names). Algorithm ids are the
+ * registry's own (CNG's identifiers) and pass unchanged.
+ */
+export const NATIVE_CURVE: Readonly<Record<Curve, string>> = Object.freeze({
+  'P-256': 'nistP256',
+  'P-384': 'nistP384',
+  'P-521': 'nistP521',
+  secp256k1: 'secP256k1',
+  X25519: 'curve25519',
+  X448: 'curve448',
+  Ed25519: 'Ed25519',
+  Ed448: 'Ed448',
+})
 
 export interface NativeSpec {
   algorithm: string

@@ -4,6 +4,7 @@
  * it signs or encrypts, which JWK types and curves it fits, and the OCT key
  * sizes it needs.
  */
+import { type Curve, curveOfApinizer } from '../registry.js'
 
 export type JwkType = 'RSA' | 'EC' | 'OCT' | 'OKP'
 export type KeyUseType = 'SIGNATURE' | 'ENCRYPTION'
@@ -23,15 +24,13 @@ export const MAX_OCT_KEY_SIZE = 8192
 export const EC_CURVE_TYPES: readonly EcCurveType[] = ['P256', 'P384', 'P521', 'SECP256K1']
 export const OKP_CURVE_TYPES: readonly OkpCurveType[] = ['ED25519', 'X25519']
 
-/** Curve enum → JOSE `crv`. */
-export const CRV: Readonly<Record<CurveType, string>> = {
-  P256: 'P-256',
-  P384: 'P-384',
-  P521: 'P-521',
-  SECP256K1: 'secp256k1',
-  ED25519: 'Ed25519',
-  X25519: 'X25519',
-}
+/** Curve enum → JOSE `crv` (the registry's apinizer column). */
+export const CRV: Readonly<Record<CurveType, Curve>> = Object.freeze(
+  Object.fromEntries([...EC_CURVE_TYPES, ...OKP_CURVE_TYPES].map((t) => [t, curveOfApinizer(t) as Curve])) as Record<
+    CurveType,
+    Curve
+  >,
+)
 
 export interface AlgorithmInfo {
   /** Apinizer's spelling. */

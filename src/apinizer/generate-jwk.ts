@@ -44,8 +44,10 @@ import { describeValue, InvalidRequestError } from '../errors.js'
 import { b64url, wipe } from '../formats/bytes.js'
 import type { Jwk } from '../formats/jwk.js'
 import { jwkThumbprint } from '../formats/thumbprint.js'
-import { capabilities, generateKey, type KeySpec, randomBytes } from '../generate/index.js'
+import { capabilities, generateKey, type KeySpec } from '../generate/index.js'
 import type { Provider } from '../keypair.js'
+import { randomBytes } from '../random.js'
+import { specForCurve } from '../registry.js'
 import {
   type AlgorithmInfo,
   algorithmNames,
@@ -395,25 +397,10 @@ export function parseGenerateJwkRequest(request: unknown, now: Date = new Date()
   return plan
 }
 
-/** The backend key for an asymmetric plan. */
+/** The backend key for an asymmetric plan (the registry's key for the curve and use). */
 function keySpec(plan: Plan): KeySpec {
-  const enc = plan.keyUseType === 'ENCRYPTION'
-  switch (plan.curveType) {
-    case 'P256':
-      return { algorithm: enc ? 'ECDH_P256' : 'ECDSA_P256' }
-    case 'P384':
-      return { algorithm: enc ? 'ECDH_P384' : 'ECDSA_P384' }
-    case 'P521':
-      return { algorithm: enc ? 'ECDH_P521' : 'ECDSA_P521' }
-    case 'SECP256K1':
-      return { algorithm: 'ECDSA', curve: 'secp256k1' }
-    case 'ED25519':
-      return { algorithm: 'EdDSA', curve: 'Ed25519' }
-    case 'X25519':
-      return { algorithm: 'ECDH', curve: 'X25519' }
-    default:
-      return { algorithm: 'RSA', length: plan.keySize as number }
-  }
+  if (plan.curveType === undefined) return { algorithm: 'RSA', length: plan.keySize as number }
+  return specForCurve(CRV[plan.curveType], plan.keyUseType === 'ENCRYPTION' ? 'agree' : 'sign')
 }
 
 /** Key material as JWK members (kty first), from the platform backend or RNG. */

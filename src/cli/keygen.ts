@@ -1,7 +1,7 @@
 /** The low-level commands over the key-length table: rsa, dsa, dh, ec, okp, ml-dsa, ml-kem. */
 import { UnsupportedAlgorithmError } from '../errors.js'
 import { generateKey, type KeySpec, resolveSpec } from '../generate/index.js'
-import { keyLengthTable, normalizeCurve } from '../table.js'
+import { keyLengthTable, normalizeCurve } from '../registry.js'
 import { type Job, OUTPUT_OPTIONS, outputPlan, runBatch } from './batch.js'
 import { type CommandDef, choiceOption, intOption, type OptionDef, stringOption, type Values } from './command.js'
 import { checkOpenSshUsage, keyPairSource, kindOf } from './output.js'

@@ -14,7 +14,7 @@
  * Parsed materials are views into the blob: wiping the blob wipes them.
  */
 import { describeValue, InvalidBlobError } from '../errors.js'
-import { curveName } from '../table.js'
+import { curveName } from '../registry.js'
 import { bitLength, concat, fromBigInt, padTo, stripZeros, toBigInt } from './bytes.js'
 import {
   EC_SIZES,

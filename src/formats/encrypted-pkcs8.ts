@@ -19,7 +19,7 @@
  */
 import { createCipheriv, pbkdf2Sync, scryptSync } from 'node:crypto'
 import { InvalidRequestError } from '../errors.js'
-import { randomBytes } from '../generate/index.js'
+import { randomBytes } from '../random.js'
 import { fromBigInt, wipe } from './bytes.js'
 import { type DerNode, encode, nullValue, octetString, oid, sequence, unsignedInteger } from './der.js'
 import { passphraseCopy } from './passphrase.js'

@@ -13,7 +13,7 @@
  */
 import { createCipheriv, createDecipheriv, pbkdf2Sync } from 'node:crypto'
 import { BadPassphraseError, InvalidRequestError } from '../errors.js'
-import { randomBytes } from '../generate/index.js'
+import { randomBytes } from '../random.js'
 import { b64url, concat, fromB64url, wipe } from './bytes.js'
 import type { Jwk } from './jwk.js'
 import { passphraseCopy } from './passphrase.js'

@@ -6,11 +6,17 @@
  */
 
 import { UnsupportedFormatError } from '../errors.js'
+import {
+  CURVES,
+  type Curve,
+  type EcCurve,
+  type MlDsaSet,
+  type MlKemSet,
+  type OkpCurve,
+  PARAMETER_SETS,
+} from '../registry.js'
 
-export type EcCurve = 'P-256' | 'P-384' | 'P-521' | 'secp256k1'
-export type OkpCurve = 'Ed25519' | 'Ed448' | 'X25519' | 'X448'
-export type MlDsaSet = '44' | '65' | '87'
-export type MlKemSet = '512' | '768' | '1024'
+export type { EcCurve, MlDsaSet, MlKemSet, OkpCurve } from '../registry.js'
 
 export interface RsaMaterial {
   type: 'RSA'
@@ -96,20 +102,20 @@ export type KeyMaterial =
   | MlDsaMaterial
   | MlKemMaterial
 
-export const EC_SIZES: Record<EcCurve, number> = { 'P-256': 32, 'P-384': 48, 'P-521': 66, secp256k1: 32 }
-export const OKP_SIZES: Record<OkpCurve, number> = { Ed25519: 32, Ed448: 57, X25519: 32, X448: 56 }
+const sizesOf = <C extends Curve>(curves: readonly C[]): Record<C, number> =>
+  Object.fromEntries(curves.map((c) => [c, CURVES[c].bytes])) as Record<C, number>
+const setSizes = <S extends string>(algorithm: 'ML-DSA' | 'ML-KEM'): Record<S, { pub: number; priv: number }> =>
+  Object.fromEntries(
+    Object.values(PARAMETER_SETS[algorithm]).map((r) => [r.name, { pub: r.pub, priv: r.priv }]),
+  ) as Record<S, { pub: number; priv: number }>
 
-/** Public sizes of the FIPS 204 / FIPS 203 parameter sets. */
-export const ML_DSA_SIZES: Record<MlDsaSet, { pub: number; priv: number }> = {
-  '44': { pub: 1312, priv: 2560 },
-  '65': { pub: 1952, priv: 4032 },
-  '87': { pub: 2592, priv: 4896 },
-}
-export const ML_KEM_SIZES: Record<MlKemSet, { pub: number; priv: number }> = {
-  '512': { pub: 800, priv: 1632 },
-  '768': { pub: 1184, priv: 2400 },
-  '1024': { pub: 1568, priv: 3168 },
-}
+/** Coordinate (EC) and key (OKP) sizes in bytes, from the registry's curve rows. */
+export const EC_SIZES: Record<EcCurve, number> = sizesOf<EcCurve>(['P-256', 'P-384', 'P-521', 'secp256k1'])
+export const OKP_SIZES: Record<OkpCurve, number> = sizesOf<OkpCurve>(['Ed25519', 'Ed448', 'X25519', 'X448'])
+
+/** Public and expanded private key sizes of the FIPS 204 / FIPS 203 parameter sets, from the registry. */
+export const ML_DSA_SIZES: Record<MlDsaSet, { pub: number; priv: number }> = setSizes<MlDsaSet>('ML-DSA')
+export const ML_KEM_SIZES: Record<MlKemSet, { pub: number; priv: number }> = setSizes<MlKemSet>('ML-KEM')
 
 /** Whether the material holds a private key. */
 export function isPrivate(m: KeyMaterial): boolean {

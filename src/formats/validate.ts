@@ -20,16 +20,12 @@
  */
 import { createDiffieHellman, createECDH, createPrivateKey, createPublicKey } from 'node:crypto'
 import { InvalidKeyError } from '../errors.js'
-import { keyLengthTable } from '../table.js'
+import { CURVES, keyLengthTable } from '../registry.js'
 import { b64url, bitLength, equalBytes, padTo, toBigInt } from './bytes.js'
 import { EC_SIZES, type EcCurve, type KeyMaterial } from './material.js'
 
-const OPENSSL_CURVE: Record<EcCurve, string> = {
-  'P-256': 'prime256v1',
-  'P-384': 'secp384r1',
-  'P-521': 'secp521r1',
-  secp256k1: 'secp256k1',
-}
+/** node:crypto's name of an EC curve (the registry's openssl column). */
+const opensslCurve = (c: EcCurve): string => CURVES[c].openssl ?? c
 
 function maxBits(algorithm: 'RSA' | 'DSA' | 'DH'): number {
   const rule = keyLengthTable[algorithm].rule
@@ -89,7 +85,7 @@ function checkEc(m: Extract<KeyMaterial, { type: 'EC' }>): void {
     throw invalid(`the EC public point is not on ${m.curve}`, err)
   }
   if (m.d === undefined) return
-  const ecdh = createECDH(OPENSSL_CURVE[m.curve])
+  const ecdh = createECDH(opensslCurve(m.curve))
   let point: Uint8Array
   try {
     ecdh.setPrivateKey(m.d)

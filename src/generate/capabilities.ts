@@ -3,7 +3,7 @@
 import { NotSupportedOnPlatformError } from '../errors.js'
 import type { Provider } from '../keypair.js'
 import { call, type NativeAlgorithmCapability, type NativeCapabilities, native } from '../native.js'
-import type { Algorithm, Curve } from '../table.js'
+import type { Algorithm, Curve } from '../registry.js'
 import type { ResolvedSpec } from './spec.js'
 
 export interface Capabilities {

@@ -1,13 +1,12 @@
 /**
  * The entry points: generateKey(spec), generateKeySync, generateKeys,
- * capabilities() and randomBytes() — the typed front of the native layer.
+ * and capabilities() — the typed front of the native layer.
  * Validation is spec.ts, the provider's capabilities capabilities.ts, the
  * spec cache spec-cache.ts, and how requests reach the threadpool scheduler.ts.
  */
 
 import { describeValue, InvalidRequestError } from '../errors.js'
 import type { KeyPair } from '../keypair.js'
-import { call, native } from '../native.js'
 import { generateHere, schedule, scheduleBulk } from './scheduler.js'
 import type { KeySpec } from './spec.js'
 import { type SpecEntry, specEntry } from './spec-cache.js'
@@ -66,13 +65,4 @@ export async function generateKeys(spec: KeySpec, count: number): Promise<KeyPai
     throw new InvalidRequestError('a seed makes exactly one key: generate seeded keys with count 1')
   }
   return scheduleBulk(p, count)
-}
-
-/** n bytes from the platform RNG (BCryptGenRandom / RAND_priv_bytes); n ≤ 1 MiB. */
-export function randomBytes(n: number): Buffer {
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 1 << 20) {
-    throw new InvalidRequestError('randomBytes takes an integer from 0 to 1048576')
-  }
-  const binding = native()
-  return call(() => binding.randomBytes(n))
 }

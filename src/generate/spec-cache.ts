@@ -6,7 +6,7 @@
 import type { KeyInfo } from '../keypair.js'
 import { call, type NativeSpec, native } from '../native.js'
 import { nativeCapabilities, requireCapability } from './capabilities.js'
-import { BATCHED, INLINE } from './cost.js'
+import { laneOf } from './cost.js'
 import { type KeySpec, type ResolvedSpec, resolveSpec, SPEC_KEYS } from './spec.js'
 
 // A program asks for the same few specs again and again. Each seedless spec is
@@ -21,9 +21,9 @@ import { type KeySpec, type ResolvedSpec, resolveSpec, SPEC_KEYS } from './spec.
 export interface SpecEntry {
   readonly resolved: ResolvedSpec
   readonly info: KeyInfo
-  /** Small keys go through the per-turn batches (see cost.ts BATCHED). */
+  /** Small keys go through the per-turn batches (see cost.ts). */
   readonly batched: boolean
-  /** A lone request is generated on the JS thread (see cost.ts INLINE). */
+  /** A lone request is generated on the JS thread (see cost.ts). */
   readonly inline: boolean
   /** Equal native specs share a batch. */
   readonly group: string
@@ -84,9 +84,7 @@ function newEntry(spec: KeySpec, key: string | undefined): SpecEntry {
   const entry: SpecEntry = {
     resolved,
     info,
-    batched: BATCHED.has(resolved.algorithm) && !resolved.native.seed,
-    inline:
-      !resolved.native.seed && INLINE.has(`${resolved.algorithm}|${resolved.curve ?? resolved.parameterSet ?? ''}`),
+    ...laneOf(resolved),
     group: groupKey(resolved.native),
     kept: keep,
     nativeId: undefined,

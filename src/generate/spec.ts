@@ -2,16 +2,8 @@
 
 import { describeValue, InvalidRequestError, UnsupportedAlgorithmError } from '../errors.js'
 import type { KeyInfo } from '../keypair.js'
-import type { NativeSpec } from '../native.js'
-import {
-  type Algorithm,
-  type Curve,
-  checkKeyLength,
-  isAlgorithm,
-  keyLengthTable,
-  NATIVE_CURVE,
-  resolveCurve,
-} from '../table.js'
+import { NATIVE_CURVE, type NativeSpec } from '../native.js'
+import { type Algorithm, type Curve, checkKeyLength, isAlgorithm, keyLengthTable, resolveCurve } from '../registry.js'
 
 export interface KeySpec {
   /** A CNG algorithm id (RSA, DSA, DH, ECDSA_P256, …, ECDSA, ECDH, EdDSA, ML-DSA, ML-KEM). */
@@ -100,10 +92,10 @@ export function resolveSpec(spec: KeySpec): ResolvedSpec {
   }
   let seed: Uint8Array | undefined
   if (spec.seed !== undefined) {
-    if (algorithm !== 'ML-DSA' && algorithm !== 'ML-KEM') {
+    const want = row.seedBytes
+    if (want === undefined) {
       throw new InvalidRequestError('a seed is only for ML-DSA (32 bytes) and ML-KEM (64 bytes)')
     }
-    const want = algorithm === 'ML-DSA' ? 32 : 64
     if (!(spec.seed instanceof Uint8Array) || spec.seed.length !== want) {
       throw new InvalidRequestError(`the ${algorithm} seed must be a Uint8Array of ${want} bytes`)
     }

@@ -2,12 +2,26 @@
  * The JWA algorithms the jose drop-in generates key pairs for: which key the
  * platform backend makes (a KeySpec for generateKey), which WebCrypto
  * algorithm object the CryptoKeys carry, and which usages each half gets.
- * The WebCrypto objects and usages are the ones jose v6's own
- * generateKeyPair passes to SubtleCrypto.generateKey, so the CryptoKeys are
+ * The keys (kty, crv, the KeySpec) come from the algorithm registry
+ * (src/registry.ts JOSE_ALGORITHMS). The WebCrypto objects and usages are
+ * the ones jose v6's own generateKeyPair passes to SubtleCrypto.generateKey,
+ * so the CryptoKeys are
  * indistinguishable from jose's (checked by test/jose-keypair.test.ts).
  */
 import type { webcrypto } from 'node:crypto'
 import type { KeySpec } from '../generate/index.js'
+import {
+  type Algorithm,
+  CURVES,
+  type Curve,
+  JOSE_ALGORITHMS,
+  type JoseRow,
+  joseAlgorithm,
+  keyLengthTable,
+  type MaterialType,
+  materialTypeOf,
+  specForCurve,
+} from '../registry.js'
 
 type KeyUsage = webcrypto.KeyUsage
 
@@ -41,100 +55,87 @@ const OAEP: PairUsages = Object.freeze<PairUsages>({
 /** ECDH: only the private key derives; WebCrypto gives the public key no usages. */
 export const DERIVE: PairUsages = Object.freeze<PairUsages>({ private: ['deriveBits'], public: [] })
 
-function rsa(name: 'RSASSA-PKCS1-v1_5' | 'RSA-PSS' | 'RSA-OAEP', hash: string): PairAlgorithm {
-  return { kty: 'RSA', spec: { algorithm: 'RSA' }, subtle: { name, hash }, usages: name === 'RSA-OAEP' ? OAEP : SIGN }
+const KTY: Readonly<Record<MaterialType, PairAlgorithm['kty'] | undefined>> = {
+  RSA: 'RSA',
+  EC: 'EC',
+  OKP: 'OKP',
+  'ML-DSA': 'AKP',
+  'ML-KEM': 'AKP',
+  DSA: undefined,
+  DH: undefined,
 }
 
-function ecdsa(crv: 'P-256' | 'P-384' | 'P-521', algorithm: string): PairAlgorithm {
-  return { kty: 'EC', crv, spec: { algorithm }, subtle: { name: 'ECDSA', namedCurve: crv }, usages: SIGN }
+/** The backend key of a registry key: the algorithm, its curve where the algorithm does not fix it, the parameter set. */
+function keyOf(algorithm: Algorithm, curve: Curve | undefined, parameterSet: string | undefined) {
+  const spec: Omit<KeySpec, 'extractable' | 'length'> = { algorithm }
+  if (curve !== undefined && keyLengthTable[algorithm].curve === undefined) spec.curve = curve
+  if (parameterSet !== undefined) spec.parameterSet = parameterSet
+  return { kty: KTY[materialTypeOf(algorithm, curve)] as PairAlgorithm['kty'], spec }
 }
 
-function mldsa(set: '44' | '65' | '87'): PairAlgorithm {
-  return {
-    kty: 'AKP',
-    spec: { algorithm: 'ML-DSA', parameterSet: set },
-    subtle: { name: `ML-DSA-${set}` },
-    usages: SIGN,
-  }
+/** A JWA algorithm's pair: the key from the registry (joseAlgorithm), the WebCrypto side given here. */
+function pair(alg: string, subtle: SubtleAlgorithm | undefined, usages: PairUsages): PairAlgorithm {
+  const r = joseAlgorithm(alg) as JoseRow
+  const p: PairAlgorithm = { ...keyOf(r.algorithm, r.curve, r.parameterSet), subtle, usages }
+  if (r.curve !== undefined) Object.assign(p, { crv: r.curve })
+  if (r.extension) Object.assign(p, { extension: true })
+  return p
 }
 
-const ED25519: PairAlgorithm = {
-  kty: 'OKP',
-  crv: 'Ed25519',
-  spec: { algorithm: 'EdDSA', curve: 'Ed25519' },
-  subtle: { name: 'Ed25519' },
-  usages: SIGN,
+const rsa = (alg: string, name: 'RSASSA-PKCS1-v1_5' | 'RSA-PSS' | 'RSA-OAEP'): PairAlgorithm => {
+  const hash = joseAlgorithm(alg)?.hash as string
+  return pair(alg, { name, hash }, name === 'RSA-OAEP' ? OAEP : SIGN)
 }
+const ecdsa = (alg: string): PairAlgorithm =>
+  pair(alg, { name: 'ECDSA', namedCurve: joseAlgorithm(alg)?.curve as string }, SIGN)
+const mldsa = (alg: string): PairAlgorithm => pair(alg, { name: alg }, SIGN)
+const ED25519 = pair('Ed25519', { name: 'Ed25519' }, SIGN)
 
 /** The signature and RSA key-encryption algorithms (the curve or size is fixed by alg or modulusLength). */
 export const PAIR_ALGORITHMS: Readonly<Record<string, PairAlgorithm>> = Object.freeze({
-  RS256: rsa('RSASSA-PKCS1-v1_5', 'SHA-256'),
-  RS384: rsa('RSASSA-PKCS1-v1_5', 'SHA-384'),
-  RS512: rsa('RSASSA-PKCS1-v1_5', 'SHA-512'),
-  PS256: rsa('RSA-PSS', 'SHA-256'),
-  PS384: rsa('RSA-PSS', 'SHA-384'),
-  PS512: rsa('RSA-PSS', 'SHA-512'),
-  'RSA-OAEP': rsa('RSA-OAEP', 'SHA-1'),
-  'RSA-OAEP-256': rsa('RSA-OAEP', 'SHA-256'),
-  'RSA-OAEP-384': rsa('RSA-OAEP', 'SHA-384'),
-  'RSA-OAEP-512': rsa('RSA-OAEP', 'SHA-512'),
-  ES256: ecdsa('P-256', 'ECDSA_P256'),
-  ES384: ecdsa('P-384', 'ECDSA_P384'),
-  ES512: ecdsa('P-521', 'ECDSA_P521'),
+  RS256: rsa('RS256', 'RSASSA-PKCS1-v1_5'),
+  RS384: rsa('RS384', 'RSASSA-PKCS1-v1_5'),
+  RS512: rsa('RS512', 'RSASSA-PKCS1-v1_5'),
+  PS256: rsa('PS256', 'RSA-PSS'),
+  PS384: rsa('PS384', 'RSA-PSS'),
+  PS512: rsa('PS512', 'RSA-PSS'),
+  'RSA-OAEP': rsa('RSA-OAEP', 'RSA-OAEP'),
+  'RSA-OAEP-256': rsa('RSA-OAEP-256', 'RSA-OAEP'),
+  'RSA-OAEP-384': rsa('RSA-OAEP-384', 'RSA-OAEP'),
+  'RSA-OAEP-512': rsa('RSA-OAEP-512', 'RSA-OAEP'),
+  ES256: ecdsa('ES256'),
+  ES384: ecdsa('ES384'),
+  ES512: ecdsa('ES512'),
   Ed25519: ED25519,
   EdDSA: ED25519,
-  'ML-DSA-44': mldsa('44'),
-  'ML-DSA-65': mldsa('65'),
-  'ML-DSA-87': mldsa('87'),
+  'ML-DSA-44': mldsa('ML-DSA-44'),
+  'ML-DSA-65': mldsa('ML-DSA-65'),
+  'ML-DSA-87': mldsa('ML-DSA-87'),
   // Extension: ECDSA on secp256k1 (RFC 8812). WebCrypto has no secp256k1, so
   // there is no CryptoKey form; KeyObjects, JWKs or KeyPair handles instead.
-  ES256K: {
-    kty: 'EC',
-    crv: 'secp256k1',
-    spec: { algorithm: 'ECDSA', curve: 'secp256k1' },
-    subtle: undefined,
-    usages: SIGN,
-    extension: true,
-  },
+  ES256K: pair('ES256K', undefined, SIGN),
 })
 
 /** ECDH-ES and its key-wrapping variants take the curve from options.crv. */
-export const ECDH_ALGORITHMS: readonly string[] = Object.freeze([
-  'ECDH-ES',
-  'ECDH-ES+A128KW',
-  'ECDH-ES+A192KW',
-  'ECDH-ES+A256KW',
-])
+export const ECDH_ALGORITHMS: readonly string[] = Object.freeze(
+  JOSE_ALGORITHMS.filter((r) => r.curves !== undefined).map((r) => r.alg),
+)
 
-/** The ECDH-ES curves: jose's four, plus X448 (an extension; jose v6 cannot use X448 keys). */
-export const ECDH_CURVES: Readonly<Record<string, PairAlgorithm>> = Object.freeze({
-  'P-256': {
-    kty: 'EC',
-    spec: { algorithm: 'ECDH_P256' },
-    subtle: { name: 'ECDH', namedCurve: 'P-256' },
-    usages: DERIVE,
-  },
-  'P-384': {
-    kty: 'EC',
-    spec: { algorithm: 'ECDH_P384' },
-    subtle: { name: 'ECDH', namedCurve: 'P-384' },
-    usages: DERIVE,
-  },
-  'P-521': {
-    kty: 'EC',
-    spec: { algorithm: 'ECDH_P521' },
-    subtle: { name: 'ECDH', namedCurve: 'P-521' },
-    usages: DERIVE,
-  },
-  X25519: { kty: 'OKP', spec: { algorithm: 'ECDH', curve: 'X25519' }, subtle: { name: 'X25519' }, usages: DERIVE },
-  X448: {
-    kty: 'OKP',
-    spec: { algorithm: 'ECDH', curve: 'X448' },
-    subtle: { name: 'X448' },
-    usages: DERIVE,
-    extension: true,
-  },
-})
+/** Curves jose v6 itself cannot use: ours are an extension. */
+const JOSE_EXTENSION_CURVES: readonly Curve[] = ['X448']
+
+/** The ECDH-ES curves (the registry's): jose's four, plus X448 (an extension; jose v6 cannot use X448 keys). */
+export const ECDH_CURVES: Readonly<Record<string, PairAlgorithm>> = Object.freeze(
+  Object.fromEntries(
+    (joseAlgorithm('ECDH-ES')?.curves ?? []).map((c) => {
+      const { algorithm, curve } = specForCurve(c, 'agree')
+      const subtle = CURVES[c].material === 'EC' ? { name: 'ECDH', namedCurve: c } : { name: c }
+      const p: PairAlgorithm = { ...keyOf(algorithm, curve, undefined), subtle, usages: DERIVE }
+      if (JOSE_EXTENSION_CURVES.includes(c)) Object.assign(p, { extension: true })
+      return [c, p]
+    }),
+  ),
+)
 
 /** The symmetric algorithms of generateSecret and what each yields. */
 export type SecretAlgorithm =

@@ -8,7 +8,7 @@
  */
 import type { webcrypto } from 'node:crypto'
 import { wipe } from '../formats/bytes.js'
-import { randomBytes } from '../generate/index.js'
+import { randomBytes } from '../random.js'
 import { SECRET_ALGORITHMS } from './algorithms.js'
 import { joseNotSupported } from './load.js'
 

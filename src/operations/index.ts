@@ -11,8 +11,8 @@
  */
 import { fromNative, InvalidKeyError, InvalidRequestError, UnsupportedOperationError } from '../errors.js'
 import { type KeyInfo, KeyPair, PublicKey } from '../keypair.js'
-import { call, type NativeKey, type NativeSpec, native } from '../native.js'
-import { keyLengthTable, NATIVE_CURVE } from '../table.js'
+import { call, NATIVE_CURVE, type NativeKey, type NativeSpec, native } from '../native.js'
+import { keyLengthTable } from '../registry.js'
 import { bytesArg, cipherParams, describeKey, maxPlaintext, roleOf, signParams } from './options.js'
 
 export type { DecryptOptions, EncryptOptions, Hash, SignOptions } from './options.js'

@@ -7,6 +7,7 @@
 import { describeValue, InvalidRequestError, UnsupportedOperationError } from '../errors.js'
 import type { KeyInfo } from '../keypair.js'
 import type { NativeHash, NativeOpParams } from '../native.js'
+import { keyLengthTable, type Role } from '../registry.js'
 
 export type Hash = NativeHash
 
@@ -40,29 +41,11 @@ export interface DecryptOptions extends EncryptOptions {
   allowPkcs1Decrypt?: boolean
 }
 
-/** What a key's algorithm does. */
-export type Role = 'rsa' | 'ecdsa' | 'dsa' | 'eddsa' | 'ml-dsa' | 'agreement' | 'ml-kem'
+export type { Role } from '../registry.js'
 
+/** What a key's algorithm does (the registry's role: rsa, ecdsa, dsa, eddsa, ml-dsa, agreement, ml-kem). */
 export function roleOf(info: KeyInfo): Role {
-  switch (info.algorithm) {
-    case 'RSA':
-      return 'rsa'
-    case 'DSA':
-      return 'dsa'
-    case 'ECDSA_P256':
-    case 'ECDSA_P384':
-    case 'ECDSA_P521':
-    case 'ECDSA':
-      return 'ecdsa'
-    case 'EdDSA':
-      return 'eddsa'
-    case 'ML-DSA':
-      return 'ml-dsa'
-    case 'ML-KEM':
-      return 'ml-kem'
-    default:
-      return 'agreement' // DH, ECDH_P256/384/521, ECDH (secp256k1, X25519, X448)
-  }
+  return keyLengthTable[info.algorithm]?.role ?? 'agreement'
 }
 
 /** "an ECDH_P256 key", "an EdDSA Ed25519 key", "an ML-KEM-768 key". */

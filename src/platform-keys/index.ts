@@ -26,7 +26,7 @@ import { bitLength, wipe } from '../formats/bytes.js'
 import { resolveSpec } from '../generate/index.js'
 import { KeyPair } from '../keypair.js'
 import { type NativeKey, type NativeSpec, native } from '../native.js'
-import type { Algorithm, Curve } from '../table.js'
+import type { Algorithm, Curve } from '../registry.js'
 import { checkName, checkOptions, isHandleName } from './names.js'
 import {
   deleteRecord,

@@ -10,8 +10,8 @@ import { link, mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { isAbsolute, join } from 'node:path'
 import { KeyExistsError, KeyNotFoundError, StoreCorruptError } from '../errors.js'
+import type { Algorithm, Curve } from '../registry.js'
 import { fsyncDirectory, tempPathFor, writeFileAtomic, writeNewFile } from '../store/atomic.js'
-import type { Algorithm, Curve } from '../table.js'
 
 export const RECORD_FORMAT = 'platform-keygen/tpm-key@1' as const
 

@@ -8,8 +8,8 @@
  */
 import { InvalidRequestError, StoreCorruptError, StorePassphraseError } from '../errors.js'
 import { wipe } from '../formats/bytes.js'
-import { randomBytes } from '../generate/index.js'
 import { loadJose } from '../jose/load.js'
+import { randomBytes } from '../random.js'
 
 export const JWE_ALG = 'PBES2-HS512+A256KW'
 export const JWE_ENC = 'A256GCM'

@@ -61,7 +61,7 @@ import { b64url, fromB64url, wipe } from '../formats/bytes.js'
 import { type Jwk, jwkToMaterial, publicJwk } from '../formats/jwk.js'
 import { jwkThumbprint } from '../formats/thumbprint.js'
 import { samePublicKey, validateMaterial } from '../formats/validate.js'
-import { randomBytes } from '../generate/index.js'
+import { randomBytes } from '../random.js'
 import { removeDeadTemps, writeFileAtomic } from './atomic.js'
 import {
   checkJweHeader,
