@@ -9,10 +9,10 @@
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS"],
       "conditions": [
         ["OS=='win'", {
-          # Windows CNG backend (bcrypt). MSVC release build for prebuilds.
-          "sources": ["native/cng/backend_cng.cc"],
+          # Windows CNG backend (bcrypt) and its NCrypt key stores (ncrypt). MSVC release build for prebuilds.
+          "sources": ["native/cng/backend_cng.cc", "native/cng/ncrypt_store.cc"],
           "defines": ["WIN32_LEAN_AND_MEAN", "NOMINMAX", "UNICODE", "_UNICODE"],
-          "libraries": ["bcrypt.lib"],
+          "libraries": ["bcrypt.lib", "ncrypt.lib"],
           "msvs_settings": {
             "VCCLCompilerTool": {
               "AdditionalOptions": ["/guard:cf", "/Qspectre", "/sdl", "/std:c++17", "/W4"]

@@ -9,11 +9,19 @@
  * crypto.sign / crypto.verify) in a tight loop for the time budget, five
  * times alternating ours and node's, and reports the median operations per
  * second and ours / node's.
+ *
+ * `--json <file>` also saves the rows ({ meta, rows }), which
+ * `node bench/run.mjs --report <runs> --operations <file> --write` puts into
+ * BENCHMARKS.md (several files, one per Node.js version, side by side).
  */
 import crypto from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import os from 'node:os'
 import { parseArgs } from 'node:util'
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '2' }, only: { type: 'string' } } })
+const { values } = parseArgs({
+  options: { seconds: { type: 'string', default: '2' }, only: { type: 'string' }, json: { type: 'string' } },
+})
 const budget = Number(values.seconds) * 1000
 const pk = await import(new URL('../dist/esm/index.js', import.meta.url).href)
 
@@ -37,6 +45,7 @@ function rate(fn) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1]
 const data = Buffer.from('a message of some length for the signature benchmark')
 
+const saved = []
 console.log('| key | op | platform-keygen /s | node:crypto /s | ratio |')
 console.log('|---|---|---:|---:|---:|')
 for (const [id, spec, hash, nodeOpts] of CELLS) {
@@ -63,6 +72,21 @@ for (const [id, spec, hash, nodeOpts] of CELLS) {
     const ma = median(a)
     const mb = median(b)
     console.log(`| ${id} | ${op} | ${ma.toFixed(0)} | ${mb.toFixed(0)} | ${(ma / mb).toFixed(2)} |`)
+    saved.push({ key: id, op, ours: ma, node: mb, oursRuns: a, nodeRuns: b })
   }
   key.destroy()
+}
+if (values.json) {
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    openssl: process.versions.openssl,
+    seconds: budget / 1000,
+    cores: os.cpus().length,
+    load: os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' / '),
+  }
+  writeFileSync(values.json, `${JSON.stringify({ meta, rows: saved }, null, 2)}\n`)
 }

@@ -123,9 +123,42 @@ const REDUCED = {
   },
 }
 
+// Named plans (`--plan <name>`): a subset of the default cells for a question, short enough to
+// run under several Node.js versions in a row on a quiet machine.
+//   issue17: P-256, P-384, Ed25519, X25519 → JWK and PEM at every entry point issue 17 compares
+//   (×1, ×16, sync, bulk, the jose drop-in; node sync, ×1, ×16; jose) and the C loop (generate and
+//   the JWK components, 1 and 2 threads): 20 cells per algorithm, about 2 minutes per Node.js.
+export const PLANS = {
+  issue17: {
+    algorithms: ['P-256', 'P-384', 'Ed25519', 'X25519'],
+    keep: [
+      'ours:jwk:1',
+      'ours:jwk:16',
+      'ours:pem:1',
+      'ours:pem:16',
+      'ours-sync:jwk:1',
+      'ours-sync:pem:1',
+      `ours-bulk:jwk:${BULK_IN_FLIGHT}`,
+      `ours-bulk:pem:${BULK_IN_FLIGHT}`,
+      'ours-jose:jwk:1',
+      'node-sync:jwk:1',
+      'node-sync:pem:1',
+      'node-async:jwk:1',
+      'node-async:jwk:16',
+      'node-async:pem:1',
+      'node-async:pem:16',
+      'jose:jwk:1',
+      'c:gen:1',
+      'c:gen:2',
+      'c:jwk:1',
+      'c:jwk:2',
+    ],
+  },
+}
+
 /**
  * The cells to run: [{ alg, impl, mode, par, runs, runSec, warmSec, minKeys, estSec }].
- * opts: { algorithms, quick, full, scale, runs }
+ * opts: { algorithms, quick, full, scale, runs, plan } — `plan` a name in PLANS (its cells only)
  */
 export function buildPlan(opts) {
   const budgets = opts.quick ? QUICK : TIERS
@@ -133,8 +166,10 @@ export function buildPlan(opts) {
   for (const alg of opts.algorithms) {
     const tier = budgets[alg.tier]
     const reduced = opts.full ? null : REDUCED[alg.tier]
+    const named = opts.plan ? PLANS[opts.plan] : undefined
     for (const c of fullMatrix(alg)) {
       const k = key(c.impl, c.mode, c.par)
+      if (named && !named.keep.includes(k)) continue
       if (reduced && !reduced.keep.includes(k)) continue
       const target = reduced ? reduced.target.includes(k) : false
       let runSec = (target ? tier.targetSec : tier.runSec) * opts.scale

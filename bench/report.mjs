@@ -250,14 +250,15 @@ export function targetRows(results) {
   const push = (target, measured, goal, r) => rows.push([target, measured, `≥ ${fmtRatio(goal)}`, verdict(r, goal)])
   const nan = { r: Number.NaN }
 
-  // 1. generate → JWK / PEM vs node:crypto's best of sync and 16 in flight
+  // 1. generate → JWK / PEM vs node:crypto's best of sync and 16 in flight (issue 17's goals;
+  //    issue 6 asked 2× for P-256 → JWK and 2× for Ed25519 / X25519 → PEM)
   for (const [alg, mode, goal] of [
-    ['P-256', 'jwk', 2],
+    ['P-256', 'jwk', 2.5],
     ['Ed25519', 'jwk', 1.3],
     ['X25519', 'jwk', 1.3],
     ['P-256', 'pem', 3],
-    ['Ed25519', 'pem', 2],
-    ['X25519', 'pem', 2],
+    ['Ed25519', 'pem', 1.5],
+    ['X25519', 'pem', 1.5],
   ]) {
     const o = bestOf(idx, alg, mode, OURS_BEST)
     const n = bestOf(idx, alg, mode, [
@@ -303,6 +304,23 @@ export function targetRows(results) {
       `${alg} generate ${MODE_LABEL[mode]}, both cores (ours' best of ×16, bulk): share of the two-core limit`,
       measured,
       0.5,
+      r,
+    )
+  }
+
+  // 2b. the jose drop-in against jose itself (issue 17: ES256, EdDSA, ECDH-ES)
+  for (const [alg, name] of [
+    ['P-256', 'ES256'],
+    ['Ed25519', 'EdDSA'],
+    ['X25519', 'ECDH-ES (X25519)'],
+  ]) {
+    const o = idx.get(alg, 'ours-jose', 'jwk', 1)
+    const j = idx.get(alg, 'jose', 'jwk', 1)
+    const r = o?.ok && j?.ok ? ratioRange(o, j) : nan
+    push(
+      `jose drop-in generateKeyPair('${name}') + exportJWK vs jose's own`,
+      o?.ok && j?.ok ? `${fmtRate(o.stats.median)} ÷ ${fmtRate(j.stats.median)} = ${fmtRatio(r.r)}` : 'not measured',
+      1.2,
       r,
     )
   }
@@ -462,6 +480,100 @@ function memoryTable(results) {
   )
 }
 
+// --- issue 17: every entry point against node:crypto's same entry point ----------------
+
+/** The algorithms and modes issue 17 compares at every entry point. */
+export const ENTRY_ALGS = ['P-256', 'P-384', 'Ed25519', 'X25519']
+const ENTRY_MODES = ['jwk', 'pem']
+
+/**
+ * The ratios issue 17 reads, per algorithm and mode: [label, ours cell, theirs cell, goal].
+ * "×16 vs ×1" is ours against ours (16 in flight must never be slower than one at a time).
+ */
+const ENTRY_POINTS = [
+  ['×1 vs node ×1', ['ours', 1], ['node-async', 1], 1],
+  ['×16 vs node ×16', ['ours', 16], ['node-async', 16], 1],
+  ['sync vs node sync', ['ours-sync', 1], ['node-sync', 1], 1],
+  ['ours ×16 vs ours ×1', ['ours', 16], ['ours', 1], 1],
+]
+
+function entryRatio(idx, alg, mode, [, [oi, op], [ti, tp]]) {
+  const o = idx.get(alg, oi, mode, op)
+  const t = idx.get(alg, ti, mode, tp)
+  return o?.ok && t?.ok ? ratioRange(o, t) : { r: Number.NaN }
+}
+
+function bestRatio(idx, alg, mode) {
+  const o = bestOf(idx, alg, mode, OURS_BEST).cell
+  const n = bestOf(idx, alg, mode, [
+    ['node-sync', 1],
+    ['node-async', 16],
+  ]).cell
+  return o && n ? ratioRange(o, n) : { r: Number.NaN }
+}
+
+const short = (r, goal) => {
+  if (!Number.isFinite(r.r)) return '·'
+  const pass = r.r >= goal
+  const noisy = r.lo < goal && r.hi >= goal
+  return `${fmtRatio(r.r)} ${pass ? 'pass' : '**fail**'}${noisy ? ' (noise)' : ''}`
+}
+
+/** One run: rows algorithm × mode, a column per entry point (ours ÷ theirs, goal ≥ 1×). */
+export function entryPointTable(results) {
+  const idx = indexResults(results)
+  const rows = []
+  for (const alg of ENTRY_ALGS) {
+    if (!results.cells.some((c) => c.alg === alg)) continue
+    for (const mode of ENTRY_MODES) {
+      rows.push([`${alg} ${MODE_LABEL[mode]}`, ...ENTRY_POINTS.map((e) => short(entryRatio(idx, alg, mode, e), e[3]))])
+    }
+  }
+  return rows.length ? table(['algorithm', ...ENTRY_POINTS.map((e) => `${e[0]} (≥ 1×)`)], rows) : ''
+}
+
+const nodeOf = (results) => results.meta?.runtimes?.[0]?.node ?? '?'
+
+/**
+ * Several runs (one per Node.js version, the first the primary): rows algorithm × mode × entry
+ * point, a column per run, each ours ÷ theirs as in that run.
+ */
+export function crossVersionTable(list) {
+  const idxs = list.map(indexResults)
+  const rows = []
+  for (const alg of ENTRY_ALGS) {
+    if (!list.some((r) => r.cells.some((c) => c.alg === alg))) continue
+    for (const mode of ENTRY_MODES) {
+      for (const e of ENTRY_POINTS) {
+        rows.push([
+          `${alg} ${MODE_LABEL[mode]}`,
+          e[0],
+          ...idxs.map((idx) => short(entryRatio(idx, alg, mode, e), e[3])),
+        ])
+      }
+      rows.push([
+        `${alg} ${MODE_LABEL[mode]}`,
+        "ours' best vs node's best",
+        ...idxs.map((idx) => {
+          const r = bestRatio(idx, alg, mode)
+          return Number.isFinite(r.r) ? fmtRatio(r.r) : '·'
+        }),
+      ])
+    }
+    const dropIn = idxs.map((idx) => {
+      const o = idx.get(alg, 'ours-jose', 'jwk', 1)
+      const j = idx.get(alg, 'jose', 'jwk', 1)
+      return o?.ok && j?.ok ? short(ratioRange(o, j), 1.2) : '·'
+    })
+    if (dropIn.some((t) => t !== '·')) rows.push([`${alg} + private JWK`, 'jose drop-in vs jose (≥ 1.2×)', ...dropIn])
+  }
+  return table(
+    ['algorithm', 'entry point', ...list.map((r, i) => `Node.js ${nodeOf(r)}${i === 0 ? ' (primary)' : ''}`)],
+    rows,
+    2,
+  )
+}
+
 // --- the whole report --------------------------------------------------------------
 
 function machineLines(meta) {
@@ -517,13 +629,26 @@ export function renderReport(results) {
     out.push(summaryTable(results, mode))
   }
   out.push('')
-  out.push('#### Targets (issue 6)')
+  const entries = entryPointTable(results)
+  if (entries) {
+    out.push("#### Every entry point against node:crypto's same entry point (issue 17)")
+    out.push('')
+    out.push(
+      'ours ÷ node:crypto at the same entry point, and ours ×16 ÷ ours ×1; goal ≥ 1× for each. "(noise)": the goal lies inside the range the interquartile ranges allow.',
+    )
+    out.push('')
+    out.push(entries)
+    out.push('')
+  }
+  out.push('#### Targets (issues 6 and 17)')
   out.push('')
   out.push(
     '"within noise": the goal lies inside the range the two figures\' interquartile ranges allow; rerun those rows with more time (`--only … --scale 4`).',
   )
   out.push('')
-  out.push(table(['target', 'measured', 'goal', 'verdict'], targetRows(results), 2))
+  // a named plan (--plan) measures a few rows: leave out the targets it has no figures for
+  const targets = targetRows(results).filter((r) => !meta.plan || r[3] !== 'not measured')
+  out.push(table(['target', 'measured', 'goal', 'verdict'], targets, 2))
   if (results.memory?.length) {
     out.push('')
     out.push('#### Memory')
@@ -548,4 +673,67 @@ export function renderReport(results) {
 
 export function renderDetail(results) {
   return detailTable(results)
+}
+
+/**
+ * Several saved runs, one per Node.js version: the first in full (the primary), then the
+ * entry-point ratios of all side by side, then each further run's summary tables.
+ */
+export function renderMulti(list) {
+  if (list.length === 1) return renderReport(list[0])
+  const [primary, ...rest] = list
+  const out = []
+  out.push(`### Node.js ${nodeOf(primary)} (primary)`)
+  out.push('')
+  out.push(renderReport(primary))
+  out.push('')
+  out.push(`### Every Node.js measured: ${list.map((r) => nodeOf(r)).join(', ')}`)
+  out.push('')
+  out.push(
+    'Each ratio is ours ÷ node:crypto within one run (the same Node.js and OpenSSL on both sides), from the runs below; ' +
+      'the first column is the primary run above.',
+  )
+  out.push('')
+  out.push(crossVersionTable(list))
+  for (const r of rest) {
+    out.push('')
+    out.push(`### Node.js ${nodeOf(r)}`)
+    out.push('')
+    out.push(machineLines(r.meta))
+    for (const mode of ['gen', 'jwk', 'pem']) {
+      const t = summaryTable(r, mode)
+      if (t.split('\n').length <= 2) continue
+      out.push('')
+      out.push(
+        `#### ${mode === 'gen' ? 'Generate only' : mode === 'jwk' ? 'Generate + private JWK' : 'Generate + PKCS#8 PEM'}`,
+      )
+      out.push('')
+      out.push(t)
+    }
+  }
+  return out.join('\n')
+}
+
+/** The sign / verify rows saved by bench/operations.mjs --json, one column group per Node.js version. */
+export function renderOperations(list) {
+  const keys = []
+  for (const o of list) for (const r of o.rows) if (!keys.some((k) => k.key === r.key && k.op === r.op)) keys.push(r)
+  const header = ['key', 'operation']
+  for (const o of list) header.push(`ours /s (Node.js ${o.meta.node})`, 'node:crypto /s', 'ours ÷ node')
+  const rows = keys.map(({ key, op }) => {
+    const row = [key, op]
+    for (const o of list) {
+      const r = o.rows.find((x) => x.key === key && x.op === op)
+      row.push(r ? fmtRate(r.ours) : '·', r ? fmtRate(r.node) : '·', r ? fmtRatio(r.ours / r.node) : '·')
+    }
+    return row
+  })
+  const when = list
+    .map((o) => `Node.js ${o.meta.node} (OpenSSL ${o.meta.openssl}) on ${o.meta.date}, load ${o.meta.load}`)
+    .join('; ')
+  return [
+    `Operations per second on one key, the synchronous calls in a tight loop (signSync / verifySync against crypto.sign / crypto.verify), median of 5 alternating ${list[0]?.meta.seconds ?? '?'} s rounds each: ${when}.`,
+    '',
+    table(header, rows, 2),
+  ].join('\n')
 }

@@ -11,9 +11,9 @@ import os from 'node:os'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ALGORITHMS, selectAlgorithms } from './algorithms.mjs'
-import { BULK_PER_CALL, buildPlan } from './plan.mjs'
+import { BULK_PER_CALL, buildPlan, PLANS } from './plan.mjs'
 import { runChild } from './proc.mjs'
-import { fmtRate, renderDetail, renderReport, summarize } from './report.mjs'
+import { fmtRate, renderDetail, renderMulti, renderOperations, summarize } from './report.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
@@ -38,8 +38,11 @@ const USAGE = `usage: npm run bench -- [options]
   --node <path>       run the children with this node binary
   --node24 <path>     the Node 24+ binary for ML-DSA/ML-KEM (default: $BENCH_NODE24,
                       .cache/nodes/linux-x64/bin/node, /tmp/nodes/n24/package/bin/node)
-  --write / --no-write  write BENCHMARKS.md (default: only for a complete run, i.e. no --quick/--only)
-  --report <json>     re-render a saved results file (bench/results/*.json) without measuring
+  --plan <name>       a named subset of the cells (${Object.keys(PLANS).join(', ')}; see bench/plan.mjs); implies --no-memory
+  --write / --no-write  write BENCHMARKS.md (default: only for a complete run, i.e. no --quick/--only/--plan)
+  --report <json>[,<json>…]  re-render saved results (bench/results/*.json) without measuring; several
+                      files (one per Node.js version, the primary first) render side by side
+  --operations <json> with --report: add the sign/verify rows saved by bench/operations.mjs --json
   --list              print the plan and its estimated duration, measure nothing
 
 algorithms: ${ALGORITHMS.map((a) => a.id).join(', ')}`
@@ -78,12 +81,19 @@ function parseArgs(argv) {
     else if (a === '--node24') o.node24 = val()
     else if (a === '--write') o.write = true
     else if (a === '--no-write') o.write = false
-    else if (a === '--report') o.report = val()
+    else if (a === '--report') o.report = [...(o.report ?? []), ...val().split(',').filter(Boolean)]
+    else if (a === '--operations') o.operations = [...(o.operations ?? []), ...val().split(',').filter(Boolean)]
+    else if (a === '--plan') o.plan = val()
     else if (a === '--list') o.list = true
     else if (a === '-h' || a === '--help') o.help = true
     else throw new Error(`unknown option ${a}`)
   }
   if (!(o.scale > 0)) throw new Error('--scale takes a positive number')
+  if (o.plan !== undefined) {
+    if (!Object.hasOwn(PLANS, o.plan))
+      throw new Error(`unknown plan ${o.plan}: one of ${Object.keys(PLANS).join(', ')}`)
+    o.memory = false
+  }
   o.runs ??= o.quick ? 3 : 5
   if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs takes a positive integer')
   o.memoryKeys ??= o.quick ? 20000 : 200000
@@ -183,33 +193,58 @@ function commandLine(argv) {
   return `node bench/run.mjs${args ? ` ${args}` : ''}`
 }
 
-function writeBenchmarks(results, report) {
-  const START = '<!-- bench:latest:start -->'
-  const END = '<!-- bench:latest:end -->'
-  const block = [
-    START,
+/** Replaces the block between `<!-- bench:<name>:start -->` and its end marker (or appends it). */
+function replaceBlock(text, name, body) {
+  const START = `<!-- bench:${name}:start -->`
+  const END = `<!-- bench:${name}:end -->`
+  const block = `${START}\n${body}\n${END}`
+  const a = text.indexOf(START)
+  const b = text.indexOf(END)
+  return a >= 0 && b > a ? text.slice(0, a) + block + text.slice(b + END.length) : `${text.trimEnd()}\n\n${block}\n`
+}
+
+/** Writes the latest run(s) (and the operations rows, if given) into BENCHMARKS.md between their markers. */
+function writeBenchmarks(list, report, operations) {
+  const details = list.map((results, i) =>
+    [
+      `<details><summary>Every measurement${list.length > 1 ? ` under Node.js ${results.meta?.runtimes?.[0]?.node ?? '?'}${i === 0 ? ' (primary)' : ''}` : ''} (median, min–max, interquartile range, runs, keys, all runs pooled)</summary>`,
+      '',
+      renderDetail(results),
+      '',
+      '</details>',
+    ].join('\n'),
+  )
+  const body = [
     '## Latest run',
     '',
-    '_Written by `npm run bench`; everything between the markers is replaced by the next complete run._',
+    '_Written by `npm run bench` (or `--report … --write` from saved results); everything between the markers is replaced by the next one. The analysis is in [docs/performance.md](docs/performance.md)._',
     '',
     report,
     '',
-    '<details><summary>Every measurement (median, min–max, interquartile range, runs, keys, all runs pooled)</summary>',
-    '',
-    renderDetail(results),
-    '',
-    '</details>',
-    END,
-  ].join('\n')
+    ...details.flatMap((d) => [d, '']),
+  ]
+    .join('\n')
+    .trimEnd()
   let text
   try {
     text = readFileSync(BENCHMARKS, 'utf8')
   } catch {
     text = '# Benchmarks\n\nSee bench/README.md for what is measured and how.\n\n'
   }
-  const a = text.indexOf(START)
-  const b = text.indexOf(END)
-  text = a >= 0 && b > a ? text.slice(0, a) + block + text.slice(b + END.length) : `${text.trimEnd()}\n\n${block}\n`
+  text = replaceBlock(text, 'latest', body)
+  if (operations?.length) {
+    text = replaceBlock(
+      text,
+      'operations',
+      [
+        '## Sign and verify on the handle against node:crypto (issue 14)',
+        '',
+        '_Written by `node bench/run.mjs --report … --operations <json> --write` from `node bench/operations.mjs --json <json>`._',
+        '',
+        renderOperations(operations),
+      ].join('\n'),
+    )
+  }
   writeFileSync(BENCHMARKS, text)
 }
 
@@ -227,10 +262,12 @@ async function main() {
     return
   }
   if (opts.report) {
-    const results = JSON.parse(readFileSync(opts.report, 'utf8'))
-    const report = renderReport(results)
+    const list = opts.report.map((f) => JSON.parse(readFileSync(f, 'utf8')))
+    const operations = (opts.operations ?? []).map((f) => JSON.parse(readFileSync(f, 'utf8')))
+    const report = renderMulti(list)
     console.log(report)
-    if (opts.write) writeBenchmarks(results, report)
+    if (operations.length) console.log(`\n${renderOperations(operations)}`)
+    if (opts.write) writeBenchmarks(list, report, operations)
     return
   }
 
@@ -245,7 +282,7 @@ async function main() {
   if (opts.snapshot && !opts.list) pkg = snapshot(pkg)
   let algorithms
   try {
-    algorithms = selectAlgorithms(opts.only)
+    algorithms = selectAlgorithms(opts.only.length || !opts.plan ? opts.only : PLANS[opts.plan].algorithms)
   } catch (err) {
     log(`bench: ${err.message}`)
     process.exit(2)
@@ -261,7 +298,14 @@ async function main() {
 
   const plan = opts.memoryOnly
     ? []
-    : buildPlan({ algorithms, quick: opts.quick, full: opts.full, scale: opts.scale, runs: opts.runs })
+    : buildPlan({
+        algorithms,
+        quick: opts.quick,
+        full: opts.full,
+        scale: opts.scale,
+        runs: opts.runs,
+        plan: opts.plan,
+      })
   const memoryRuns = opts.memory
     ? [
         { keys: opts.memoryKeys, destroy: true },
@@ -314,6 +358,7 @@ async function main() {
     command: commandLine(argv),
     quick: opts.quick,
     full: opts.full,
+    plan: opts.plan,
     scale: opts.scale,
     runs: opts.runs,
     cpu: cpuModel(),
@@ -351,7 +396,9 @@ async function main() {
     } else {
       const info = infoOf.get(bin)
       const payload = { ...cell, pkg, dhPrime: info?.dhPrime, dhGenerator: info?.dhGenerator }
-      const timeout = cell.estSec * 4 + 60
+      // fast cells: a hung child (node:crypto's KeyGenJob deadlock on Node 20, see bench/README.md)
+      // costs 20 s, not a minute
+      const timeout = cell.estSec * 4 + (cell.tier === 'fast' || cell.tier === 'medium' ? 20 : 60)
       res = await runChild(bin, [CHILD, JSON.stringify(payload)], timeout)
       if (res.timedOut) {
         log(`bench: ${label} ${res.error}; one retry`)
@@ -393,19 +440,22 @@ async function main() {
   meta.wallSec = (Date.now() - t0) / 1000
   const results = { meta, cells, memory }
   mkdirSync(RESULTS_DIR, { recursive: true })
+  // named by the Node.js major too, so that runs under several versions can be rendered together
+  const tag = `node${major(mainVersion)}${opts.plan ? `-${opts.plan}` : ''}`
   const stamp = meta.date.replace(/[:.]/g, '-')
-  const file = join(RESULTS_DIR, `${stamp}.json`)
+  const file = join(RESULTS_DIR, `${stamp}-${tag}.json`)
   // formatted as biome formats JSON (bench/** is in its includes)
   const json = `${JSON.stringify(results, null, 2)}\n`
   writeFileSync(file, json)
   writeFileSync(join(RESULTS_DIR, 'latest.json'), json)
+  writeFileSync(join(RESULTS_DIR, `latest-${tag}.json`), json)
 
-  const report = renderReport(results)
+  const report = renderMulti([results])
   console.log(report)
-  const complete = !opts.quick && opts.only.length === 0 && !opts.memoryOnly && opts.memory
+  const complete = !opts.quick && opts.only.length === 0 && !opts.memoryOnly && opts.memory && !opts.plan
   const write = opts.write ?? complete
   if (write) {
-    writeBenchmarks(results, report)
+    writeBenchmarks([results], report)
     log(`bench: wrote ${relative(root, BENCHMARKS)} and ${relative(root, file)}`)
   } else {
     log(`bench: saved ${relative(root, file)} (BENCHMARKS.md is written by a complete run, or with --write)`)

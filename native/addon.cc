@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "algorithms.h"
 #include "backend.h"
 
 namespace {
@@ -478,6 +479,19 @@ bool BoolProp(Napi::Env env, Napi::Object o, const char* name, bool fallback) {
   return v.As<Napi::Boolean>().Value();
 }
 
+// An optional integer property from min to max; 0 when absent.
+uint32_t UintProp(Napi::Env env, Napi::Object o, const char* name, uint32_t min, uint32_t max, const char* code) {
+  Napi::Value v = o.Get(name);
+  if (v.IsUndefined()) return 0;
+  double d = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : -1;
+  if (!(d >= min && d <= max && std::floor(d) == d)) {
+    throw CodedError(
+        env, code,
+        std::string("spec.") + name + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+  }
+  return static_cast<uint32_t>(d);
+}
+
 pk::KeySpec ReadSpec(Napi::Env env, Napi::Value value) {
   if (!value.IsObject()) throw CodedError(env, "ERR_INVALID_REQUEST", "spec must be an object");
   Napi::Object o = value.As<Napi::Object>();
@@ -485,14 +499,13 @@ pk::KeySpec ReadSpec(Napi::Env env, Napi::Value value) {
   spec.algorithm = StringProp(env, o, "algorithm", true);
   spec.parameterSet = StringProp(env, o, "parameterSet", false);
   spec.curve = StringProp(env, o, "curve", false);
-  Napi::Value length = o.Get("length");
-  if (!length.IsUndefined()) {
-    double d = length.IsNumber() ? length.As<Napi::Number>().DoubleValue() : -1;
-    if (!(d >= 0 && d <= 16384 && std::floor(d) == d)) {
-      throw CodedError(env, "ERR_KEY_LENGTH", "spec.length must be an integer from 0 to 16384");
-    }
-    spec.length = static_cast<uint32_t>(d);
-  }
+  // The bounds of the registry (native/algorithms.h); each backend checks the
+  // length against the algorithm's own rule with alg::CheckGenerate.
+  constexpr uint32_t kMaxLength = pk::alg::MaxLength();
+  spec.length = UintProp(env, o, "length", 0, kMaxLength, "ERR_KEY_LENGTH");
+  spec.publicExponent = UintProp(env, o, "publicExponent", 3, 0xFFFFFFFFu, "ERR_INVALID_REQUEST");
+  spec.group = StringProp(env, o, "group", false);
+  spec.divisorLength = UintProp(env, o, "divisorLength", 1, 512, "ERR_INVALID_REQUEST");
   Napi::Value seed = o.Get("seed");
   if (!seed.IsUndefined()) {
     if (!seed.IsTypedArray() || seed.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
@@ -518,6 +531,9 @@ pk::KeySpec CopySpec(const pk::KeySpec& from) {
   spec.length = from.length;
   spec.parameterSet = from.parameterSet;
   spec.curve = from.curve;
+  spec.publicExponent = from.publicExponent;
+  spec.group = from.group;
+  spec.divisorLength = from.divisorLength;
   spec.noKeyValidation = from.noKeyValidation;
   spec.extractable = from.extractable;
   spec.validate = from.validate;

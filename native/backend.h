@@ -68,20 +68,21 @@ class SecureBytes {
   size_t size_ = 0;
 };
 
-// What to generate. Identifiers are CNG's (see docs/design.md "The native boundary"):
-//   algorithm: RSA DSA DH ECDSA_P256 ECDSA_P384 ECDSA_P521 ECDH_P256 ECDH_P384
-//              ECDH_P521 ECDSA ECDH EdDSA ML-DSA ML-KEM
-//   curve (ECDSA / ECDH / EdDSA only): secP256k1 curve25519 | extensions CNG
-//              lacks: curve448 (X448), Ed25519, Ed448
-//   parameterSet: 44 65 87 (ML-DSA) | 512 768 1024 (ML-KEM)
-// The TypeScript layer has validated all of it against the key-length table;
-// backends still refuse what would be unsafe to pass on.
+// What to generate. The identifiers (algorithm, curve, parameterSet) are the
+// rows of native/algorithms.h (CNG's names and the few extensions CNG lacks;
+// docs/design.md "The native boundary"). The TypeScript layer has validated
+// all of it against the key-length table; backends re-check with
+// alg::CheckGenerate only what would be unsafe to pass on.
 struct KeySpec {
   std::string algorithm;
   uint32_t length = 0;
   std::string parameterSet;
   std::string curve;
-  SecureBytes seed;  // empty: random; ML-DSA 32 bytes, ML-KEM 64 bytes (d||z)
+  // Generation options (0 / empty: the default).
+  uint32_t publicExponent = 0;  // RSA: odd, >= 3; default 65537
+  std::string group;            // DH: a named group of native/dh_groups.h; its size is `length`
+  uint32_t divisorLength = 0;   // DSA: the bits of q (160; 224 or 256 for 2048; 256 above 1024)
+  SecureBytes seed;             // empty: random; ML-DSA 32 bytes, ML-KEM 64 bytes (d||z)
   bool noKeyValidation = false;
   bool extractable = true;
   bool validate = false;  // run the provider's pairwise consistency check after generation

@@ -40,10 +40,35 @@ export class PlatformKeygenError extends Error {
   }
 }
 
-/** A length the key-length table refuses (a RangeError kind). */
-export class KeyLengthError extends PlatformKeygenError {
-  static override code = 'ERR_KEY_LENGTH' as const
+/**
+ * A length the key-length table refuses: a RangeError (`instanceof
+ * RangeError`) and still a PlatformKeygenError (`instanceof
+ * PlatformKeygenError`, code ERR_KEY_LENGTH), like every error here.
+ */
+export class KeyLengthError extends RangeError {
+  static code = 'ERR_KEY_LENGTH' as const
+  /** A stable string to branch on: ERR_KEY_LENGTH. */
+  readonly code: string
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = (new.target as typeof KeyLengthError).code
+  }
 }
+
+/**
+ * Every error of this module is a PlatformKeygenError, KeyLengthError too: it
+ * extends RangeError (one base class only), so `instanceof
+ * PlatformKeygenError` counts it. The subclasses (which inherit this) keep
+ * the plain prototype check.
+ */
+Object.defineProperty(PlatformKeygenError, Symbol.hasInstance, {
+  value: function hasInstance(this: unknown, value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true
+    return this === PlatformKeygenError && value instanceof KeyLengthError
+  },
+})
 
 /** An algorithm, curve or parameter set this package does not know. */
 export class UnsupportedAlgorithmError extends PlatformKeygenError {

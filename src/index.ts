@@ -1,6 +1,10 @@
 /**
  * platform-keygen: OS-backed key generation for Node.js — Windows CNG or
  * OpenSSL EVP underneath, JWK / PEM / DER / OpenSSH on top.
+ *
+ * The format converters (parseBlob, writeBlob, materialToJwk, jwkToMaterial,
+ * privateKeyDer, publicKeyDer, toPem, toOpenSsh) are the subpath
+ * platform-keygen/formats (src/formats/index.ts).
  */
 
 export {
@@ -47,21 +51,11 @@ export {
   UnsupportedFormatError,
   UnsupportedOperationError,
 } from './errors.js'
-export {
-  type BlobHint,
-  type BlobKind,
-  type ParsedBlob,
-  // The public parser validates what a blob claims; the unchecked one is for the native layer's own blobs.
-  parseBlobChecked as parseBlob,
-  writeBlob,
-} from './formats/blob.js'
 export type { Pkcs8Kdf, Pkcs8Protection } from './formats/encrypted-pkcs8.js'
 export { type FingerprintDigest, sshFingerprint } from './formats/fingerprint.js'
 export { decryptJwe, encryptJwk } from './formats/jwe-pbes2.js'
-export { type Jwk, jwkToMaterial, materialToJwk, publicJwk } from './formats/jwk.js'
+export { type Jwk, publicJwk } from './formats/jwk.js'
 export type { EcCurve, KeyMaterial, MlDsaSet, MlKemSet, OkpCurve } from './formats/material.js'
-export { toOpenSsh } from './formats/openssh.js'
-export { type PrivateType, type PublicType, privateKeyDer, publicKeyDer, toPem } from './formats/pkcs.js'
 export { type ReadKeyOptions, readKey } from './formats/read-key.js'
 export { jwkThumbprint, jwkThumbprintUri, type ThumbprintDigest } from './formats/thumbprint.js'
 export {
@@ -73,6 +67,7 @@ export {
   type KeySpec,
   MAX_KEYS_PER_CALL,
 } from './generate/index.js'
+export { DH_GROUPS, type DhGroupName, type GenerationOptions } from './generate/options.js'
 export { type ImportFormat, type ImportOptions, importKey, importKeySync, type KeyInput } from './import.js'
 export {
   type CompactDecryptResult,

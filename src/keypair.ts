@@ -1,32 +1,38 @@
 /**
  * KeyPair (a native handle) and PublicKey (plain bytes). Everything the user
- * exports is converted here from the handle's CNG blobs by the one converter
- * in src/formats/. Private blobs and their DER are wiped once converted
- * (best effort: JS strings such as PEM and JWK members cannot be wiped).
+ * exports is parsed here from the handle's CNG blobs (src/formats/blob.ts) and
+ * written by the one encoder (src/formats/encode.ts), which the CLI calls too.
+ * Private blobs and their DER are wiped once converted (best effort: JS
+ * strings such as PEM and JWK members cannot be wiped).
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
 import { inspect } from 'node:util'
 import { InvalidRequestError, KeyDestroyedError, UnsupportedFormatError } from './errors.js'
 import { type BlobHint, parseBlob } from './formats/blob.js'
 import { wipe } from './formats/bytes.js'
-import { checkPkcs8Protection, type Pkcs8Kdf, type Pkcs8Protection, protectPkcs8 } from './formats/encrypted-pkcs8.js'
+import { checkEncoding, type EncodeOptions, encodePrivate, encodePublic, shapeOf } from './formats/encode.js'
+import type { Pkcs8Protection } from './formats/encrypted-pkcs8.js'
 import { type FingerprintDigest, sshFingerprint } from './formats/fingerprint.js'
 import { type Jwk, materialToJwk } from './formats/jwk.js'
 import { type KeyMaterial, wipeMaterial } from './formats/material.js'
-import { toOpenSsh } from './formats/openssh.js'
-import { type PrivateType, type PublicType, pemLabel, privateKeyDer, publicKeyDer, toPem } from './formats/pkcs.js'
+import type { PrivateType, PublicType } from './formats/pkcs.js'
+import { publicKeyDer as publicKeyDerOf } from './formats/pkcs.js'
 import { jwkThumbprint, jwkThumbprintUri, type ThumbprintDigest } from './formats/thumbprint.js'
-import { call, type NativeKey } from './native.js'
+import { withX5c, type X5cInput } from './formats/x5c.js'
+import { call, type NativeKey, type Provider } from './native.js'
 import * as ops from './operations/index.js'
-import { withX5c, type X5cInput } from './platform-keys/x5c.js'
 import type { Algorithm, Curve } from './registry.js'
 
-export type Provider = 'openssl' | 'cng'
+export type { Provider } from './native.js'
 
 export interface PrivateExportOptions extends Pkcs8Protection {
-  format: 'jwk' | 'pem' | 'der' | 'blob'
+  format: 'jwk' | 'pem' | 'der' | 'blob' | 'openssh'
   /** pem/der: 'pkcs8' (default), 'pkcs1' (RSA), 'sec1' (EC). blob: 'private' (default) or 'seed' (ML-DSA/ML-KEM). */
   type?: PrivateType | 'private' | 'seed'
+  /** openssh: the comment of the OpenSSH private key file. */
+  comment?: string
+  /** openssh with a passphrase: bcrypt_pbkdf rounds, as `ssh-keygen -a` (default 16). */
+  rounds?: number
 }
 
 export interface PublicExportOptions {
@@ -52,7 +58,7 @@ function blobHint(info: KeyInfo): BlobHint {
   return info.curve ? { curve: info.curve } : {}
 }
 
-const FORMATS_PRIVATE = ['jwk', 'pem', 'der', 'blob'] as const
+const FORMATS_PRIVATE = ['jwk', 'pem', 'der', 'blob', 'openssh'] as const
 const FORMATS_PUBLIC = ['jwk', 'pem', 'der', 'blob', 'openssh'] as const
 
 function checkOptions(
@@ -92,6 +98,11 @@ export class PublicKey implements KeyInfo {
   readonly #blob: Uint8Array
   readonly #material: KeyMaterial
 
+  /** @internal What the encoder's checks need to know of the key (no key material). */
+  static shapeOf(key: PublicKey): ReturnType<typeof shapeOf> {
+    return shapeOf(key.#material)
+  }
+
   /** @internal */
   constructor(info: KeyInfo, blob: Uint8Array) {
     this.algorithm = info.algorithm
@@ -109,28 +120,17 @@ export class PublicKey implements KeyInfo {
   export(options: PublicExportOptions): Jwk | string | Buffer
   export(options: PublicExportOptions): Jwk | string | Buffer {
     const o = checkOptions(options, FORMATS_PUBLIC, ['format', 'type', 'comment', 'x5c'])
-    const type = (o.type ?? 'spki') as PublicType
-    if (o.type !== undefined && o.format !== 'pem' && o.format !== 'der') {
-      throw new InvalidRequestError(`"type" applies to pem and der, not ${String(o.format)}`)
-    }
-    if (o.comment !== undefined && (o.format !== 'openssh' || typeof o.comment !== 'string')) {
-      throw new InvalidRequestError('"comment" is a string, for the openssh format only')
-    }
     if (o.x5c !== undefined && o.format !== 'jwk') throw new InvalidRequestError('"x5c" is for the jwk format only')
-    switch (o.format) {
-      case 'jwk':
-        if (o.x5c !== undefined)
-          return withX5c(materialToJwk(this.#material, false), publicKeyDer(this.#material), o.x5c)
-        return materialToJwk(this.#material, false)
-      case 'pem':
-        return toPem(publicKeyDer(this.#material, type), pemLabel('public', type))
-      case 'der':
-        return Buffer.from(publicKeyDer(this.#material, type))
-      case 'blob':
-        return Buffer.from(this.#blob)
-      default:
-        return toOpenSsh(this.#material, o.comment as string | undefined)
+    if (o.format === 'blob') {
+      if (o.type !== undefined || o.comment !== undefined) {
+        throw new InvalidRequestError('"type" and "comment" do not apply to blob')
+      }
+      return Buffer.from(this.#blob)
     }
+    const { x5c, ...encoding } = o
+    const out = encodePublic(this.#material, encoding as unknown as EncodeOptions)
+    if (x5c !== undefined) return withX5c(out as Jwk, publicKeyDerOf(this.#material), x5c as X5cInput)
+    return out
   }
 
   /**
@@ -175,7 +175,7 @@ export class PublicKey implements KeyInfo {
   }
 
   toKeyObject(): KeyObject {
-    return createPublicKey({ key: Buffer.from(publicKeyDer(this.#material)), format: 'der', type: 'spki' })
+    return createPublicKey({ key: Buffer.from(publicKeyDerOf(this.#material)), format: 'der', type: 'spki' })
   }
 
   toJSON(): Record<string, unknown> {
@@ -256,41 +256,30 @@ export class KeyPair implements KeyInfo {
   export(options: { format: 'jwk' }): Jwk
   export(options: { format: 'pem'; type?: PrivateType } & Pkcs8Protection): string
   export(options: { format: 'der'; type?: PrivateType } & Pkcs8Protection): Buffer
+  export(options: { format: 'openssh'; comment?: string; passphrase?: string | Uint8Array; rounds?: number }): string
   export(options: { format: 'blob'; type?: 'private' | 'seed' }): Buffer
   export(options: PrivateExportOptions): Jwk | string | Buffer
   export(options: PrivateExportOptions): Jwk | string | Buffer {
-    const o = checkOptions(options, FORMATS_PRIVATE, ['format', 'type', 'passphrase', 'kdf'])
-    checkPkcs8Protection(o)
-    const handle = this.#native()
+    const o = checkOptions(options, FORMATS_PRIVATE, ['format', 'type', 'passphrase', 'kdf', 'comment', 'rounds'])
     if (o.format === 'blob') {
+      for (const k of ['passphrase', 'kdf', 'comment', 'rounds']) {
+        if (o[k] !== undefined) throw new InvalidRequestError(`"${k}" does not apply to blob`)
+      }
       if (o.type !== undefined && o.type !== 'private' && o.type !== 'seed') {
         throw new InvalidRequestError(`blob type must be 'private' or 'seed'`)
       }
+      const handle = this.#native()
       if (o.type === 'seed' && this.algorithm !== 'ML-DSA' && this.algorithm !== 'ML-KEM') {
         throw new UnsupportedFormatError('only ML-DSA and ML-KEM keys have a seed blob')
       }
       return call(() => handle.exportBlob(o.type === 'seed' ? 'seed' : 'private'))
     }
-    if (o.type !== undefined && (o.format === 'jwk' || !['pkcs8', 'pkcs1', 'sec1'].includes(o.type as string))) {
-      throw new InvalidRequestError(
-        o.format === 'jwk'
-          ? '"type" does not apply to jwk'
-          : `private ${String(o.format)} type must be pkcs8, pkcs1 or sec1`,
-      )
-    }
+    const encoding = o as unknown as EncodeOptions
+    // every refusal before the private key leaves the handle
+    checkEncoding(PublicKey.shapeOf(this.publicKey), 'private', encoding)
     const material = this.#privateMaterial()
     try {
-      if (o.format === 'jwk') return materialToJwk(material, true)
-      const type = (o.type ?? 'pkcs8') as PrivateType
-      const der = privateKeyDer(material, type)
-      if (o.passphrase !== undefined)
-        return protectPkcs8(der, o.format as 'pem' | 'der', o.passphrase, o.kdf as Pkcs8Kdf)
-      if (o.format === 'der') return Buffer.from(der.buffer, der.byteOffset, der.byteLength)
-      try {
-        return toPem(der, pemLabel('private', type))
-      } finally {
-        wipe(der)
-      }
+      return encodePrivate(material, encoding)
     } finally {
       wipeMaterial(material)
     }

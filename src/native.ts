@@ -11,7 +11,11 @@ import { fromNative, NotSupportedOnPlatformError } from './errors.js'
 import type { Curve } from './registry.js'
 import { packageRoot } from './root.js'
 
+/** The blobs a key exports and imports: public, private, or (ML-DSA / ML-KEM) the seed. Declared here once. */
 export type BlobKind = 'public' | 'private' | 'seed'
+
+/** Which platform provider the native layer runs on. Declared here once. */
+export type Provider = 'openssl' | 'cng'
 
 export type NativeHash = 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512'
 
@@ -91,6 +95,12 @@ export interface NativeSpec {
   noKeyValidation?: boolean
   extractable: boolean
   validate?: boolean
+  /** RSA public exponent (default 65537). */
+  publicExponent?: number
+  /** DH named group (native/dh_groups.h); length is its size. */
+  group?: string
+  /** DSA q bits (default: 160, or 256 above 1024). */
+  divisorLength?: number
 }
 
 export interface NativeAlgorithmCapability {
@@ -101,7 +111,7 @@ export interface NativeAlgorithmCapability {
 }
 
 export interface NativeCapabilities {
-  provider: 'openssl' | 'cng'
+  provider: Provider
   providerVersion: string
   algorithms: Record<string, NativeAlgorithmCapability>
 }

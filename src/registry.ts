@@ -371,6 +371,30 @@ export const keyLengthTable: Readonly<Record<Algorithm, KeyLengthRow>> = Object.
 })
 
 /** Every algorithm id, in the table's order (for help text and messages). */
+/**
+ * The named DH groups a spec's `group` takes (RFC 7919 ffdhe, RFC 3526 MODP as node's
+ * getDiffieHellman names them) and their sizes in bits; the key-length table still applies.
+ */
+export const DH_GROUPS = Object.freeze({
+  ffdhe2048: 2048,
+  ffdhe3072: 3072,
+  ffdhe4096: 4096,
+  ffdhe6144: 6144,
+  ffdhe8192: 8192,
+  modp14: 2048,
+  modp15: 3072,
+  modp16: 4096,
+  modp17: 6144,
+  modp18: 8192,
+} as const)
+export type DhGroupName = keyof typeof DH_GROUPS
+
+/** The DSA q sizes (divisorLength) FIPS 186-4 pairs with a length L, the default first. */
+export function divisorLengthsFor(length: number): readonly number[] {
+  if (length <= 1024) return [160]
+  return length === 2048 ? [256, 224] : [256]
+}
+
 export const ALGORITHMS: readonly Algorithm[] = Object.freeze(Object.keys(keyLengthTable) as Algorithm[])
 
 const CURVE_ALIASES: Readonly<Record<string, Curve>> = Object.freeze(
@@ -389,47 +413,59 @@ const FIXED_CURVE_ALGORITHM: Readonly<Record<string, Algorithm>> = Object.freeze
 
 // --- JOSE -----------------------------------------------------------------------------
 
-/** A JWA algorithm (RFC 7518, RFC 8037, RFC 8812, the ML-DSA draft) and the key it needs. */
+/** A JWA algorithm for key pairs (RFC 7518, RFC 8037, RFC 8812, the ML-DSA / ML-KEM drafts) and the key it needs. */
 export interface JoseRow {
   readonly alg: string
   readonly use: 'sig' | 'enc'
-  /** The key: algorithm plus curve or parameter set; ECDH-ES takes the curve from the caller (curves). */
+  /** The key generated for it: algorithm plus curve or parameter set (ECDH-ES: the caller picks the curve). */
   readonly algorithm: Algorithm
   readonly curve?: Curve
   readonly parameterSet?: string
-  /** ECDH-ES: the curves it runs on. */
-  readonly curves?: readonly Curve[]
+  /** The curves a key for it may be on (EdDSA: Ed25519 and Ed448; ECDH-ES: five); absent for keys without a curve. */
+  readonly keyCurves?: readonly Curve[]
   readonly hash?: 'SHA-1' | 'SHA-256' | 'SHA-384' | 'SHA-512'
   readonly padding?: 'pkcs1' | 'pss' | 'oaep'
-  /** Not in jose v6: an extension of this package (ES256K) or a curve jose cannot use (X448). */
+  /** Not in jose v6: an extension of this package (ES256K). */
   readonly extension?: true
 }
 
 const ECDH_ES_CURVES: readonly Curve[] = Object.freeze<Curve[]>(['P-256', 'P-384', 'P-521', 'X25519', 'X448'])
 const SHA2 = [256, 384, 512] as const
 const sha = (b: 256 | 384 | 512): 'SHA-256' | 'SHA-384' | 'SHA-512' => `SHA-${b}`
+const ec = (alg: string, algorithm: Algorithm, c: Curve, hash: 'SHA-256' | 'SHA-384' | 'SHA-512'): JoseRow => ({
+  alg,
+  use: 'sig',
+  algorithm,
+  curve: c,
+  keyCurves: [c],
+  hash,
+})
 
 export const JOSE_ALGORITHMS: readonly JoseRow[] = Object.freeze(
   (
     [
       ...SHA2.map((b): JoseRow => ({ alg: `RS${b}`, use: 'sig', algorithm: 'RSA', hash: sha(b), padding: 'pkcs1' })),
       ...SHA2.map((b): JoseRow => ({ alg: `PS${b}`, use: 'sig', algorithm: 'RSA', hash: sha(b), padding: 'pss' })),
+      { alg: 'RSA1_5', use: 'enc', algorithm: 'RSA', padding: 'pkcs1' },
       { alg: 'RSA-OAEP', use: 'enc', algorithm: 'RSA', hash: 'SHA-1', padding: 'oaep' },
       ...SHA2.map(
         (b): JoseRow => ({ alg: `RSA-OAEP-${b}`, use: 'enc', algorithm: 'RSA', hash: sha(b), padding: 'oaep' }),
       ),
-      { alg: 'RSA1_5', use: 'enc', algorithm: 'RSA', padding: 'pkcs1' },
-      { alg: 'ES256', use: 'sig', algorithm: 'ECDSA_P256', curve: 'P-256', hash: 'SHA-256' },
-      { alg: 'ES384', use: 'sig', algorithm: 'ECDSA_P384', curve: 'P-384', hash: 'SHA-384' },
-      { alg: 'ES512', use: 'sig', algorithm: 'ECDSA_P521', curve: 'P-521', hash: 'SHA-512' },
-      { alg: 'ES256K', use: 'sig', algorithm: 'ECDSA', curve: 'secp256k1', hash: 'SHA-256', extension: true },
-      { alg: 'EdDSA', use: 'sig', algorithm: 'EdDSA', curve: 'Ed25519' },
-      { alg: 'Ed25519', use: 'sig', algorithm: 'EdDSA', curve: 'Ed25519' },
-      ...['44', '65', '87'].map(
+      ec('ES256', 'ECDSA_P256', 'P-256', 'SHA-256'),
+      ec('ES384', 'ECDSA_P384', 'P-384', 'SHA-384'),
+      ec('ES512', 'ECDSA_P521', 'P-521', 'SHA-512'),
+      { ...ec('ES256K', 'ECDSA', 'secp256k1', 'SHA-256'), extension: true },
+      { alg: 'EdDSA', use: 'sig', algorithm: 'EdDSA', curve: 'Ed25519', keyCurves: ['Ed25519', 'Ed448'] },
+      { alg: 'Ed25519', use: 'sig', algorithm: 'EdDSA', curve: 'Ed25519', keyCurves: ['Ed25519'] },
+      { alg: 'Ed448', use: 'sig', algorithm: 'EdDSA', curve: 'Ed448', keyCurves: ['Ed448'] },
+      ...['', '+A128KW', '+A192KW', '+A256KW'].map(
+        (kw): JoseRow => ({ alg: `ECDH-ES${kw}`, use: 'enc', algorithm: 'ECDH', keyCurves: ECDH_ES_CURVES }),
+      ),
+      ...Object.keys(PARAMETER_SETS['ML-DSA']).map(
         (set): JoseRow => ({ alg: `ML-DSA-${set}`, use: 'sig', algorithm: 'ML-DSA', parameterSet: set }),
       ),
-      ...['', '+A128KW', '+A192KW', '+A256KW'].map(
-        (kw): JoseRow => ({ alg: `ECDH-ES${kw}`, use: 'enc', algorithm: 'ECDH', curves: ECDH_ES_CURVES }),
+      ...Object.keys(PARAMETER_SETS['ML-KEM']).map(
+        (set): JoseRow => ({ alg: `ML-KEM-${set}`, use: 'enc', algorithm: 'ML-KEM', parameterSet: set }),
       ),
     ] as JoseRow[]
   ).map((r) => Object.freeze(r)),
@@ -441,6 +477,29 @@ const BY_JOSE_ALG: ReadonlyMap<string, JoseRow> = new Map(JOSE_ALGORITHMS.map((r
 export function joseAlgorithm(alg: unknown): JoseRow | undefined {
   return typeof alg === 'string' ? BY_JOSE_ALG.get(alg) : undefined
 }
+
+/** A JWA algorithm for symmetric secrets (kty "oct"): its key size and what the secret is for. */
+export interface JoseSecretRow {
+  readonly alg: string
+  readonly bits: number
+  readonly use: 'sig' | 'enc'
+  /** HMAC (HS*), AES key wrap (A*KW), AES-GCM (A*GCMKW, A*GCM), AES-CBC + HMAC (A*CBC-HS*: MAC key ‖ ENC key). */
+  readonly family: 'hmac' | 'aes-kw' | 'aes-gcm' | 'aes-cbc-hmac'
+}
+
+const AES = [128, 192, 256] as const
+
+export const JOSE_SECRET_ALGORITHMS: readonly JoseSecretRow[] = Object.freeze(
+  (
+    [
+      ...SHA2.map((b): JoseSecretRow => ({ alg: `HS${b}`, bits: b, use: 'sig', family: 'hmac' })),
+      ...SHA2.map((b): JoseSecretRow => ({ alg: `A${b / 2}CBC-HS${b}`, bits: b, use: 'enc', family: 'aes-cbc-hmac' })),
+      ...AES.map((b): JoseSecretRow => ({ alg: `A${b}KW`, bits: b, use: 'enc', family: 'aes-kw' })),
+      ...AES.map((b): JoseSecretRow => ({ alg: `A${b}GCMKW`, bits: b, use: 'enc', family: 'aes-gcm' })),
+      ...AES.map((b): JoseSecretRow => ({ alg: `A${b}GCM`, bits: b, use: 'enc', family: 'aes-gcm' })),
+    ] as JoseSecretRow[]
+  ).map((r) => Object.freeze(r)),
+)
 
 // --- lookups ------------------------------------------------------------------------
 

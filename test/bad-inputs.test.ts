@@ -25,6 +25,7 @@ import {
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { jwkToMaterial, parseBlob, privateKeyDer, toPem, writeBlob } from '../src/formats/index.js'
 import {
   checkKeyLength,
   generateJwk,
@@ -33,13 +34,8 @@ import {
   generateSecret,
   JwkStore,
   jwkThumbprint,
-  jwkToMaterial,
   type KeyPair,
-  parseBlob,
-  privateKeyDer,
   randomBytes,
-  toPem,
-  writeBlob,
 } from '../src/index.js'
 import { cli, fails, tempDir } from './cli-helpers.js'
 
@@ -324,7 +320,11 @@ const rows: Row[] = [
   ["RSA export('pem')", () => k.rsa!.export('pem' as never), 'ERR_INVALID_REQUEST'],
   ['RSA export({})', () => k.rsa!.export({} as never), 'ERR_INVALID_REQUEST'],
   ["RSA export format 'xml'", () => k.rsa!.export({ format: 'xml' } as never), 'ERR_INVALID_REQUEST'],
-  ['RSA private export openssh', () => k.rsa!.export({ format: 'openssh' } as never), 'ERR_INVALID_REQUEST'],
+  [
+    'RSA private export openssh with a kdf',
+    () => k.rsa!.export({ format: 'openssh', passphrase: 'pw', kdf: 'scrypt' } as never),
+    'ERR_INVALID_REQUEST',
+  ],
   ['RSA private pem spki', () => k.rsa!.export({ format: 'pem', type: 'spki' } as never), 'ERR_INVALID_REQUEST'],
   ['RSA private pem sec1', () => k.rsa!.export({ format: 'pem', type: 'sec1' }), 'ERR_UNSUPPORTED_FORMAT'],
   ['EC private der pkcs1', () => k.ec!.export({ format: 'der', type: 'pkcs1' }), 'ERR_UNSUPPORTED_FORMAT'],

@@ -6,6 +6,7 @@
  */
 import { createPublicKey, sign, verify } from 'node:crypto'
 import { afterEach, describe, expect, it } from 'vitest'
+import { batchWork } from '../src/generate/scheduler.js'
 import { generateKey } from '../src/index.js'
 import { native } from '../src/native.js'
 import { expectCode } from './helpers.js'
@@ -155,5 +156,175 @@ describe('a lone request for a microsecond key is generated on the JS thread', (
     const err = await expectCode(generateKey({ algorithm: 'ECDH', curve: 'X25519' }), 'ERR_PROVIDER')
     expect(err.message).toContain('simulated provider failure')
     expect((err as unknown as { opensslCode: number }).opensslCode).toBe(7)
+  })
+})
+
+/**
+ * Replaces the binding's generateBatch with one that records each batch's size and settles it only
+ * when the test calls its gate (in call order): the test decides when a slot frees.
+ */
+function gateBatches(
+  b: Record<string, (...args: unknown[]) => unknown>,
+  realBatch: ((...args: unknown[]) => unknown) | undefined,
+): { gates: (() => void)[]; sizes: number[] } {
+  const gates: (() => void)[] = []
+  const sizes: number[] = []
+  b.generateBatch = (spec: unknown, n: unknown) => {
+    sizes.push(n as number)
+    const p = (realBatch as (...a: unknown[]) => Promise<unknown>).call(b, spec, n)
+    return new Promise((resolve) => gates.push(() => resolve(p)))
+  }
+  return { gates, sizes }
+}
+
+describe('coalescing: at most one batch per core in flight, requests beyond that held and sent together', () => {
+  const b = native() as unknown as Record<string, (...args: unknown[]) => unknown>
+  const real = { generateBatch: b.generateBatch, generate: b.generate, generateSync: b.generateSync }
+  afterEach(() => Object.assign(b, real))
+  const P384 = { algorithm: 'ECDSA_P384' } // not made on the JS thread when alone (cost.ts INLINE)
+
+  /** Records each native call: the batch size and how many batches were in flight when it was made. */
+  function record(): { sizes: number[]; inFlightAtCall: number[]; single: number } {
+    const log = { sizes: [] as number[], inFlightAtCall: [] as number[], single: 0 }
+    b.generateBatch = (spec: unknown, n: unknown) => {
+      log.sizes.push(n as number)
+      log.inFlightAtCall.push(batchWork().inFlight)
+      return (real.generateBatch as (...a: unknown[]) => unknown).call(b, spec, n)
+    }
+    b.generate = (...args: unknown[]) => {
+      log.single++
+      return (real.generate as (...a: unknown[]) => unknown).apply(b, args)
+    }
+    return log
+  }
+
+  it('16 callers awaiting in a loop (the server pattern): batches keep their size, never one work item per key', async () => {
+    const log = record()
+    const { limit } = batchWork()
+    const ds = new Set<unknown>()
+    let started = 0
+    const lane = async (): Promise<void> => {
+      while (started < 320) {
+        started++
+        const k = await generateKey(P384)
+        ds.add(k.export({ format: 'jwk' }).d)
+        k.destroy()
+      }
+    }
+    await Promise.all(Array.from({ length: 16 }, lane))
+    expect(ds.size).toBe(320) // every key distinct
+    expect(log.single).toBe(0)
+    const perItem = Math.ceil(16 / Math.min(limit, 16))
+    for (const n of log.sizes) expect(n).toBe(perItem)
+    for (const f of log.inFlightAtCall) expect(f).toBeLessThan(limit)
+    expect(batchWork()).toEqual({ limit, inFlight: 0, held: 0 })
+  })
+
+  it('requests made while every slot is busy are held, then go out as one batch when a slot frees', async () => {
+    const { limit } = batchWork()
+    const { gates, sizes } = gateBatches(b, real.generateBatch)
+    const first = Array.from({ length: 4 * limit }, () => generateKey(P384))
+    await new Promise((r) => setImmediate(r))
+    expect(sizes).toEqual(Array.from({ length: limit }, () => 4))
+    expect(batchWork()).toEqual({ limit, inFlight: limit, held: 0 })
+    const later = Array.from({ length: 5 }, () => generateKey(P384))
+    const lone = generateKey(P384)
+    await new Promise((r) => setImmediate(r))
+    expect(batchWork()).toEqual({ limit, inFlight: limit, held: 6 })
+    expect(sizes).toHaveLength(limit) // nothing more was sent
+    ;(gates.shift() as () => void)()
+    await first[0]
+    expect(sizes.slice(limit)).toEqual([6]) // the held requests, together
+    while (gates.length > 0) (gates.shift() as () => void)()
+    const keys = await Promise.all([...first, ...later, lone])
+    expect(new Set(keys.map((k) => k.export({ format: 'jwk' }).d)).size).toBe(4 * limit + 6)
+    for (const k of keys) k.destroy()
+    expect(batchWork()).toEqual({ limit, inFlight: 0, held: 0 })
+  })
+
+  it("a failed element of a batch rejects only its own caller, typed; a failed batch only that batch's callers", async () => {
+    let call = 0
+    b.generateBatch = async (spec: unknown, n: unknown) => {
+      const mine = ++call
+      if (mine === 2) throw Object.assign(new Error('simulated batch failure'), { code: 'ERR_PROVIDER' })
+      const out = (await (real.generateBatch as (...a: unknown[]) => Promise<unknown[]>).call(b, spec, n)) as (
+        | { destroy(): void }
+        | Error
+      )[]
+      if (mine === 1) {
+        ;(out[1] as { destroy(): void }).destroy()
+        out[1] = Object.assign(new Error('simulated element failure'), { code: 'ERR_PROVIDER', opensslCode: 9 })
+      }
+      return out
+    }
+    const { limit } = batchWork()
+    const results = await Promise.allSettled(Array.from({ length: 32 }, () => generateKey(P384)))
+    const size = Math.ceil(32 / limit)
+    const rejected = results.flatMap((r, i) => (r.status === 'rejected' ? [i] : []))
+    const secondBatch = limit > 1 ? Array.from({ length: size }, (_, i) => size + i) : []
+    expect(rejected).toEqual([1, ...secondBatch])
+    const element = (results[1] as PromiseRejectedResult).reason
+    expect(element).toMatchObject({ code: 'ERR_PROVIDER', opensslCode: 9, message: 'simulated element failure' })
+    for (const i of secondBatch) expect((results[i] as PromiseRejectedResult).reason.code).toBe('ERR_PROVIDER')
+    const keys = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+    expect(new Set(keys.map((k) => k.export({ format: 'jwk' }).d)).size).toBe(keys.length)
+    for (const k of keys) k.destroy()
+    expect(batchWork()).toEqual({ limit, inFlight: 0, held: 0 })
+    Object.assign(b, real)
+    ;(await generateKey(P384)).destroy() // the scheduler still works
+  })
+
+  it('keys of one batch are independent: destroying some leaves the others working; every handle is released', async () => {
+    const base = native().liveHandles().process
+    const keys = await Promise.all(
+      Array.from({ length: 24 }, () => generateKey({ algorithm: 'EdDSA', curve: 'Ed25519' })),
+    )
+    expect(native().liveHandles().process - base).toBe(24)
+    for (const k of keys.filter((_, i) => i % 2 === 0)) k.destroy()
+    for (const [i, k] of keys.entries()) {
+      if (i % 2 === 0) {
+        expect(k.destroyed).toBe(true)
+        await expectCode(() => k.export({ format: 'jwk' }), 'ERR_KEY_DESTROYED')
+      } else {
+        const sig = sign(null, Buffer.from('m'), k.toKeyObject())
+        expect(verify(null, Buffer.from('m'), createPublicKey(k.publicKey.export({ format: 'pem' })), sig)).toBe(true)
+      }
+    }
+    expect(native().liveHandles().process - base).toBe(12)
+    for (const k of keys) k.destroy()
+    expect(native().liveHandles().process).toBe(base)
+  })
+})
+
+describe('coalescing: specs take turns for the free slots', () => {
+  const b = native() as unknown as Record<string, (...args: unknown[]) => unknown>
+  const real = { generateBatch: b.generateBatch }
+  afterEach(() => Object.assign(b, real))
+
+  it('a spec with a long backlog does not hold up a request for another spec', async () => {
+    const { limit } = batchWork()
+    const { gates, sizes } = gateBatches(b, real.generateBatch)
+    const settle = () => new Promise((r) => setTimeout(r, 20))
+    const fill = Array.from({ length: limit }, () => generateKey({ algorithm: 'ECDSA_P384' }))
+    await settle()
+    const backlog = Array.from({ length: 100 }, () => generateKey({ algorithm: 'ECDSA_P384' }))
+    const other = generateKey({ algorithm: 'ECDSA_P521' })
+    await new Promise((r) => setImmediate(r))
+    expect(batchWork()).toEqual({ limit, inFlight: limit, held: 101 })
+    expect(sizes).toEqual(Array.from({ length: limit }, () => 1))
+    // each completion frees one slot: the backlog goes 32 keys at a time, and the other spec gets
+    // the second turn instead of waiting for the whole backlog
+    while (gates.length > 0) {
+      ;(gates.shift() as () => void)()
+      // the released batch completes, frees its slot, and the next held batch goes out (a new gate)
+      for (let w = 0; w < 250 && batchWork().held > 0 && gates.length === 0; w++) await settle()
+    }
+    expect(sizes.slice(limit)).toEqual([32, 1, 32, 32, 4])
+    const keys = await Promise.all([...fill, ...backlog])
+    const p521 = await other
+    expect(p521.algorithm).toBe('ECDSA_P521')
+    expect(new Set(keys.map((k) => k.export({ format: 'jwk' }).d)).size).toBe(limit + 100)
+    for (const k of [...keys, p521]) k.destroy()
+    expect(batchWork()).toEqual({ limit, inFlight: 0, held: 0 })
   })
 })

@@ -4,7 +4,8 @@
  * options' typed errors.
  */
 import { describe, expect, it } from 'vitest'
-import { generateKey, type KeyPair, parseBlob, writeBlob } from '../src/index.js'
+import { parseBlob, writeBlob } from '../src/formats/index.js'
+import { generateKey, type KeyPair } from '../src/index.js'
 import { expectCode } from './helpers.js'
 
 const u32 = (v: number): Buffer => {
@@ -211,7 +212,7 @@ describe('export options', () => {
     ['pem', 'ERR_INVALID_REQUEST'],
     [{}, 'ERR_INVALID_REQUEST'],
     [{ format: 'xml' }, 'ERR_INVALID_REQUEST'],
-    [{ format: 'openssh' }, 'ERR_INVALID_REQUEST'],
+    [{ format: 'openssh', rounds: 4 }, 'ERR_INVALID_REQUEST'],
     [{ format: 'pem', type: 'spki' }, 'ERR_INVALID_REQUEST'],
     [{ format: 'pem', type: 'sec1' }, 'ERR_UNSUPPORTED_FORMAT'],
     [{ format: 'der', type: 7 }, 'ERR_INVALID_REQUEST'],

@@ -360,7 +360,7 @@ describe('jwk: the Apinizer request as flags or a file', () => {
     [['jwk', '--name', 'x', '--type', 'RSA', '--key-size', 'many'], 'ERR_INVALID_REQUEST'],
     [['jwk', '--request', 'r.json', '--name', 'x'], 'ERR_INVALID_REQUEST'],
     [['jwk', '--name', 'x', '--type', 'OCT', '--key-size', '256', '--public'], 'ERR_INVALID_REQUEST'],
-    [['jwk', '--name', 'x', '--type', 'EC', '--curve', 'P256', '--public', '--out', 'k.jwk'], 'ERR_INVALID_REQUEST'],
+    [['jwk', '--name', 'x', '--type', 'EC', '--curve', 'P256', '--public', '--pub', 'k.jwk'], 'ERR_INVALID_REQUEST'],
     [['jwk', '--name', 'x', '--type', 'EC', '--curve', 'P256', '--passphrase-file', 'p'], 'ERR_INVALID_REQUEST'],
     [['jwk', 'extra'], 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL'],
     [['jwks'], 'ERR_INVALID_REQUEST'],

@@ -13,18 +13,15 @@ import { join } from 'node:path'
 import { inspect } from 'node:util'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { jwkToMaterial, parseBlob, privateKeyDer, writeBlob } from '../src/formats/index.js'
 import {
   generateJwk,
   generateKey,
   generateKeyPair,
   JwkStore,
-  jwkToMaterial,
   type KeyMaterial,
   type KeyPair,
   type PrivateExportOptions,
-  parseBlob,
-  privateKeyDer,
-  writeBlob,
 } from '../src/index.js'
 import { type BlobKind, type NativeKey, native } from '../src/native.js'
 import { cli, tempDir } from './cli-helpers.js'

@@ -28,6 +28,14 @@ import { join } from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  jwkToMaterial,
+  materialToJwk,
+  parseBlob,
+  privateKeyDer,
+  publicKeyDer,
+  writeBlob,
+} from '../src/formats/index.js'
+import {
   checkKeyLength,
   generateJwk,
   generateKey,
@@ -35,15 +43,9 @@ import {
   generateSecret,
   JwkStore,
   jwkThumbprint,
-  jwkToMaterial,
   type KeyPair,
-  materialToJwk,
   PlatformKeygenError,
-  parseBlob,
-  privateKeyDer,
-  publicKeyDer,
   randomBytes,
-  writeBlob,
 } from '../src/index.js'
 import { CLI, tempDir } from './cli-helpers.js'
 import { hasPostQuantum, nodeCryptoHasPostQuantum } from './helpers.js'

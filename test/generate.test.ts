@@ -15,16 +15,8 @@ import {
   verify,
 } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import {
-  generateKey,
-  type Jwk,
-  jwkToMaterial,
-  type KeyPair,
-  type KeySpec,
-  materialToJwk,
-  parseBlob,
-  writeBlob,
-} from '../src/index.js'
+import { jwkToMaterial, materialToJwk, parseBlob, writeBlob } from '../src/formats/index.js'
+import { generateKey, type Jwk, type KeyPair, type KeySpec } from '../src/index.js'
 import { expectCode, opensslCheck, sshKeygenFingerprint } from './helpers.js'
 
 type Use = 'sign' | 'agree'

@@ -1,5 +1,5 @@
 /** generateKeyPair: the jose v6 drop-in, checked against jose itself. */
-import { createPrivateKey, KeyObject, sign, verify, type webcrypto } from 'node:crypto'
+import { createPrivateKey, generateKeyPairSync, KeyObject, sign, verify, type webcrypto } from 'node:crypto'
 import * as jose from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { generateKeyPair } from '../src/jose/index.js'
@@ -130,6 +130,38 @@ describe('generateKeyPair: jose algorithms round-trip through jose', () => {
     expect(subtleGenerate).not.toHaveBeenCalled()
     expect(destroy).toHaveBeenCalledTimes(4)
   })
+
+  // KeyObject.toCryptoKey came with Node.js 22.10; before, every key goes through WebCrypto's importKey.
+  const sample = generateKeyPairSync('x25519').privateKey
+  let owner: object | null = sample
+  while (owner && !Object.hasOwn(owner, 'toCryptoKey')) owner = Object.getPrototypeOf(owner)
+  it.runIf(owner !== null)(
+    'EC and OKP CryptoKeys come from KeyObject.toCryptoKey, not importKey (Node.js >= 22.10); RSA still through importKey; both halves one key',
+    async () => {
+      const importKey = vi.spyOn(globalThis.crypto.subtle, 'importKey')
+      const toCryptoKey = vi.spyOn(owner as { toCryptoKey: KeyObject['toCryptoKey'] }, 'toCryptoKey')
+      const cases = [
+        ['ES256'],
+        ['ES384'],
+        ['ES512'],
+        ['EdDSA'],
+        ['ECDH-ES', 'P-521'],
+        ['ECDH-ES', 'X25519'],
+        ['ECDH-ES', 'X448'],
+      ]
+      for (const [alg, crv] of cases) {
+        const { privateKey, publicKey } = await generateKeyPair(alg as string, { crv, extractable: true })
+        const priv = await jose.exportJWK(privateKey)
+        const pub = await jose.exportJWK(publicKey)
+        expect(priv.d).toBeTypeOf('string')
+        expect([priv.kty, priv.crv, priv.x, priv.y]).toEqual([pub.kty, pub.crv, pub.x, pub.y])
+      }
+      expect(importKey).not.toHaveBeenCalled()
+      expect(toCryptoKey).toHaveBeenCalledTimes(2 * cases.length)
+      await generateKeyPair('RS256')
+      expect(importKey).toHaveBeenCalledTimes(2)
+    },
+  )
 })
 
 describe('generateKeyPair: errors exactly as jose', () => {

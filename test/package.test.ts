@@ -353,6 +353,48 @@ describe.skipIf(ARCH !== 'linux-x64')('installing the tarball with no compiler o
     expect(JSON.parse(r.stdout)).toEqual({ pem: '-----BEGIN PRIVATE KEY-----', bits: 2048 })
   })
 
+  it('the platform-keygen/formats subpath loads in ESM and CommonJS; the main export leaves its converters out', () => {
+    const esm = `
+      import * as main from 'platform-keygen'
+      import { generateKey } from 'platform-keygen'
+      import { parseBlob, privateKeyDer, toPem, writeBlob } from 'platform-keygen/formats'
+      const key = await generateKey({ algorithm: 'ECDSA_P256' })
+      const { material } = parseBlob(key.export({ format: 'blob' }))
+      const pem = toPem(privateKeyDer(material, 'pkcs8'), 'PRIVATE KEY')
+      const back = parseBlob(writeBlob(material, 'private')).material
+      console.log(JSON.stringify({
+        curve: material.curve,
+        samePem: pem === key.export({ format: 'pem' }),
+        sameD: Buffer.from(back.d).equals(Buffer.from(material.d)),
+        inMain: ['parseBlob', 'writeBlob', 'privateKeyDer', 'publicKeyDer', 'toPem', 'toOpenSsh', 'materialToJwk', 'jwkToMaterial'].filter((n) => n in main),
+      }))
+    `
+    const r = run('node', ['--input-type=module', '-e', esm], { cwd: project, env })
+    expect(r.stderr).toBe('')
+    expect(JSON.parse(r.stdout)).toEqual({ curve: 'P-256', samePem: true, sameD: true, inMain: [] })
+    const cjs = `
+      const formats = require('platform-keygen/formats')
+      const main = require('platform-keygen')
+      console.log(JSON.stringify({ formats: Object.keys(formats).sort(), writeBlobInMain: 'writeBlob' in main }))
+    `
+    const c = run('node', ['-e', cjs], { cwd: project, env })
+    expect(c.stderr).toBe('')
+    expect(JSON.parse(c.stdout)).toEqual({
+      formats: [
+        'jwkToMaterial',
+        'materialToJwk',
+        'parseBlob',
+        'privateKeyDer',
+        'publicJwk',
+        'publicKeyDer',
+        'toOpenSsh',
+        'toPem',
+        'writeBlob',
+      ],
+      writeBlobInMain: false,
+    })
+  })
+
   it('the platform-keygen bin runs (node_modules/.bin)', () => {
     const binPath = join(project, 'node_modules', '.bin', 'platform-keygen')
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
@@ -370,17 +412,10 @@ describe.skipIf(ARCH !== 'linux-x64')('installing the tarball with no compiler o
     expect(JSON.parse(jwk.stdout)).toMatchObject({ kty: 'EC', crv: 'P-256', alg: 'ES256' })
   })
 
-  it('TypeScript resolves the types of both entry points (import from .mts, require from .cts)', () => {
+  /** tsc (strict, nodenext, --traceResolution) over `files` in the project; fails with tsc's errors. */
+  function typecheck(config: string, files: string[]): ReturnType<typeof run> {
     writeFileSync(
-      join(project, 'a.mts'),
-      "import { generateKey, type KeyPair } from 'platform-keygen'\nexport const k: Promise<KeyPair> = generateKey({ algorithm: 'RSA', length: 2048 })\n",
-    )
-    writeFileSync(
-      join(project, 'b.cts'),
-      "import pk = require('platform-keygen')\nexport const n: number = pk.checkKeyLength('RSA', 2048)\n",
-    )
-    writeFileSync(
-      join(project, 'tsconfig.json'),
+      join(project, config),
       JSON.stringify({
         compilerOptions: {
           module: 'nodenext',
@@ -391,11 +426,11 @@ describe.skipIf(ARCH !== 'linux-x64')('installing the tarball with no compiler o
           types: ['node'],
           typeRoots: [join(ROOT, 'node_modules', '@types')],
         },
-        files: ['a.mts', 'b.cts'],
+        files,
       }),
     )
     const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc')
-    const r = run('node', [tsc, '-p', 'tsconfig.json', '--traceResolution'], { cwd: project, env })
+    const r = run('node', [tsc, '-p', config, '--traceResolution'], { cwd: project, env })
     expect(
       r.status,
       r.stdout
@@ -403,9 +438,36 @@ describe.skipIf(ARCH !== 'linux-x64')('installing the tarball with no compiler o
         .filter((l) => l.includes('error'))
         .join('\n'),
     ).toBe(0)
+    return r
+  }
+
+  it('TypeScript resolves the types of both entry points (import from .mts, require from .cts)', () => {
+    writeFileSync(
+      join(project, 'a.mts'),
+      "import { generateKey, type KeyPair } from 'platform-keygen'\nexport const k: Promise<KeyPair> = generateKey({ algorithm: 'RSA', length: 2048 })\n",
+    )
+    writeFileSync(
+      join(project, 'b.cts'),
+      "import pk = require('platform-keygen')\nexport const n: number = pk.checkKeyLength('RSA', 2048)\n",
+    )
+    const r = typecheck('tsconfig.json', ['a.mts', 'b.cts'])
     expect(r.stdout).toContain("'platform-keygen' was successfully resolved to")
     expect(r.stdout).toMatch(/node_modules\/platform-keygen\/dist\/esm\/index\.d\.ts/)
     expect(r.stdout).toMatch(/node_modules\/platform-keygen\/dist\/cjs\/index\.d\.ts/)
+  })
+
+  it('TypeScript resolves the types of platform-keygen/formats (import from .mts, require from .cts)', () => {
+    writeFileSync(
+      join(project, 'c.mts'),
+      "import { type KeyMaterial, writeBlob } from 'platform-keygen/formats'\nexport const f: (m: KeyMaterial, k: 'public') => Uint8Array = writeBlob\n",
+    )
+    writeFileSync(
+      join(project, 'd.cts'),
+      "import formats = require('platform-keygen/formats')\nexport const pem: string = formats.toPem(new Uint8Array(1), 'PUBLIC KEY')\n",
+    )
+    const r = typecheck('tsconfig.formats.json', ['c.mts', 'd.cts'])
+    expect(r.stdout).toMatch(/node_modules\/platform-keygen\/dist\/esm\/formats\/index\.d\.ts/)
+    expect(r.stdout).toMatch(/node_modules\/platform-keygen\/dist\/cjs\/formats\/index\.d\.ts/)
   })
 
   it("the README's JavaScript examples run from this project and print what they say", async () => {

@@ -8,7 +8,8 @@
 import * as nodeCrypto from 'node:crypto'
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { capabilities, generateKey, jwkToMaterial, parseBlob, privateKeyDer, writeBlob } from '../src/index.js'
+import { jwkToMaterial, parseBlob, privateKeyDer, writeBlob } from '../src/formats/index.js'
+import { capabilities, generateKey } from '../src/index.js'
 import { expectCode, hasPostQuantum, nodeCryptoHasPostQuantum, readWycheproof } from './helpers.js'
 
 const PQ = hasPostQuantum()

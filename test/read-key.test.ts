@@ -12,8 +12,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CompactEncrypt, exportJWK, generateKeyPair } from 'jose'
 import { afterAll, describe, expect, it } from 'vitest'
-import { toOpenSshPrivate } from '../src/cli/openssh-private.js'
-import { type KeyMaterial, privateKeyDer, publicKeyDer, readKey, toOpenSsh, toPem } from '../src/index.js'
+import { privateKeyDer, publicKeyDer, toOpenSsh, toPem } from '../src/formats/index.js'
+import { toOpenSshPrivate } from '../src/formats/openssh-private.js'
+import { type KeyMaterial, readKey } from '../src/index.js'
 import { expectCode } from './helpers.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'pk-readkey-'))

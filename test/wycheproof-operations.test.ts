@@ -7,7 +7,8 @@
  */
 import { createECDH, createPrivateKey } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { importKeySync, type KeyPair, type PublicKey, writeBlob } from '../src/index.js'
+import { writeBlob } from '../src/formats/index.js'
+import { importKeySync, type KeyPair, type PublicKey } from '../src/index.js'
 import { hasPostQuantum, readWycheproof } from './helpers.js'
 
 const PQ = hasPostQuantum()

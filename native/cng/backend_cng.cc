@@ -28,9 +28,11 @@
 #include <string>
 #include <vector>
 
+#include "../algorithms.h"
 #include "../backend.h"
 #include "../blob.h"
 #include "../dh_groups.h"
+#include "cng_private.h"
 
 // --- constants the toolchain's bcrypt.h may lack (values from the SDK's) ----
 
@@ -178,7 +180,8 @@ bool Ok(NTSTATUS st) { return BCRYPT_SUCCESS(st); }
 // Statuses that mean "this Windows does not have it", as opposed to a failure
 // of something it has.
 bool MeansAbsent(uint32_t st) {
-  return st == kStatusNotSupported || st == kStatusNotImplemented || st == kStatusNotFound;
+  return st == kStatusNotSupported || st == kStatusNotImplemented || st == kStatusNotFound ||
+         st == 0x80090029;  // NTE_NOT_SUPPORTED, from the NCrypt providers of a stored key
 }
 
 Status NtFail(const char* code, const std::string& what, NTSTATUS nt) {
@@ -338,9 +341,38 @@ class KeyHandle {
 
 // --- what a KeySpec maps to ---------------------------------------------------
 
-enum class Family { kRsa, kDsa, kDh, kEc, kX25519, kMlDsa, kMlKem };
+using alg::Family;  // kOkp here is X25519 (curve25519), the one OKP curve CNG has
+
+// The CNG column of the registry (native/algorithms.h): the algorithm
+// provider of each row; kNoProvider where CNG has none.
+constexpr Prov kNoProvider = kProvCount;
+constexpr Prov kColumns[] = {
+    kProvRsa,             // RSA
+    kProvDsa,             // DSA
+    kProvDh,              // DH
+    kProvEcdsaP256,       // ECDSA_P256
+    kProvEcdsaP384,       // ECDSA_P384
+    kProvEcdsaP521,       // ECDSA_P521
+    kProvEcdhP256,        // ECDH_P256
+    kProvEcdhP384,        // ECDH_P384
+    kProvEcdhP521,        // ECDH_P521
+    kProvEcdsaSecp256k1,  // ECDSA secP256k1
+    kProvEcdhSecp256k1,   // ECDH secP256k1
+    kProvEcdhCurve25519,  // ECDH curve25519
+    kNoProvider,          // ECDH curve448 (X448)
+    kNoProvider,          // EdDSA Ed25519
+    kNoProvider,          // EdDSA Ed448
+    kProvMlDsa,           // ML-DSA 44
+    kProvMlDsa,           // ML-DSA 65
+    kProvMlDsa,           // ML-DSA 87
+    kProvMlKem,           // ML-KEM 512
+    kProvMlKem,           // ML-KEM 768
+    kProvMlKem,           // ML-KEM 1024
+};
+static_assert(sizeof kColumns / sizeof kColumns[0] == alg::kCount, "one CNG column entry per registry row");
 
 struct Plan {
+  const alg::Algorithm* row = nullptr;
   Family family = Family::kRsa;
   Prov prov = kProvRsa;
   std::string label;  // for messages: "RSA", "ECDH curve25519", "ML-KEM-768"
@@ -352,136 +384,28 @@ struct Plan {
   const char* parameterSet = nullptr;  // ML-DSA / ML-KEM
 };
 
-struct EcRow {
-  const char* id;
-  Prov prov;
-  ULONG bits;
-  uint32_t pub, priv, cb;
-};
-constexpr EcRow kFixedEc[] = {
-    {"ECDSA_P256", kProvEcdsaP256, 256, blob::kEcdsaP256Public, blob::kEcdsaP256Private, 32},
-    {"ECDSA_P384", kProvEcdsaP384, 384, blob::kEcdsaP384Public, blob::kEcdsaP384Private, 48},
-    {"ECDSA_P521", kProvEcdsaP521, 521, blob::kEcdsaP521Public, blob::kEcdsaP521Private, 66},
-    {"ECDH_P256", kProvEcdhP256, 256, blob::kEcdhP256Public, blob::kEcdhP256Private, 32},
-    {"ECDH_P384", kProvEcdhP384, 384, blob::kEcdhP384Public, blob::kEcdhP384Private, 48},
-    {"ECDH_P521", kProvEcdhP521, 521, blob::kEcdhP521Public, blob::kEcdhP521Private, 66},
-};
-
-struct CurveRow {
-  const char* algorithm;
-  const char* curve;
-  Family family;
-  Prov prov;
-  ULONG bits;
-  uint32_t cb;
-};
-constexpr CurveRow kNamedCurves[] = {
-    {"ECDSA", "secP256k1", Family::kEc, kProvEcdsaSecp256k1, 256, 32},
-    {"ECDH", "secP256k1", Family::kEc, kProvEcdhSecp256k1, 256, 32},
-    {"ECDH", "curve25519", Family::kX25519, kProvEcdhCurve25519, 255, 32},
-};
-
-constexpr const char* kMlDsaSets[] = {"44", "65", "87"};
-constexpr const char* kMlKemSets[] = {"512", "768", "1024"};
-
-const char* FindSet(const std::string& v, const char* const* list, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    if (v == list[i]) return list[i];
-  }
-  return nullptr;
-}
-
 Status NoCng(const std::string& what) {
   return Status::Fail("ERR_NOT_SUPPORTED_ON_PLATFORM",
                       "Windows CNG has no " + what + "; the OpenSSL backend (Linux, macOS) has it");
 }
 
+// The plan of a row; `bits` is the size of RSA / DSA / DH keys (and picks the
+// DSA blob version).
+Plan PlanOf(const alg::Algorithm& a, uint32_t bits) {
+  Plan p;
+  alg::FillPlan(a, bits, &p);
+  p.prov = kColumns[a.id];
+  p.label = a.label;
+  p.bits = alg::IsSized(a) ? bits : a.bits;
+  return p;
+}
+
 Status MakePlan(const KeySpec& spec, Plan* plan) {
-  const std::string& a = spec.algorithm;
-  if (a == "RSA") {
-    plan->family = Family::kRsa;
-    plan->prov = kProvRsa;
-    plan->label = "RSA";
-    plan->bits = spec.length;
-    plan->pubMagic = blob::kRsaPublic;
-    plan->privMagic = blob::kRsaFullPrivate;
-    return Status::Ok();
-  }
-  if (a == "DSA") {
-    bool v2 = spec.length > 1024;
-    plan->family = Family::kDsa;
-    plan->prov = kProvDsa;
-    plan->label = "DSA";
-    plan->bits = spec.length;
-    plan->pubMagic = v2 ? blob::kDsaPublicV2 : blob::kDsaPublic;
-    plan->privMagic = v2 ? blob::kDsaPrivateV2 : blob::kDsaPrivate;
-    return Status::Ok();
-  }
-  if (a == "DH") {
-    plan->family = Family::kDh;
-    plan->prov = kProvDh;
-    plan->label = "DH";
-    plan->bits = spec.length;
-    plan->pubMagic = blob::kDhPublic;
-    plan->privMagic = blob::kDhPrivate;
-    return Status::Ok();
-  }
-  for (const EcRow& r : kFixedEc) {
-    if (a == r.id) {
-      plan->family = Family::kEc;
-      plan->prov = r.prov;
-      plan->label = r.id;
-      plan->bits = r.bits;
-      plan->pubMagic = r.pub;
-      plan->privMagic = r.priv;
-      plan->cbKey = r.cb;
-      return Status::Ok();
-    }
-  }
-  for (const CurveRow& r : kNamedCurves) {
-    if (a == r.algorithm && spec.curve == r.curve) {
-      bool ecdh = a == "ECDH";
-      plan->family = r.family;
-      plan->prov = r.prov;
-      plan->label = a + " " + r.curve;
-      plan->bits = r.bits;
-      plan->pubMagic = ecdh ? blob::kEcdhPublicGeneric : blob::kEcdsaPublicGeneric;
-      plan->privMagic = ecdh ? blob::kEcdhPrivateGeneric : blob::kEcdsaPrivateGeneric;
-      plan->cbKey = r.cb;
-      return Status::Ok();
-    }
-  }
-  if ((a == "EdDSA" && (spec.curve == "Ed25519" || spec.curve == "Ed448")) ||
-      (a == "ECDH" && spec.curve == "curve448")) {
-    return NoCng(spec.curve == "curve448" ? std::string("X448 (curve448)") : spec.curve);
-  }
-  if (a == "ML-DSA") {
-    if (const char* set = FindSet(spec.parameterSet, kMlDsaSets, 3)) {
-      plan->family = Family::kMlDsa;
-      plan->prov = kProvMlDsa;
-      plan->label = std::string("ML-DSA-") + set;
-      plan->pubMagic = blob::kMlDsaPublic;
-      plan->privMagic = blob::kMlDsaPrivate;
-      plan->seedMagic = blob::kMlDsaPrivateSeed;
-      plan->parameterSet = set;
-      return Status::Ok();
-    }
-  }
-  if (a == "ML-KEM") {
-    if (const char* set = FindSet(spec.parameterSet, kMlKemSets, 3)) {
-      plan->family = Family::kMlKem;
-      plan->prov = kProvMlKem;
-      plan->label = std::string("ML-KEM-") + set;
-      plan->pubMagic = blob::kMlKemPublic;
-      plan->privMagic = blob::kMlKemPrivate;
-      plan->seedMagic = blob::kMlKemPrivateSeed;
-      plan->parameterSet = set;
-      return Status::Ok();
-    }
-  }
-  return Status::Fail("ERR_UNSUPPORTED_ALGORITHM", "no such algorithm for the CNG backend: " + a +
-                                                       (spec.curve.empty() ? "" : " / " + spec.curve) +
-                                                       (spec.parameterSet.empty() ? "" : " / " + spec.parameterSet));
+  const alg::Algorithm* a = alg::Find(spec);
+  if (a == nullptr) return alg::Unknown(spec, "CNG");
+  if (kColumns[a->id] == kNoProvider) return NoCng(a->label);
+  *plan = PlanOf(*a, spec.length);
+  return Status::Ok();
 }
 
 // BCRYPT_PQDSA_KEY_BLOB / BCRYPT_MLKEM_KEY_BLOB header + UTF-16 parameter set.
@@ -783,7 +707,7 @@ bool BlobOk(const Plan& plan, BlobKind kind, const SecureBytes& b) {
       return DhBlobOk(plan, priv, b);
     case Family::kEc:
       return EcBlobOk(plan, priv, b);
-    case Family::kX25519:
+    case Family::kOkp:
       return EcBlobOk(plan, priv, b, 1);
     case Family::kMlDsa:
     case Family::kMlKem:
@@ -803,7 +727,7 @@ const wchar_t* BlobType(Family f, BlobKind kind) {
     case Family::kDh:
       return priv ? BCRYPT_DH_PRIVATE_BLOB : BCRYPT_DH_PUBLIC_BLOB;
     case Family::kEc:
-    case Family::kX25519:
+    case Family::kOkp:
       return priv ? BCRYPT_ECCPRIVATE_BLOB : BCRYPT_ECCPUBLIC_BLOB;
     case Family::kMlDsa:
       return kind == BlobKind::kPublic    ? BCRYPT_PQDSA_PUBLIC_BLOB
@@ -815,11 +739,6 @@ const wchar_t* BlobType(Family f, BlobKind kind) {
                                           : BCRYPT_MLKEM_PRIVATE_SEED_BLOB;
   }
   return nullptr;
-}
-
-bool IsEcdh(uint32_t pubMagic) {
-  return pubMagic == blob::kEcdhP256Public || pubMagic == blob::kEcdhP384Public || pubMagic == blob::kEcdhP521Public ||
-         pubMagic == blob::kEcdhPublicGeneric;
 }
 
 // --- operations: digests, signatures, encodings ------------------------------------
@@ -888,22 +807,28 @@ Status Digest(const HashDef& h, const SecureBytes& data, SecureBytes* out) {
 
 // BCryptSignHash into a SecureBytes of exactly `want` bytes (0: what CNG says).
 // Wine 8 sizes an ECDSA signature at cbKey bytes and then needs 2 * cbKey, so
-// the buffer is at least `want`.
-Status SignWith(BCRYPT_KEY_HANDLE h, void* pad, ULONG flags, const SecureBytes& in, size_t want,
-                const std::string& label, SecureBytes* sig) {
+// the buffer is at least `want`. A key kept by a provider signs through its
+// PrivateHalf (NCryptSignHash) instead.
+Status SignWith(BCRYPT_KEY_HANDLE h, const cng::PrivateHalf* half, void* pad, ULONG flags, const SecureBytes& in,
+                size_t want, const std::string& label, SecureBytes* sig) {
   if (in.size() > ULONG_MAX) return BadRequest("the input is too long for CNG");
   ULONG cbIn = static_cast<ULONG>(in.size());
+  auto signHash = [h, half, pad, &in, cbIn, flags](PUCHAR out, ULONG cbOut, ULONG* written) -> NTSTATUS {
+    if (half != nullptr) return half->SignHash(pad, InputPtr(in), cbIn, out, cbOut, written, flags);
+    return BCryptSignHash(h, pad, InputPtr(in), cbIn, out, cbOut, written, flags);
+  };
+  const std::string fn = half != nullptr ? "NCryptSignHash" : "BCryptSignHash";
   ULONG cb = 0;
-  NTSTATUS st = BCryptSignHash(h, pad, InputPtr(in), cbIn, nullptr, 0, &cb, flags);
-  if (!Ok(st)) return OpFail("BCryptSignHash cannot size a " + label + " signature", st);
+  NTSTATUS st = signHash(nullptr, 0, &cb);
+  if (!Ok(st)) return OpFail(fn + " cannot size a " + label + " signature", st);
   if (cb < want) cb = static_cast<ULONG>(want);
-  if (cb == 0 || cb > (1u << 16)) return Internal("BCryptSignHash sized a signature at " + std::to_string(cb));
+  if (cb == 0 || cb > (1u << 16)) return Internal(fn + " sized a signature at " + std::to_string(cb));
   SecureBytes buf(cb);
   ULONG written = 0;
-  st = BCryptSignHash(h, pad, InputPtr(in), cbIn, buf.data(), cb, &written, flags);
-  if (!Ok(st)) return OpFail("BCryptSignHash failed with the " + label + " key", st);
+  st = signHash(buf.data(), cb, &written);
+  if (!Ok(st)) return OpFail(fn + " failed with the " + label + " key", st);
   if (written == 0 || written > cb || (want != 0 && written != want)) {
-    return Internal("BCryptSignHash wrote " + std::to_string(written) + " bytes for a " + label + " signature");
+    return Internal(fn + " wrote " + std::to_string(written) + " bytes for a " + label + " signature");
   }
   *sig = written == cb ? std::move(buf) : SecureBytes(buf.data(), written);
   return Status::Ok();
@@ -1018,16 +943,6 @@ bool NotBelow(const uint8_t* a, const uint8_t* b, size_t n) {
   return true;
 }
 
-size_t MlDsaSignatureSize(const char* set) {
-  std::string s = set;
-  return s == "44" ? 2420 : s == "65" ? 3309 : 4627;
-}
-
-size_t MlKemCiphertextSize(const char* set) {
-  std::string s = set;
-  return s == "512" ? 768 : s == "768" ? 1088 : 1568;
-}
-
 // What a pairwise check that ran and did not hold says (CheckFailed), so that
 // Import can tell it (ERR_INVALID_KEY) from a provider failure.
 bool IsCheckFailure(const Status& s) {
@@ -1063,6 +978,9 @@ class CngKey final : public Key {
  public:
   CngKey(BCRYPT_KEY_HANDLE h, Plan plan, bool hasPrivate = true)
       : h_(h), plan_(std::move(plan)), hasPrivate_(hasPrivate) {}
+  // A key kept by a provider: h is its public half, `half` does the rest.
+  CngKey(BCRYPT_KEY_HANDLE h, Plan plan, std::unique_ptr<const cng::PrivateHalf> half)
+      : h_(h), plan_(std::move(plan)), hasPrivate_(true), half_(std::move(half)) {}
   ~CngKey() override {
     if (h_ != nullptr) BCryptDestroyKey(h_);  // the one release of this handle
   }
@@ -1078,13 +996,16 @@ class CngKey final : public Key {
     if (kind != BlobKind::kPublic && !hasPrivate_) {
       return Status::Fail("ERR_INVALID_REQUEST", "a key imported from public material has no private blob");
     }
+    if (kind != BlobKind::kPublic && half_) {
+      return Status::Fail("ERR_NOT_EXTRACTABLE", "the private part of " + plan_.label + " stays in its store");
+    }
     bool priv = kind != BlobKind::kPublic;
     const char* which = kind == BlobKind::kPublic ? "public key" : kind == BlobKind::kPrivate ? "private key" : "seed";
     std::string what = plan_.label + " " + which;
     SecureBytes raw;
     Status s = ExportRaw(h_, BlobType(plan_.family, kind), what, &raw);
     if (!s.ok) return s;
-    if (plan_.family == Family::kX25519) {
+    if (plan_.family == Family::kOkp) {
       s = DropY(priv, &raw);
       if (!s.ok) return s;
     } else if (!BlobOk(plan_, kind, raw)) {
@@ -1099,6 +1020,7 @@ class CngKey final : public Key {
   // A public key has no pair to check.
   Status Validate() const override {
     if (!hasPrivate_) return Status::Ok();
+    if (half_) return Unsupported("be checked here (its store checked it when it made it)");
     switch (plan_.family) {
       case Family::kRsa: {
         BCRYPT_PKCS1_PADDING_INFO pad;
@@ -1110,9 +1032,9 @@ class CngKey final : public Key {
         // 256 bits (FIPS 186-3, CNG's q for 2048 and 3072).
         return CheckSignature(h_, nullptr, 0, plan_.pubMagic == blob::kDsaPublicV2 ? 32 : 20, plan_.label);
       case Family::kEc:
-        if (IsEcdh(plan_.pubMagic)) return CheckWithPeer();
+        if (alg::Agrees(*plan_.row)) return CheckWithPeer();
         return CheckSignature(h_, nullptr, 0, 32, plan_.label, 2 * plan_.cbKey);
-      case Family::kX25519:
+      case Family::kOkp:
       case Family::kDh:
         return CheckWithPeer();
       case Family::kMlDsa:
@@ -1128,14 +1050,14 @@ class CngKey final : public Key {
   // --- the operations (issue 14) ----------------------------------------------------
 
   Status Sign(const OpParams& p, const SecureBytes& data, SecureBytes* sig) const override {
-    if (!Signs()) return Unsupported("sign");
+    if (!alg::Signs(*plan_.row)) return Unsupported("sign");
     if (!hasPrivate_) return Status::Fail("ERR_UNSUPPORTED_OPERATION", "a public key cannot sign");
     Status s = CheckSignatureOptions(p);
     if (!s.ok) return s;
     if (plan_.family == Family::kMlDsa) {
       PqdsaPaddingInfo pad = PqPad(p);
-      return SignWith(h_, p.context.empty() ? nullptr : &pad, p.context.empty() ? 0 : kPadPqdsa, data,
-                      MlDsaSignatureSize(plan_.parameterSet), plan_.label, sig);
+      return SignWith(h_, half_.get(), p.context.empty() ? nullptr : &pad, p.context.empty() ? 0 : kPadPqdsa, data,
+                      plan_.row->outputSize, plan_.label, sig);
     }
     const HashDef* h = nullptr;
     s = FindHash(p.hash, true, &h);
@@ -1150,11 +1072,11 @@ class CngKey final : public Key {
         BCRYPT_PSS_PADDING_INFO pad;
         s = PssPad(p, *h, f, &pad);
         if (!s.ok) return s;
-        return SignWith(h_, &pad, BCRYPT_PAD_PSS, digest, f.modulus.size(), plan_.label, sig);
+        return SignWith(h_, half_.get(), &pad, BCRYPT_PAD_PSS, digest, f.modulus.size(), plan_.label, sig);
       }
       BCRYPT_PKCS1_PADDING_INFO pad;  // PKCS#1 v1.5, the default
       pad.pszAlgId = h->cng;
-      return SignWith(h_, &pad, BCRYPT_PAD_PKCS1, digest, f.modulus.size(), plan_.label, sig);
+      return SignWith(h_, half_.get(), &pad, BCRYPT_PAD_PKCS1, digest, f.modulus.size(), plan_.label, sig);
     }
     // ECDSA and DSA: r || s from CNG, DER on request.
     size_t n = 0;
@@ -1162,7 +1084,7 @@ class CngKey final : public Key {
     if (!s.ok) return s;
     SecureBytes input = plan_.family == Family::kDsa ? FitToGroup(digest, n) : std::move(digest);
     SecureBytes rs;
-    s = SignWith(h_, nullptr, 0, input, 2 * n, plan_.label, &rs);
+    s = SignWith(h_, half_.get(), nullptr, 0, input, 2 * n, plan_.label, &rs);
     if (!s.ok) return s;
     *sig = p.signatureEncoding == "der" ? RsToDer(rs) : std::move(rs);
     return Status::Ok();
@@ -1170,11 +1092,11 @@ class CngKey final : public Key {
 
   Status Verify(const OpParams& p, const SecureBytes& data, const SecureBytes& sig, bool* valid) const override {
     *valid = false;
-    if (!Signs()) return Unsupported("verify");
+    if (!alg::Signs(*plan_.row)) return Unsupported("verify");
     Status s = CheckSignatureOptions(p);
     if (!s.ok) return s;
     if (plan_.family == Family::kMlDsa) {
-      if (sig.size() != MlDsaSignatureSize(plan_.parameterSet)) return Status::Ok();
+      if (sig.size() != plan_.row->outputSize) return Status::Ok();
       PqdsaPaddingInfo pad = PqPad(p);
       return VerifyWith(h_, p.context.empty() ? nullptr : &pad, p.context.empty() ? 0 : kPadPqdsa, data, sig.data(),
                         sig.size(), plan_.label, valid);
@@ -1226,7 +1148,7 @@ class CngKey final : public Key {
   }
 
   Status Encrypt(const OpParams& p, const SecureBytes& data, SecureBytes* out) const override {
-    if (plan_.family != Family::kRsa) return Unsupported("encrypt");
+    if (!alg::Encrypts(*plan_.row)) return Unsupported("encrypt");
     const KeyFacts& f = Facts();
     if (!f.status.ok) return f.status;
     size_t k = f.modulus.size();
@@ -1271,7 +1193,7 @@ class CngKey final : public Key {
   }
 
   Status Decrypt(const OpParams& p, const SecureBytes& data, SecureBytes* out) const override {
-    if (plan_.family != Family::kRsa) return Unsupported("decrypt");
+    if (!alg::Encrypts(*plan_.row)) return Unsupported("decrypt");
     if (!hasPrivate_) return Status::Fail("ERR_UNSUPPORTED_OPERATION", "a public key cannot decrypt");
     if (p.padding == "pkcs1") {
       if (!p.allowPkcs1Decrypt) {
@@ -1301,12 +1223,15 @@ class CngKey final : public Key {
     SecureBytes buf(data.size());
     ULONG written = 0;
     NTSTATUS st =
-        BCryptDecrypt(h_, InputPtr(data), cbIn, &pad, nullptr, 0, buf.data(), cbIn, &written, BCRYPT_PAD_OAEP);
+        half_ ? half_->Decrypt(InputPtr(data), cbIn, &pad, buf.data(), cbIn, &written, BCRYPT_PAD_OAEP)
+              : BCryptDecrypt(h_, InputPtr(data), cbIn, &pad, nullptr, 0, buf.data(), cbIn, &written, BCRYPT_PAD_OAEP);
     // With the key and options checked, a failure is the ciphertext's (or
     // the label's): ERR_DECRYPTION_FAILED, the NTSTATUS kept.
     if (!Ok(st)) {
       return NtFail(MeansAbsent(static_cast<uint32_t>(st)) ? "ERR_NOT_SUPPORTED_ON_PLATFORM" : "ERR_DECRYPTION_FAILED",
-                    "BCryptDecrypt (RSA-OAEP) failed with the " + plan_.label + " key", st);
+                    std::string(half_ ? "NCryptDecrypt" : "BCryptDecrypt") + " (RSA-OAEP) failed with the " +
+                        plan_.label + " key",
+                    st);
     }
     if (written > cbIn) return Internal("BCryptDecrypt wrote past its buffer");
     *out = SecureBytes(buf.data(), written);  // buf is wiped as it goes
@@ -1316,16 +1241,14 @@ class CngKey final : public Key {
   // The peer is a Key of this backend (the addon only holds keys this file
   // made: one backend per build), hence the static_cast.
   Status Derive(const Key& peerKey, SecureBytes* secret) const override {
-    bool agrees = plan_.family == Family::kX25519 || plan_.family == Family::kDh ||
-                  (plan_.family == Family::kEc && IsEcdh(plan_.pubMagic));
-    if (!agrees) return Unsupported("derive");
+    if (!alg::Agrees(*plan_.row)) return Unsupported("derive");
     if (!hasPrivate_) return Status::Fail("ERR_UNSUPPORTED_OPERATION", "a public key cannot derive a shared secret");
     const CngKey& peer = static_cast<const CngKey&>(peerKey);
     BCRYPT_KEY_HANDLE peerHandle = peer.h_;
     KeyHandle twin;  // an ECDSA peer's point as an ECDH key
     if (peer.plan_.prov != plan_.prov) {
-      bool ecdsaTwin = plan_.family == Family::kEc && peer.plan_.family == Family::kEc &&
-                       !IsEcdh(peer.plan_.pubMagic) && EcdhOf(peer.plan_.prov) == plan_.prov;
+      bool ecdsaTwin = plan_.family == Family::kEc && peer.plan_.family == Family::kEc && alg::Signs(*peer.plan_.row) &&
+                       EcdhOf(peer.plan_.prov) == plan_.prov;
       if (!ecdsaTwin) {
         return Status::Fail("ERR_INVALID_KEY", "the peer key is " + peer.plan_.label + ", this key " + plan_.label +
                                                    ": derive needs the same algorithm and curve");
@@ -1344,12 +1267,9 @@ class CngKey final : public Key {
         return Status::Fail("ERR_INVALID_KEY", "the peer's DH key is of another group");
       width = mine.dhGroup.size() / 2;
     }
-    SecretHandle agreed;
-    NTSTATUS st = BCryptSecretAgreement(h_, peerHandle, agreed.Out(), 0);
-    if (!Ok(st)) return OpFail("BCryptSecretAgreement failed for the " + plan_.label + " key", st);
     SecureBytes raw;
-    st = DeriveSecret(agreed.get(), false, &raw);
-    if (!Ok(st)) return OpFail("BCryptDeriveKey (BCRYPT_KDF_RAW_SECRET) failed for the " + plan_.label + " key", st);
+    Status agreed = half_ ? AgreeElsewhere(peerHandle, &raw) : Agree(peerHandle, &raw);
+    if (!agreed.ok) return agreed;
     if (raw.size() > width) return Internal("BCryptDeriveKey gave a " + std::to_string(raw.size()) + "-byte secret");
     // CNG's raw secret is little-endian (curve25519 too); node's, big-endian
     // and the width of the field.
@@ -1357,7 +1277,7 @@ class CngKey final : public Key {
     for (size_t i = 0; i < raw.size(); ++i) be.data()[width - 1 - i] = raw.data()[i];
     // X25519 (RFC 7748 6.1): an all-zero secret means a small-order peer. (An
     // ECDH secret, an x-coordinate, may be 0 on a NIST curve: valid.)
-    if (plan_.family == Family::kX25519 && IsZero(be.data(), width)) {
+    if (plan_.family == Family::kOkp && IsZero(be.data(), width)) {
       return Status::Fail("ERR_INVALID_KEY", "the shared secret with this peer is all zero (a small-order peer key)");
     }
     *secret = std::move(be);
@@ -1365,13 +1285,13 @@ class CngKey final : public Key {
   }
 
   Status Encapsulate(SecureBytes* ciphertext, SecureBytes* secret) const override {
-    if (plan_.family != Family::kMlKem) return Unsupported("encapsulate");
+    if (!alg::Encapsulates(*plan_.row)) return Unsupported("encapsulate");
     const KemFns& kem = Kem();
     if (kem.encapsulate == nullptr) return NoKemFunctions();
     ULONG cbSecret = 0, cbCipher = 0;
     NTSTATUS st = kem.encapsulate(h_, nullptr, 0, &cbSecret, nullptr, 0, &cbCipher, 0);
     if (!Ok(st)) return OpFail("BCryptEncapsulate cannot size the " + plan_.label + " outputs", st);
-    if (cbSecret != 32 || cbCipher != MlKemCiphertextSize(plan_.parameterSet)) {
+    if (cbSecret != 32 || cbCipher != plan_.row->outputSize) {
       return Internal("BCryptEncapsulate sized " + std::to_string(cbSecret) + " / " + std::to_string(cbCipher) +
                       " bytes");
     }
@@ -1386,9 +1306,9 @@ class CngKey final : public Key {
   }
 
   Status Decapsulate(const SecureBytes& ciphertext, SecureBytes* secret) const override {
-    if (plan_.family != Family::kMlKem) return Unsupported("decapsulate");
+    if (!alg::Encapsulates(*plan_.row)) return Unsupported("decapsulate");
     if (!hasPrivate_) return Status::Fail("ERR_UNSUPPORTED_OPERATION", "a public key cannot decapsulate");
-    size_t want = MlKemCiphertextSize(plan_.parameterSet);
+    size_t want = plan_.row->outputSize;
     if (ciphertext.size() != want) {
       return BadRequest("an " + plan_.label + " ciphertext is " + std::to_string(want) + " bytes (got " +
                         std::to_string(ciphertext.size()) + ")");
@@ -1405,17 +1325,24 @@ class CngKey final : public Key {
   }
 
  private:
-  bool Signs() const {
-    switch (plan_.family) {
-      case Family::kRsa:
-      case Family::kDsa:
-      case Family::kMlDsa:
-        return true;
-      case Family::kEc:
-        return !IsEcdh(plan_.pubMagic);
-      default:
-        return false;
-    }
+  // BCRYPT_KDF_RAW_SECRET of the agreement of this key with the peer.
+  Status Agree(BCRYPT_KEY_HANDLE peer, SecureBytes* raw) const {
+    SecretHandle agreed;
+    NTSTATUS st = BCryptSecretAgreement(h_, peer, agreed.Out(), 0);
+    if (!Ok(st)) return OpFail("BCryptSecretAgreement failed for the " + plan_.label + " key", st);
+    st = DeriveSecret(agreed.get(), false, raw);
+    if (!Ok(st)) return OpFail("BCryptDeriveKey (BCRYPT_KDF_RAW_SECRET) failed for the " + plan_.label + " key", st);
+    return Status::Ok();
+  }
+
+  // The same, by the provider that keeps this key: it takes the peer as a
+  // public blob (ECDH only: DH and X25519 keys are not kept in stores).
+  Status AgreeElsewhere(BCRYPT_KEY_HANDLE peer, SecureBytes* raw) const {
+    if (plan_.family != Family::kEc) return Unsupported("derive in its store");
+    SecureBytes pub;
+    Status s = ExportRaw(peer, BCRYPT_ECCPUBLIC_BLOB, "peer public key", &pub);
+    if (!s.ok) return s;
+    return half_->Agree(pub, raw);
   }
 
   static Status NoKemFunctions() {
@@ -1589,6 +1516,7 @@ class CngKey final : public Key {
   BCRYPT_KEY_HANDLE h_;
   Plan plan_;
   bool hasPrivate_;
+  std::unique_ptr<const cng::PrivateHalf> half_;  // keys kept by a provider (ncrypt_store.cc)
   mutable std::once_flag factsOnce_;
   mutable KeyFacts facts_;
 };
@@ -1627,6 +1555,27 @@ Status SetParameterSet(BCRYPT_KEY_HANDLE h, const Plan& plan) {
   return Status::Ok();
 }
 
+// The generation options CNG has no way to take: BCryptGenerateKeyPair makes
+// RSA keys with e = 65537 only (no property sets the exponent), and DSA keys
+// above 1024 bits with a 256-bit q (FIPS 186-3; BCRYPT_DSA_PARAMETER_HEADER_V2:
+// "when the key exceeds 1024 bits in length, q is 32 bytes long").
+Status CheckCngOptions(const Plan& plan, const KeySpec& spec) {
+  if (plan.family == Family::kRsa && spec.publicExponent != 0 && spec.publicExponent != alg::kDefaultPublicExponent) {
+    return Status::Fail("ERR_NOT_SUPPORTED_ON_PLATFORM",
+                        "Windows CNG generates RSA keys with the public exponent 65537 only (BCryptGenerateKeyPair "
+                        "takes no exponent), not " +
+                            std::to_string(spec.publicExponent) + "; the OpenSSL backend (Linux, macOS) takes it");
+  }
+  if (plan.family == Family::kDsa && spec.divisorLength != 0 &&
+      spec.divisorLength != alg::DefaultDivisorLength(spec.length)) {
+    return Status::Fail("ERR_NOT_SUPPORTED_ON_PLATFORM",
+                        "Windows CNG generates DSA-" + std::to_string(spec.length) + " keys with a " +
+                            std::to_string(alg::DefaultDivisorLength(spec.length)) + "-bit q only, not " +
+                            std::to_string(spec.divisorLength) + "; the OpenSSL backend (Linux, macOS) takes it");
+  }
+  return Status::Ok();
+}
+
 Status ImportSeed(BCRYPT_ALG_HANDLE alg, const Plan& plan, const KeySpec& spec, KeyHandle* key) {
   size_t cbSet = blob::Utf16zSize(plan.parameterSet);
   SecureBytes b(12 + cbSet + spec.seed.size());
@@ -1636,31 +1585,6 @@ Status ImportSeed(BCRYPT_ALG_HANDLE alg, const Plan& plan, const KeySpec& spec, 
   ULONG flags = plan.family == Family::kMlKem && spec.noKeyValidation ? BCRYPT_NO_KEY_VALIDATION : 0;
   NTSTATUS st = BCryptImportKeyPair(alg, nullptr, type, key->Out(), b.data(), static_cast<ULONG>(b.size()), flags);
   if (!Ok(st)) return ProviderError("BCryptImportKeyPair cannot import the " + plan.label + " seed", st);
-  return Status::Ok();
-}
-
-Status CheckLength(const Plan& plan) {
-  uint32_t lo = 512, hi = 0;
-  switch (plan.family) {
-    case Family::kRsa:
-      hi = 16384;
-      break;
-    case Family::kDsa:
-      hi = 3072;
-      break;
-    case Family::kDh:
-      hi = 4096;
-      break;
-    default:
-      return Status::Ok();
-  }
-  // Wine's CNG aborts the whole process on an RSA length that is not a
-  // multiple of 64, so this is checked here too, not only in TypeScript.
-  if (plan.bits < lo || plan.bits > hi || plan.bits % 64 != 0) {
-    return Status::Fail("ERR_KEY_LENGTH", plan.label + " length must be " + std::to_string(lo) + " to " +
-                                              std::to_string(hi) + " bits, a multiple of 64 (got " +
-                                              std::to_string(plan.bits) + ")");
-  }
   return Status::Ok();
 }
 
@@ -1677,8 +1601,7 @@ void FitPlanToBlob(const SecureBytes& b, Plan* plan) {
       break;
     case Family::kDsa: {
       bool v2 = magic == blob::kDsaPublicV2 || magic == blob::kDsaPrivateV2;
-      plan->pubMagic = v2 ? blob::kDsaPublicV2 : blob::kDsaPublic;
-      plan->privMagic = v2 ? blob::kDsaPrivateV2 : blob::kDsaPrivate;
+      alg::DsaMagics(v2 ? 2048 : 1024, &plan->pubMagic, &plan->privMagic);
       plan->bits = ReadU32le(b.data() + 4) * 8;
       break;
     }
@@ -1754,12 +1677,12 @@ Status Import(const KeySpec& spec, BlobKind kind, const SecureBytes& blob, std::
     return Status::Fail("ERR_INVALID_BLOB", "the blob does not have the " + plan.label + " " + which +
                                                 " layout of docs/design.md (\"Blob layouts\")");
   }
-  if (plan.family == Family::kRsa && (plan.bits < 512 || plan.bits > 16384)) {
-    return Status::Fail("ERR_KEY_LENGTH",
-                        "RSA keys of 512 to 16384 bits can be imported (got " + std::to_string(plan.bits) + ")");
+  if (plan.family == Family::kRsa) {
+    s = alg::CheckImportedLength(*plan.row, plan.bits);
+    if (!s.ok) return s;
   }
 
-  bool x25519 = plan.family == Family::kX25519;
+  bool x25519 = plan.family == Family::kOkp;
   SecureBytes converted;
   if (x25519) converted = ToCng25519(priv, blob);
   const SecureBytes& input = x25519 ? converted : blob;
@@ -1814,90 +1737,64 @@ std::string WindowsVersion() {
   return "unknown";
 }
 
-bool Has(Prov p, std::string* why) {
-  BCRYPT_ALG_HANDLE h = nullptr;
-  Status s = OpenProvider(p, &h);
-  if (!s.ok && why != nullptr && why->empty()) *why = s.message;
-  return s.ok;
+// Whether this CNG accepts a parameter set: set it on a fresh, unfinalized key.
+bool HasSet(BCRYPT_ALG_HANDLE alg, const char* set, std::string* why) {
+  KeyHandle key;
+  NTSTATUS st = BCryptGenerateKeyPair(alg, key.Out(), 0, 0);
+  if (!Ok(st)) {
+    if (why->empty()) *why = ProviderError("BCryptGenerateKeyPair", st).message;
+    return false;
+  }
+  st = SetStringProperty(key.get(), BCRYPT_PARAMETER_SET_NAME, Widen(set));
+  if (!Ok(st) && why->empty())
+    *why = std::string("parameter set ") + set + ": " + NtStatusText(static_cast<uint32_t>(st));
+  return Ok(st);
 }
 
-// Which parameter sets this CNG accepts: set each on a fresh, unfinalized key.
-std::vector<std::string> ProbeSets(Prov p, const char* const* sets, size_t n, std::string* why) {
-  std::vector<std::string> found;
+// Whether this CNG makes the keys of a registry row; why not, in *why.
+bool Available(const alg::Algorithm& a, std::string* why) {
+  Prov p = kColumns[a.id];
+  if (p == kNoProvider) {
+    if (why->empty()) *why = NoCng(a.label).message;
+    return false;
+  }
   BCRYPT_ALG_HANDLE alg = nullptr;
   Status s = OpenProvider(p, &alg);
   if (!s.ok) {
-    *why = s.message;
-    return found;
+    if (why->empty()) *why = s.message;
+    return false;
   }
-  for (size_t i = 0; i < n; ++i) {
-    KeyHandle key;
-    NTSTATUS st = BCryptGenerateKeyPair(alg, key.Out(), 0, 0);
-    if (!Ok(st)) {
-      if (why->empty()) *why = ProviderError("BCryptGenerateKeyPair", st).message;
-      continue;
-    }
-    st = SetStringProperty(key.get(), BCRYPT_PARAMETER_SET_NAME, Widen(sets[i]));
-    if (Ok(st)) {
-      found.push_back(sets[i]);
-    } else if (why->empty()) {
-      *why = std::string("parameter set ") + sets[i] + ": " + NtStatusText(static_cast<uint32_t>(st));
-    }
-  }
-  return found;
+  return a.parameterSet == nullptr || HasSet(alg, a.parameterSet, why);
 }
 
+// One entry per KeySpec algorithm, from the registry: the curves and
+// parameter sets of its rows that this CNG has.
 Capabilities Probe() {
   Capabilities c;
   c.provider = "cng";
   c.providerVersion = WindowsVersion();
-  auto add = [&c](const char* id, bool supported, const std::string& note) {
-    AlgorithmCapability a;
-    a.id = id;
-    a.supported = supported;
-    if (!supported) a.note = note;
-    c.algorithms.push_back(a);
-    return &c.algorithms.back();
-  };
-  struct Simple {
-    const char* id;
-    Prov prov;
-  };
-  const Simple simple[] = {{"RSA", kProvRsa},
-                           {"DSA", kProvDsa},
-                           {"DH", kProvDh},
-                           {"ECDSA_P256", kProvEcdsaP256},
-                           {"ECDSA_P384", kProvEcdsaP384},
-                           {"ECDSA_P521", kProvEcdsaP521},
-                           {"ECDH_P256", kProvEcdhP256},
-                           {"ECDH_P384", kProvEcdhP384},
-                           {"ECDH_P521", kProvEcdhP521}};
-  for (const Simple& s : simple) {
-    std::string why;
-    bool ok = Has(s.prov, &why);
-    add(s.id, ok, why);
+  std::vector<std::string> why;
+  for (const alg::Algorithm& a : alg::kAlgorithms) {
+    if (c.algorithms.empty() || c.algorithms.back().id != a.algorithm) {
+      AlgorithmCapability cap;
+      cap.id = a.algorithm;
+      c.algorithms.push_back(cap);
+      why.emplace_back();
+    }
+    AlgorithmCapability& cap = c.algorithms.back();
+    bool has = Available(a, &why.back());
+    if (has && a.curve != nullptr) cap.curves.push_back(a.curve);
+    if (has && a.parameterSet != nullptr) cap.parameterSets.push_back(a.parameterSet);
+    cap.supported = cap.supported || has;
   }
-  std::string why;
-  bool k1 = Has(kProvEcdsaSecp256k1, &why);
-  AlgorithmCapability* ecdsa = add("ECDSA", k1, why);
-  if (k1) ecdsa->curves.push_back("secP256k1");
-  std::string whyK1, why25519;
-  bool ecdhK1 = Has(kProvEcdhSecp256k1, &whyK1);
-  bool x25519 = Has(kProvEcdhCurve25519, &why25519);
-  AlgorithmCapability* ecdh = add("ECDH", ecdhK1 || x25519, whyK1 + "; " + why25519);
-  if (ecdhK1) ecdh->curves.push_back("secP256k1");
-  if (x25519) ecdh->curves.push_back("curve25519");
-  add("EdDSA", false, "Windows CNG has no EdDSA (Ed25519, Ed448); the OpenSSL backend (Linux, macOS) has it");
-  why.clear();
-  AlgorithmCapability* mldsa = add("ML-DSA", false, "");
-  mldsa->parameterSets = ProbeSets(kProvMlDsa, kMlDsaSets, 3, &why);
-  mldsa->supported = !mldsa->parameterSets.empty();
-  if (!mldsa->supported) mldsa->note = why + " (ML-DSA needs Windows 11 24H2 / Server 2025 with the PQC update)";
-  why.clear();
-  AlgorithmCapability* mlkem = add("ML-KEM", false, "");
-  mlkem->parameterSets = ProbeSets(kProvMlKem, kMlKemSets, 3, &why);
-  mlkem->supported = !mlkem->parameterSets.empty();
-  if (!mlkem->supported) mlkem->note = why + " (ML-KEM needs Windows 11 24H2 / Server 2025 with the PQC update)";
+  for (size_t i = 0; i < c.algorithms.size(); ++i) {
+    AlgorithmCapability& cap = c.algorithms[i];
+    if (cap.supported) continue;
+    cap.note = why[i];
+    if (cap.id == "ML-DSA" || cap.id == "ML-KEM") {
+      cap.note += " (" + cap.id + " needs Windows 11 24H2 / Server 2025 with the PQC update)";
+    }
+  }
   return c;
 }
 
@@ -1908,13 +1805,11 @@ Status Generate(const KeySpec& spec, std::unique_ptr<Key>* out) {
   Status s = MakePlan(spec, &plan);
   if (!s.ok) return s;
   // Re-checks of what would be unsafe to pass on (TypeScript already said yes).
-  s = CheckLength(plan);
+  s = alg::CheckGenerate(*plan.row, spec);
+  if (!s.ok) return s;
+  s = CheckCngOptions(plan, spec);
   if (!s.ok) return s;
   bool pq = plan.family == Family::kMlDsa || plan.family == Family::kMlKem;
-  size_t seedLen = plan.family == Family::kMlDsa ? 32 : 64;
-  if (!spec.seed.empty() && (!pq || spec.seed.size() != seedLen)) {
-    return Status::Fail("ERR_INVALID_REQUEST", "seed not valid for " + plan.label);
-  }
   BCRYPT_ALG_HANDLE alg = nullptr;
   s = OpenProvider(plan.prov, &alg);
   if (!s.ok) return s;
@@ -1932,11 +1827,13 @@ Status Generate(const KeySpec& spec, std::unique_ptr<Key>* out) {
     NTSTATUS st = BCryptGenerateKeyPair(alg, key.Out(), pq ? 0 : plan.bits, flags);
     if (!Ok(st)) return ProviderError("BCryptGenerateKeyPair failed for " + plan.label, st);
     if (plan.family == Family::kDh) {
-      if (const DhGroup* group = FindDhGroup(plan.bits)) {
+      // A named group, else the size's well-known group; other sizes: CNG
+      // generates the parameters itself at finalize.
+      const DhGroup* group = spec.group.empty() ? FindDhGroup(plan.bits) : FindDhGroupByName(spec.group);
+      if (group != nullptr) {
         s = SetDhGroup(key.get(), *group);
         if (!s.ok) return s;
       }
-      // Other sizes: CNG generates the parameters itself at finalize.
     }
     if (pq) {
       s = SetParameterSet(key.get(), plan);
@@ -1965,40 +1862,37 @@ Capabilities GetCapabilities() {
 }  // namespace pk
 
 // ============================================================================
-// Keys kept by the platform (issue 15): NCrypt persisted keys (Software Key
-// Storage Provider, Platform Crypto Provider). Not implemented in this build
-// yet: every entry point says so, typed.
+// Keys kept by the platform (issue 15): the NCrypt stores are in
+// ncrypt_store.cc; this is the one hook they need from this file.
 // ============================================================================
 namespace pk {
+namespace cng {
 
-namespace {
-Status NcryptNotYet() {
-  return Status::Fail("ERR_NOT_SUPPORTED_ON_PLATFORM", "NCrypt persisted keys: not implemented in this build");
+Status KeyWithPrivateHalf(const KeySpec& spec, const SecureBytes& publicBlob, const std::string& where,
+                          std::unique_ptr<const PrivateHalf>* half, std::unique_ptr<Key>* out) {
+  Plan plan;
+  Status s = MakePlan(spec, &plan);
+  if (!s.ok) return s;
+  if (plan.family != Family::kRsa && plan.family != Family::kEc) {
+    return Status::Fail("ERR_UNSUPPORTED_ALGORITHM", "a key store keeps RSA and NIST-curve keys, not " + plan.label);
+  }
+  BCRYPT_ALG_HANDLE alg = nullptr;
+  s = OpenProvider(plan.prov, &alg);
+  if (!s.ok) return s;
+  FitPlanToBlob(publicBlob, &plan);
+  if (!BlobOk(plan, BlobKind::kPublic, publicBlob) || publicBlob.size() > ULONG_MAX) {
+    return Internal("the " + where + " exported no " + plan.label + " public blob");
+  }
+  KeyHandle pub;
+  NTSTATUS st = BCryptImportKeyPair(alg, nullptr, BlobType(plan.family, BlobKind::kPublic), pub.Out(),
+                                    InputPtr(publicBlob), static_cast<ULONG>(publicBlob.size()), 0);
+  if (!Ok(st)) return ProviderError("BCryptImportKeyPair refused the public part of the " + where, st);
+  plan.label += " (" + where + ", NCrypt)";
+  out->reset(new CngKey(pub.Release(), std::move(plan), std::move(*half)));
+  return Status::Ok();
 }
-}  // namespace
 
-bool StoreKeepsNames(const std::string& /*store*/) { return true; }  // NCrypt keeps keys by name
+const char* StatusName(uint32_t status) { return NtStatusName(status); }
 
-StoreCapability ProbeStore(const std::string& store) {
-  StoreCapability c;
-  c.store = store;
-  c.keepsNames = true;
-  c.note = NcryptNotYet().message;
-  return c;
-}
-
-Status CreateStoredKey(const KeySpec& /*spec*/, const StoreRef& /*ref*/, bool /*overwrite*/,
-                       std::unique_ptr<Key>* /*out*/, SecureBytes* /*persisted*/) {
-  return NcryptNotYet();
-}
-
-Status OpenStoredKey(const StoreRef& /*ref*/, const KeySpec& /*expect*/, const SecureBytes& /*persisted*/,
-                     std::unique_ptr<Key>* /*out*/) {
-  return NcryptNotYet();
-}
-
-Status DeleteStoredKey(const StoreRef& /*ref*/) { return NcryptNotYet(); }
-
-Status ListStoredKeys(const StoreRef& /*where*/, std::vector<StoredKeyInfo>* /*out*/) { return NcryptNotYet(); }
-
+}  // namespace cng
 }  // namespace pk

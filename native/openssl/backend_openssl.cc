@@ -28,6 +28,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "../algorithms.h"
 #include "../backend.h"
 #include "../blob.h"
 #include "../dh_groups.h"
@@ -89,11 +90,43 @@ Status NotSupported(const std::string& name, const char* needs) {
                       "OpenSSL " + RuntimeVersion() + " has no " + name + " (" + needs + ")");
 }
 
-enum class Family { kRsa, kDsa, kDh, kEc, kOkp, kMlDsa, kMlKem };
+using alg::Family;
+
+// The OpenSSL column of the registry (native/algorithms.h): the EVP key type
+// and, for EC keys, the group name of each row.
+struct Column {
+  const char* keytype;
+  const char* group;
+};
+constexpr Column kColumns[] = {
+    {"RSA", nullptr},          // RSA
+    {"DSA", nullptr},          // DSA
+    {"DH", nullptr},           // DH
+    {"EC", "prime256v1"},      // ECDSA_P256
+    {"EC", "secp384r1"},       // ECDSA_P384
+    {"EC", "secp521r1"},       // ECDSA_P521
+    {"EC", "prime256v1"},      // ECDH_P256
+    {"EC", "secp384r1"},       // ECDH_P384
+    {"EC", "secp521r1"},       // ECDH_P521
+    {"EC", "secp256k1"},       // ECDSA secP256k1
+    {"EC", "secp256k1"},       // ECDH secP256k1
+    {"X25519", nullptr},       // ECDH curve25519
+    {"X448", nullptr},         // ECDH curve448
+    {"ED25519", nullptr},      // EdDSA Ed25519
+    {"ED448", nullptr},        // EdDSA Ed448
+    {"ML-DSA-44", nullptr},    // ML-DSA 44
+    {"ML-DSA-65", nullptr},    // ML-DSA 65
+    {"ML-DSA-87", nullptr},    // ML-DSA 87
+    {"ML-KEM-512", nullptr},   // ML-KEM 512
+    {"ML-KEM-768", nullptr},   // ML-KEM 768
+    {"ML-KEM-1024", nullptr},  // ML-KEM 1024
+};
+static_assert(sizeof kColumns / sizeof kColumns[0] == alg::kCount, "one OpenSSL column entry per registry row");
 
 // What a KeySpec maps to in OpenSSL, and how its blobs are written.
 struct Plan {
-  Family family;
+  const alg::Algorithm* row = nullptr;
+  Family family = Family::kRsa;
   std::string keytype;          // EVP key type name: RSA, EC, X25519, ML-KEM-768, ...
   const char* group = nullptr;  // EC group name
   uint32_t pubMagic = 0;
@@ -101,120 +134,22 @@ struct Plan {
   uint32_t seedMagic = 0;
   uint32_t cbKey = 0;                  // EC / OKP coordinate size in bytes
   const char* parameterSet = nullptr;  // ML-DSA / ML-KEM: "44", "768", ...
-  bool agreement = false;              // ECDH / X25519 / X448 / DH: derives, never signs
 };
 
-struct EcRow {
-  const char* id;
-  const char* group;
-  uint32_t pub, priv, cb;
-};
-constexpr EcRow kFixedEc[] = {
-    {"ECDSA_P256", "prime256v1", blob::kEcdsaP256Public, blob::kEcdsaP256Private, 32},
-    {"ECDSA_P384", "secp384r1", blob::kEcdsaP384Public, blob::kEcdsaP384Private, 48},
-    {"ECDSA_P521", "secp521r1", blob::kEcdsaP521Public, blob::kEcdsaP521Private, 66},
-    {"ECDH_P256", "prime256v1", blob::kEcdhP256Public, blob::kEcdhP256Private, 32},
-    {"ECDH_P384", "secp384r1", blob::kEcdhP384Public, blob::kEcdhP384Private, 48},
-    {"ECDH_P521", "secp521r1", blob::kEcdhP521Public, blob::kEcdhP521Private, 66},
-};
-
-struct CurveRow {
-  const char* algorithm;  // ECDSA | ECDH | EdDSA
-  const char* curve;      // CNG curve name or extension id
-  Family family;
-  const char* keytype;
-  const char* group;
-  uint32_t cb;
-};
-// OKP keys (X25519, X448, Ed25519, Ed448) are written in the ECC layout with
-// the Y coordinate left out: X (public u / A), then d — each cbKey bytes.
-constexpr CurveRow kNamedCurves[] = {
-    {"ECDSA", "secP256k1", Family::kEc, "EC", "secp256k1", 32},
-    {"ECDH", "secP256k1", Family::kEc, "EC", "secp256k1", 32},
-    {"ECDH", "curve25519", Family::kOkp, "X25519", nullptr, 32},
-    {"ECDH", "curve448", Family::kOkp, "X448", nullptr, 56},
-    {"EdDSA", "Ed25519", Family::kOkp, "ED25519", nullptr, 32},
-    {"EdDSA", "Ed448", Family::kOkp, "ED448", nullptr, 57},
-};
-
-constexpr const char* kMlDsaSets[] = {"44", "65", "87"};
-constexpr const char* kMlKemSets[] = {"512", "768", "1024"};
-
-bool OneOf(const std::string& v, const char* const* list, size_t n) {
-  for (size_t i = 0; i < n; ++i) {
-    if (v == list[i]) return true;
-  }
-  return false;
+// The plan of a row; `bits` picks the DSA blob version.
+Plan PlanOf(const alg::Algorithm& a, uint32_t bits) {
+  Plan p;
+  alg::FillPlan(a, bits, &p);
+  p.keytype = kColumns[a.id].keytype;
+  p.group = kColumns[a.id].group;
+  return p;
 }
-
-Status MakePlanFor(const KeySpec& spec, Plan* plan);
 
 Status MakePlan(const KeySpec& spec, Plan* plan) {
-  Status s = MakePlanFor(spec, plan);
-  plan->agreement = spec.algorithm == "DH" || spec.algorithm.rfind("ECDH", 0) == 0;
-  return s;
-}
-
-Status MakePlanFor(const KeySpec& spec, Plan* plan) {
-  const std::string& a = spec.algorithm;
-  if (a == "RSA") {
-    *plan = Plan{Family::kRsa, "RSA"};
-    plan->pubMagic = blob::kRsaPublic;
-    plan->privMagic = blob::kRsaFullPrivate;
-    return Status::Ok();
-  }
-  if (a == "DSA") {
-    *plan = Plan{Family::kDsa, "DSA"};
-    bool v2 = spec.length > 1024;
-    plan->pubMagic = v2 ? blob::kDsaPublicV2 : blob::kDsaPublic;
-    plan->privMagic = v2 ? blob::kDsaPrivateV2 : blob::kDsaPrivate;
-    return Status::Ok();
-  }
-  if (a == "DH") {
-    *plan = Plan{Family::kDh, "DH"};
-    plan->pubMagic = blob::kDhPublic;
-    plan->privMagic = blob::kDhPrivate;
-    return Status::Ok();
-  }
-  for (const EcRow& r : kFixedEc) {
-    if (a == r.id) {
-      *plan = Plan{Family::kEc, "EC", r.group, r.pub, r.priv, 0, r.cb};
-      return Status::Ok();
-    }
-  }
-  for (const CurveRow& r : kNamedCurves) {
-    if (a == r.algorithm && spec.curve == r.curve) {
-      bool ecdh = a == "ECDH";
-      *plan = Plan{r.family, r.keytype, r.group};
-      plan->pubMagic = ecdh ? blob::kEcdhPublicGeneric : blob::kEcdsaPublicGeneric;
-      plan->privMagic = ecdh ? blob::kEcdhPrivateGeneric : blob::kEcdsaPrivateGeneric;
-      plan->cbKey = r.cb;
-      return Status::Ok();
-    }
-  }
-  if (a == "ML-DSA" && OneOf(spec.parameterSet, kMlDsaSets, 3)) {
-    *plan = Plan{Family::kMlDsa, "ML-DSA-" + spec.parameterSet};
-    plan->pubMagic = blob::kMlDsaPublic;
-    plan->privMagic = blob::kMlDsaPrivate;
-    plan->seedMagic = blob::kMlDsaPrivateSeed;
-    for (const char* s : kMlDsaSets) {
-      if (spec.parameterSet == s) plan->parameterSet = s;
-    }
-    return Status::Ok();
-  }
-  if (a == "ML-KEM" && OneOf(spec.parameterSet, kMlKemSets, 3)) {
-    *plan = Plan{Family::kMlKem, "ML-KEM-" + spec.parameterSet};
-    plan->pubMagic = blob::kMlKemPublic;
-    plan->privMagic = blob::kMlKemPrivate;
-    plan->seedMagic = blob::kMlKemPrivateSeed;
-    for (const char* s : kMlKemSets) {
-      if (spec.parameterSet == s) plan->parameterSet = s;
-    }
-    return Status::Ok();
-  }
-  return Status::Fail("ERR_UNSUPPORTED_ALGORITHM", "no such algorithm for the OpenSSL backend: " + a +
-                                                       (spec.curve.empty() ? "" : " / " + spec.curve) +
-                                                       (spec.parameterSet.empty() ? "" : " / " + spec.parameterSet));
+  const alg::Algorithm* a = alg::Find(spec);
+  if (a == nullptr) return alg::Unknown(spec, "OpenSSL");
+  *plan = PlanOf(*a, spec.length);
+  return Status::Ok();
 }
 
 // --- reading key components -------------------------------------------------
@@ -402,16 +337,10 @@ bool AllZero(const SecureBytes& b) {
   return acc == 0;
 }
 
-// ML-KEM ciphertext sizes (FIPS 203).
-size_t MlKemCiphertextSize(const char* set) {
-  std::string s = set == nullptr ? "" : set;
-  return s == "512" ? 768 : s == "768" ? 1088 : s == "1024" ? 1568 : 0;
-}
-
 class OpenSslKey : public Key {
  public:
-  OpenSslKey(PkeyPtr pkey, Plan plan, uint32_t length, bool hasPrivate = true)
-      : pkey_(std::move(pkey)), plan_(std::move(plan)), length_(length), hasPrivate_(hasPrivate) {}
+  OpenSslKey(PkeyPtr pkey, Plan plan, bool hasPrivate = true)
+      : pkey_(std::move(pkey)), plan_(std::move(plan)), hasPrivate_(hasPrivate) {}
   ~OpenSslKey() override = default;  // EVP_PKEY_free, once, via PkeyPtr
 
   Status Validate() const override {
@@ -456,7 +385,7 @@ class OpenSslKey : public Key {
 
   Status Sign(const OpParams& p, const SecureBytes& data, SecureBytes* sig) const override {
     ERR_clear_error();
-    if (!CanSign())
+    if (!alg::Signs(*plan_.row))
       return Refuse("this " + plan_.keytype + " key is for key agreement or encapsulation: it cannot sign");
     if (!hasPrivate_) return Refuse("a public key cannot sign");
     if (p.hash == "SHA-1") return BadRequest("SHA-1 signatures are for verification only");
@@ -487,7 +416,7 @@ class OpenSslKey : public Key {
   Status Verify(const OpParams& p, const SecureBytes& data, const SecureBytes& sig, bool* valid) const override {
     ERR_clear_error();
     *valid = false;
-    if (!CanSign())
+    if (!alg::Signs(*plan_.row))
       return Refuse("this " + plan_.keytype + " key is for key agreement or encapsulation: it cannot verify");
     const char* md = nullptr;
     ParamList params;
@@ -520,7 +449,8 @@ class OpenSslKey : public Key {
 
   Status Derive(const Key& peerKey, SecureBytes* secret) const override {
     ERR_clear_error();
-    if (!plan_.agreement) return Refuse("this " + plan_.keytype + " key is not for key agreement: it cannot derive");
+    if (!alg::Agrees(*plan_.row))
+      return Refuse("this " + plan_.keytype + " key is not for key agreement: it cannot derive");
     if (!hasPrivate_)
       return Refuse("a public key cannot derive: derive with the private key and the peer's public key");
     // Exactly one backend is linked in: every Key of this process is an OpenSslKey.
@@ -562,7 +492,7 @@ class OpenSslKey : public Key {
 
   Status Encapsulate(SecureBytes* ciphertext, SecureBytes* secret) const override {
     ERR_clear_error();
-    if (plan_.family != Family::kMlKem) return Refuse("only ML-KEM keys encapsulate");
+    if (!alg::Encapsulates(*plan_.row)) return Refuse("only ML-KEM keys encapsulate");
     CtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(libctx_, pkey_.get(), propq_));
     if (!ctx || EVP_PKEY_encapsulate_init(ctx.get(), nullptr) != 1) {
       return ProviderError("cannot set up " + plan_.keytype + " encapsulation");
@@ -584,9 +514,9 @@ class OpenSslKey : public Key {
 
   Status Decapsulate(const SecureBytes& ciphertext, SecureBytes* secret) const override {
     ERR_clear_error();
-    if (plan_.family != Family::kMlKem) return Refuse("only ML-KEM keys decapsulate");
+    if (!alg::Encapsulates(*plan_.row)) return Refuse("only ML-KEM keys decapsulate");
     if (!hasPrivate_) return Refuse("a public key cannot decapsulate");
-    size_t want = MlKemCiphertextSize(plan_.parameterSet);
+    size_t want = plan_.row->outputSize;
     if (ciphertext.size() != want) {
       return BadRequest(plan_.keytype + " ciphertexts are " + std::to_string(want) + " bytes, not " +
                         std::to_string(ciphertext.size()));
@@ -608,20 +538,6 @@ class OpenSslKey : public Key {
   }
 
  private:
-  bool CanSign() const {
-    switch (plan_.family) {
-      case Family::kRsa:
-      case Family::kDsa:
-      case Family::kMlDsa:
-        return true;
-      case Family::kEc:
-      case Family::kOkp:
-        return !plan_.agreement;
-      default:
-        return false;
-    }
-  }
-
   // The r||s integer width of ECDSA / DSA signatures; 0 for the others.
   size_t RsWidth() const {
     if (plan_.family == Family::kEc) return plan_.cbKey;
@@ -633,8 +549,7 @@ class OpenSslKey : public Key {
 
   // The digest and signature parameters of one sign / verify.
   Status SignatureSetup(const OpParams& p, const char** md, ParamList* params) const {
-    bool digestless = plan_.family == Family::kOkp || plan_.family == Family::kMlDsa;
-    if (digestless) {
+    if (alg::SignsMessage(*plan_.row)) {
       if (!p.hash.empty()) return BadRequest(plan_.keytype + " signs the message itself: no hash");
       *md = nullptr;
     } else {
@@ -676,7 +591,7 @@ class OpenSslKey : public Key {
   Status Cipher(bool decrypt, const OpParams& p, const SecureBytes& data, SecureBytes* out) const {
     ERR_clear_error();
     const char* op = decrypt ? "decrypt" : "encrypt";
-    if (plan_.family != Family::kRsa) return Refuse(std::string("only RSA keys ") + op);
+    if (!alg::Encrypts(*plan_.row)) return Refuse(std::string("only RSA keys ") + op);
     if (decrypt && !hasPrivate_) return Refuse("a public key cannot decrypt");
     ParamList params;
     if (p.padding.empty() || p.padding == "oaep") {
@@ -934,7 +849,6 @@ class OpenSslKey : public Key {
 
   PkeyPtr pkey_;
   Plan plan_;
-  uint32_t length_;
   bool hasPrivate_;
   mutable std::vector<uint8_t> ecPoint_;  // the public X||Y once computed (public data)
 
@@ -1023,28 +937,32 @@ Status GeneratePrepared(const std::string& cacheKey, const char* what, PkeyPtr* 
   return s;
 }
 
-Status GenerateRsa(uint32_t bits, PkeyPtr* out) {
-  return GeneratePrepared("RSA:" + std::to_string(bits), "RSA", out, [bits](CtxPtr* ctx) {
+// e: the public exponent (odd, >= 3; checked by alg::CheckGenerate).
+Status GenerateRsa(uint32_t bits, uint32_t e, PkeyPtr* out) {
+  return GeneratePrepared("RSA:" + std::to_string(bits) + ":" + std::to_string(e), "RSA", out, [bits, e](CtxPtr* ctx) {
     Status s = NewKeygenCtx("RSA", ctx);
     if (!s.ok) return s;
     size_t nbits = bits;
-    unsigned long e = 65537;
+    unsigned long exponent = e;
     OSSL_PARAM params[] = {OSSL_PARAM_construct_size_t(OSSL_PKEY_PARAM_RSA_BITS, &nbits),
-                           OSSL_PARAM_construct_ulong(OSSL_PKEY_PARAM_RSA_E, &e), OSSL_PARAM_construct_end()};
-    if (EVP_PKEY_CTX_set_params(ctx->get(), params) != 1) return ProviderError("cannot set the RSA size");
+                           OSSL_PARAM_construct_ulong(OSSL_PKEY_PARAM_RSA_E, &exponent), OSSL_PARAM_construct_end()};
+    if (EVP_PKEY_CTX_set_params(ctx->get(), params) != 1) {
+      return ProviderError("cannot set the RSA size and public exponent");
+    }
     return Status::Ok();
   });
 }
 
-// L <= 1024: FIPS 186-2 (q 160 bits, SHA-1); above: FIPS 186-3/4 (q 256 bits,
-// SHA-256) — the same split CNG makes.
-Status GenerateDsa(uint32_t bits, PkeyPtr* out) {
+// L <= 1024: FIPS 186-2 (q 160 bits, SHA-1); above: FIPS 186-4 (q 256 bits
+// by default — the split CNG makes — or 224 for L = 2048 on request, with
+// SHA-256 either way).
+Status GenerateDsa(uint32_t bits, uint32_t divisorLength, PkeyPtr* out) {
   CtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "DSA", nullptr));
   if (!ctx) return NotSupported("DSA", "not built into this OpenSSL");
   if (EVP_PKEY_paramgen_init(ctx.get()) != 1) return ProviderError("cannot set up DSA parameter generation");
   bool v2 = bits > 1024;
   size_t pbits = bits;
-  size_t qbits = v2 ? 256 : 160;
+  size_t qbits = divisorLength != 0 ? divisorLength : alg::DefaultDivisorLength(bits);
   char type186_2[] = "fips186_2";
   char type186_4[] = "fips186_4";
   char sha1[] = "SHA1";
@@ -1064,8 +982,32 @@ Status GenerateDsa(uint32_t bits, PkeyPtr* out) {
   return KeygenFromParams(dsaParams.get(), out, "DSA");
 }
 
-// A well-known group (native/dh_groups.h) where the size has one; otherwise
-// fresh safe-prime parameters with g = 2.
+// OpenSSL's names of the named groups of native/dh_groups.h (its "group"
+// parameter); a group without one is loaded from its prime.
+const char* OpensslGroupName(const DhGroup& g) {
+  struct Name {
+    const char* id;
+    const char* openssl;
+  };
+  static constexpr Name kNames[] = {{"ffdhe2048", "ffdhe2048"}, {"ffdhe3072", "ffdhe3072"}, {"ffdhe4096", "ffdhe4096"},
+                                    {"modp14", "modp_2048"},    {"modp15", "modp_3072"},    {"modp16", "modp_4096"}};
+  for (const Name& n : kNames) {
+    if (g.id != nullptr && std::strcmp(g.id, n.id) == 0) return n.openssl;
+  }
+  return nullptr;
+}
+
+Status GenerateInGroup(const char* keytype, const char* group, const char* what, PkeyPtr* out);
+
+// A named group (spec.group): OpenSSL's own, by its "group" parameter.
+Status GenerateDhGroup(const DhGroup& group, PkeyPtr* out) {
+  const char* name = OpensslGroupName(group);
+  if (name == nullptr) return NotSupported(std::string("the DH group ") + group.name, "no OpenSSL name for it");
+  return GenerateInGroup("DH", name, "the DH group", out);
+}
+
+// By size: a well-known group (native/dh_groups.h) where the size has one;
+// otherwise fresh safe-prime parameters with g = 2.
 Status GenerateDh(uint32_t bits, PkeyPtr* out) {
   PkeyPtr dhParams;
   if (const DhGroup* group = FindDhGroup(bits)) {
@@ -1107,9 +1049,11 @@ Status GenerateDh(uint32_t bits, PkeyPtr* out) {
   return KeygenFromParams(dhParams.get(), out, "DH");
 }
 
-Status GenerateEc(const char* group, PkeyPtr* out) {
-  return GeneratePrepared(std::string("EC:") + group, "EC", out, [group](CtxPtr* ctx) {
-    Status s = NewKeygenCtx("EC", ctx);
+// EC keys on a curve, DH keys of a named group: a keygen context whose
+// OSSL_PKEY_PARAM_GROUP_NAME is set, kept per thread.
+Status GenerateInGroup(const char* keytype, const char* group, const char* what, PkeyPtr* out) {
+  return GeneratePrepared(std::string(keytype) + ":" + group, keytype, out, [keytype, group, what](CtxPtr* ctx) {
+    Status s = NewKeygenCtx(keytype, ctx);
     if (!s.ok) return s;
     char name[32];
     std::strncpy(name, group, sizeof name - 1);
@@ -1118,7 +1062,7 @@ Status GenerateEc(const char* group, PkeyPtr* out) {
                            OSSL_PARAM_construct_end()};
     if (EVP_PKEY_CTX_set_params(ctx->get(), params) != 1) {
       ERR_clear_error();
-      return NotSupported(std::string("the EC curve ") + group, "not built into this OpenSSL");
+      return NotSupported(std::string(what) + " " + group, "not built into this OpenSSL");
     }
     return Status::Ok();
   });
@@ -1154,59 +1098,36 @@ bool HasCurve(const char* sn) {
   return g != nullptr;
 }
 
+// Whether this OpenSSL makes the keys of a registry row.
+bool Available(const alg::Algorithm& a) {
+  const Column& c = kColumns[a.id];
+  if (c.group != nullptr) return Fetchable("EC") && HasCurve(c.group);
+  return Fetchable(c.keytype);
+}
+
+// One entry per KeySpec algorithm, from the registry: the curves and
+// parameter sets of its rows that this OpenSSL has.
 Capabilities Probe() {
   Capabilities c;
   c.provider = "openssl";
   c.providerVersion = RuntimeVersion();
-  auto add = [&c](const char* id, bool supported, const char* note) {
-    AlgorithmCapability a;
-    a.id = id;
-    a.supported = supported;
-    if (!supported) a.note = note;
-    c.algorithms.push_back(a);
-    return &c.algorithms.back();
-  };
-  bool rsa = Fetchable("RSA");
-  add("RSA", rsa, "no RSA key manager");
-  add("DSA", Fetchable("DSA"), "no DSA key manager");
-  add("DH", Fetchable("DH"), "no DH key manager");
-  bool ec = Fetchable("EC");
-  bool p256 = ec && HasCurve("prime256v1");
-  bool p384 = ec && HasCurve("secp384r1");
-  bool p521 = ec && HasCurve("secp521r1");
-  add("ECDSA_P256", p256, "no P-256");
-  add("ECDSA_P384", p384, "no P-384");
-  add("ECDSA_P521", p521, "no P-521");
-  add("ECDH_P256", p256, "no P-256");
-  add("ECDH_P384", p384, "no P-384");
-  add("ECDH_P521", p521, "no P-521");
-  bool k1 = ec && HasCurve("secp256k1");
-  bool x25519 = Fetchable("X25519");
-  bool x448 = Fetchable("X448");
-  bool ed25519 = Fetchable("ED25519");
-  bool ed448 = Fetchable("ED448");
-  AlgorithmCapability* ecdsa = add("ECDSA", k1, "no secp256k1");
-  if (k1) ecdsa->curves.push_back("secP256k1");
-  AlgorithmCapability* ecdh = add("ECDH", k1 || x25519 || x448, "no named curves");
-  if (k1) ecdh->curves.push_back("secP256k1");
-  if (x25519) ecdh->curves.push_back("curve25519");
-  if (x448) ecdh->curves.push_back("curve448");
-  AlgorithmCapability* eddsa = add("EdDSA", ed25519 || ed448, "no Ed25519 or Ed448");
-  if (ed25519) eddsa->curves.push_back("Ed25519");
-  if (ed448) eddsa->curves.push_back("Ed448");
   const std::string pqNote = "OpenSSL " + c.providerVersion + " has none; needs OpenSSL 3.5 or later (Node.js 24+)";
-  AlgorithmCapability* mldsa = add("ML-DSA", false, "");
-  for (const char* set : kMlDsaSets) {
-    if (Fetchable((std::string("ML-DSA-") + set).c_str())) mldsa->parameterSets.push_back(set);
+  for (const alg::Algorithm& a : alg::kAlgorithms) {
+    if (c.algorithms.empty() || c.algorithms.back().id != a.algorithm) {
+      AlgorithmCapability cap;
+      cap.id = a.algorithm;
+      c.algorithms.push_back(cap);
+    }
+    AlgorithmCapability& cap = c.algorithms.back();
+    bool has = Available(a);
+    if (has && a.curve != nullptr) cap.curves.push_back(a.curve);
+    if (has && a.parameterSet != nullptr) cap.parameterSets.push_back(a.parameterSet);
+    cap.supported = cap.supported || has;
   }
-  mldsa->supported = !mldsa->parameterSets.empty();
-  if (!mldsa->supported) mldsa->note = pqNote;
-  AlgorithmCapability* mlkem = add("ML-KEM", false, "");
-  for (const char* set : kMlKemSets) {
-    if (Fetchable((std::string("ML-KEM-") + set).c_str())) mlkem->parameterSets.push_back(set);
+  for (AlgorithmCapability& cap : c.algorithms) {
+    if (cap.supported) continue;
+    cap.note = cap.id == "ML-DSA" || cap.id == "ML-KEM" ? pqNote : "OpenSSL " + c.providerVersion + " has no " + cap.id;
   }
-  mlkem->supported = !mlkem->parameterSets.empty();
-  if (!mlkem->supported) mlkem->note = pqNote;
   return c;
 }
 
@@ -1416,12 +1337,7 @@ Status Import(const KeySpec& spec, BlobKind kind, const SecureBytes& blob, std::
   uint32_t length = spec.length;
   s = BlobParams(plan, kind, blob, &params, &scratch, &length);
   if (!s.ok) return s;
-  if (plan.family == Family::kDsa) {
-    KeySpec sized;
-    sized.algorithm = spec.algorithm;
-    sized.length = length;
-    MakePlan(sized, &plan);  // the blob layout (v1 / v2) this key exports in
-  }
+  if (plan.family == Family::kDsa) plan = PlanOf(*plan.row, length);  // the blob layout (v1 / v2) it exports in
   CtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, plan.keytype.c_str(), nullptr));
   if (!ctx) {
     ERR_clear_error();
@@ -1440,8 +1356,7 @@ Status Import(const KeySpec& spec, BlobKind kind, const SecureBytes& blob, std::
   PkeyPtr pkey(raw);
   s = CheckImported(pkey.get(), priv, plan.keytype);
   if (!s.ok) return s;
-  int bits = EVP_PKEY_get_bits(pkey.get());
-  out->reset(new OpenSslKey(std::move(pkey), std::move(plan), bits > 0 ? static_cast<uint32_t>(bits) : 0, priv));
+  out->reset(new OpenSslKey(std::move(pkey), std::move(plan), priv));
   return Status::Ok();
 }
 
@@ -1454,38 +1369,30 @@ Status Generate(const KeySpec& spec, std::unique_ptr<Key>* out) {
   if (!s.ok) return s;
   // Re-checks of what would be unsafe or absurd to pass on (the TypeScript
   // key-length table has already said yes).
-  bool seedAllowed = plan.family == Family::kMlDsa || plan.family == Family::kMlKem;
-  size_t seedLen = plan.family == Family::kMlDsa ? 32 : 64;
-  if (!spec.seed.empty() && (!seedAllowed || spec.seed.size() != seedLen)) {
-    return Status::Fail("ERR_INVALID_REQUEST", "seed not valid for " + plan.keytype);
-  }
+  s = alg::CheckGenerate(*plan.row, spec);
+  if (!s.ok) return s;
   PkeyPtr pkey;
   switch (plan.family) {
     case Family::kRsa:
-      if (spec.length < 512 || spec.length > 16384 || spec.length % 64 != 0) {
-        return Status::Fail("ERR_KEY_LENGTH", "RSA length out of range");
-      }
-      s = GenerateRsa(spec.length, &pkey);
+      s = GenerateRsa(spec.length, spec.publicExponent != 0 ? spec.publicExponent : alg::kDefaultPublicExponent, &pkey);
       break;
     case Family::kDsa:
-      if (spec.length < 512 || spec.length > 3072 || spec.length % 64 != 0) {
-        return Status::Fail("ERR_KEY_LENGTH", "DSA length out of range");
-      }
       if (spec.length < 1024) {
         // OpenSSL 3 refuses DSA below L = 1024 (ffc_validate_LN); CNG has 512…960.
         return NotSupported("DSA-" + std::to_string(spec.length),
                             "OpenSSL 3 generates DSA keys of 1024 bits and more; 512…960 are CNG-only");
       }
-      s = GenerateDsa(spec.length, &pkey);
+      s = GenerateDsa(spec.length, spec.divisorLength, &pkey);
       break;
     case Family::kDh:
-      if (spec.length < 512 || spec.length > 4096 || spec.length % 64 != 0) {
-        return Status::Fail("ERR_KEY_LENGTH", "DH length out of range");
+      if (!spec.group.empty()) {
+        s = GenerateDhGroup(*FindDhGroupByName(spec.group), &pkey);  // known: CheckGenerate found it
+      } else {
+        s = GenerateDh(spec.length, &pkey);
       }
-      s = GenerateDh(spec.length, &pkey);
       break;
     case Family::kEc:
-      s = GenerateEc(plan.group, &pkey);
+      s = GenerateInGroup("EC", plan.group, "the EC curve", &pkey);
       break;
     case Family::kOkp:
       s = GenerateByName(plan.keytype, SecureBytes(), &pkey);
@@ -1498,7 +1405,7 @@ Status Generate(const KeySpec& spec, std::unique_ptr<Key>* out) {
       break;
   }
   if (!s.ok) return s;
-  out->reset(new OpenSslKey(std::move(pkey), std::move(plan), spec.length));
+  out->reset(new OpenSslKey(std::move(pkey), std::move(plan)));
   return Status::Ok();
 }
 
@@ -1665,8 +1572,7 @@ Status TpmContext(OSSL_LIB_CTX** out) {
 // blob (the private part is in the TPM).
 class TpmKey final : public OpenSslKey {
  public:
-  TpmKey(PkeyPtr pkey, Plan plan, uint32_t length, OSSL_LIB_CTX* libctx)
-      : OpenSslKey(std::move(pkey), std::move(plan), length) {
+  TpmKey(PkeyPtr pkey, Plan plan, OSSL_LIB_CTX* libctx) : OpenSslKey(std::move(pkey), std::move(plan)) {
     UseLibCtx(libctx, kTpmProps);
   }
   ~TpmKey() override {
@@ -1866,7 +1772,7 @@ Status TpmEncode(const EVP_PKEY* pkey, SecureBytes* out) {
 }
 
 // The plan of a key found in the TPM; expect (when set) must agree.
-Status PlanOfTpmKey(const EVP_PKEY* pkey, const KeySpec& expect, Plan* plan, uint32_t* length) {
+Status PlanOfTpmKey(const EVP_PKEY* pkey, const KeySpec& expect, Plan* plan) {
   KeySpec found;
   if (EVP_PKEY_is_a(pkey, "RSA")) {
     found.algorithm = "RSA";
@@ -1891,7 +1797,6 @@ Status PlanOfTpmKey(const EVP_PKEY* pkey, const KeySpec& expect, Plan* plan, uin
                                                  (found.length ? "-" + std::to_string(found.length) : "") +
                                                  ", its record says " + expect.algorithm);
   }
-  *length = found.length;
   return MakePlan(found, plan);
 }
 
@@ -2003,7 +1908,7 @@ Status CreateStoredKey(const KeySpec& spec, const StoreRef& ref, bool /*overwrit
   if (!s.ok) return s;
   s = TpmEncode(pkey.get(), persisted);
   if (!s.ok) return s;
-  out->reset(new TpmKey(std::move(pkey), std::move(plan), spec.length, libctx));
+  out->reset(new TpmKey(std::move(pkey), std::move(plan), libctx));
   return Status::Ok();
 }
 
@@ -2019,10 +1924,9 @@ Status OpenStoredKey(const StoreRef& ref, const KeySpec& expect, const SecureByt
   s = TpmLoad(libctx, ref, persisted, &pkey);
   if (!s.ok) return s;
   Plan plan;
-  uint32_t length = 0;
-  s = PlanOfTpmKey(pkey.get(), expect, &plan, &length);
+  s = PlanOfTpmKey(pkey.get(), expect, &plan);
   if (!s.ok) return s;
-  out->reset(new TpmKey(std::move(pkey), std::move(plan), length, libctx));
+  out->reset(new TpmKey(std::move(pkey), std::move(plan), libctx));
   return Status::Ok();
 }
 

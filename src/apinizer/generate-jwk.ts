@@ -45,9 +45,10 @@ import { b64url, wipe } from '../formats/bytes.js'
 import type { Jwk } from '../formats/jwk.js'
 import { jwkThumbprint } from '../formats/thumbprint.js'
 import { capabilities, generateKey, type KeySpec } from '../generate/index.js'
-import type { Provider } from '../keypair.js'
+import type { Provider } from '../native.js'
 import { randomBytes } from '../random.js'
 import { specForCurve } from '../registry.js'
+import { alreadyExists, NAME_EMPTY, TYPE_EMPTY } from '../store/messages.js'
 import {
   type AlgorithmInfo,
   algorithmNames,
@@ -68,7 +69,6 @@ import {
   type OkpCurveType,
   RSA_KEY_SIZES,
 } from './algorithms.js'
-import { alreadyExists, NAME_EMPTY, TYPE_EMPTY } from './messages.js'
 
 /** Fields every type-specific object shares. */
 export interface KeyParameters {

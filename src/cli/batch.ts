@@ -18,6 +18,7 @@ import { InvalidRequestError } from '../errors.js'
 import type { Values } from './command.js'
 import { choiceOption, intOption, type OptionDef, stringOption } from './command.js'
 import { checkTargets, type OutputFile, writeFilesAtomic } from './files.js'
+import { flags } from './flags.js'
 import {
   checkRender,
   FORMATS,
@@ -26,7 +27,9 @@ import {
   jwkOf,
   type KeySource,
   type KeyType,
+  type OutputShape,
   type RenderOptions,
+  renderOptionsOf,
   renderPrivate,
   renderPublic,
   TYPES,
@@ -42,40 +45,20 @@ const HANDLED_SIGNALS: readonly NodeJS.Signals[] =
   process.platform === 'win32' ? ['SIGINT', 'SIGTERM', 'SIGHUP'] : ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT']
 
 /** The output options every generating command takes. */
-export const OUTPUT_OPTIONS: Record<string, OptionDef> = {
-  format: {
-    type: 'string',
-    short: 'f',
-    value: 'FMT',
-    description:
-      'pem (default), der, jwk, jwks or openssh (the OpenSSH private key file and authorized_keys line, as ssh-keygen writes them; with --out FILE the public line goes to FILE.pub)',
-  },
-  type: {
-    type: 'string',
-    short: 't',
-    value: 'TYPE',
-    description: 'PEM/DER structure: pkcs8 (default), pkcs1 (RSA), sec1 (EC); spki or pkcs1 with --public',
-  },
-  out: {
-    type: 'string',
-    short: 'o',
-    value: 'FILE',
-    description: 'write the private key to FILE (mode 0600, atomically) instead of stdout; - is stdout',
-  },
-  pub: { type: 'string', short: 'p', value: 'FILE', description: 'also write the public key to FILE' },
-  public: { type: 'boolean', description: 'output only the public key' },
-  force: { type: 'boolean', description: 'replace existing files (they are refused otherwise)' },
-  count: {
-    type: 'string',
-    short: 'n',
-    value: 'N',
-    description: `generate N keys (1…${MAX_COUNT}); FILE may hold {n}, else -1, -2, ... goes before its extension`,
-  },
-  comment: { type: 'string', value: 'TEXT', description: 'comment of the OpenSSH public key' },
-  kid: { type: 'string', value: 'KID', description: 'JWK "kid"' },
-  use: { type: 'string', value: 'USE', description: 'JWK "use": sig or enc' },
-  alg: { type: 'string', value: 'ALG', description: 'JWK "alg"' },
-}
+export const OUTPUT_OPTIONS: Record<string, OptionDef> = flags({
+  format:
+    'pem (default), der, jwk, jwks or openssh (the OpenSSH private key file and authorized_keys line, as ssh-keygen writes them; with --out FILE the public line goes to FILE.pub)',
+  type: 'PEM/DER structure: pkcs8 (default), pkcs1 (RSA), sec1 (EC); spki or pkcs1 with --public',
+  out: 'write the private key (with --public: the public key) to FILE (mode 0600, atomically) instead of stdout; - is stdout',
+  pub: 'also write the public key to FILE',
+  public: 'output only the public key (on stdout, or to --out)',
+  force: 'replace existing files (they are refused otherwise)',
+  count: `generate N keys (1…${MAX_COUNT}); FILE may hold {n}, else -1, -2, ... goes before its extension`,
+  comment: 'comment of the OpenSSH key',
+  kid: 'JWK "kid"',
+  use: 'JWK "use": sig or enc',
+  alg: 'JWK "alg"',
+})
 
 export interface OutputPlan {
   render: RenderOptions
@@ -86,8 +69,8 @@ export interface OutputPlan {
   force: boolean
 }
 
-/** Reads and checks the output options for a key of `kind` / `curve` (usage errors, before any work). */
-export function outputPlan(values: Values, kind: string, curve: string | undefined): OutputPlan {
+/** Reads and checks the output options for a key of this shape (usage errors, before any work). */
+export function outputPlan(values: Values, shape: OutputShape): OutputPlan {
   const format: Format = choiceOption(values, 'format', FORMATS) ?? 'pem'
   const type = choiceOption<KeyType>(values, 'type', TYPES)
   const count = intOption(values, 'count', 1, 1, MAX_COUNT)
@@ -96,15 +79,8 @@ export function outputPlan(values: Values, kind: string, curve: string | undefin
   const out = outArg === '-' ? undefined : outArg
   let pub = stringOption(values, 'pub')
   const force = values.force === true
-  const render: RenderOptions = { format }
-  if (type !== undefined) render.type = type
-  const comment = stringOption(values, 'comment')
-  if (comment !== undefined) render.comment = comment
-  const jwk: NonNullable<RenderOptions['jwk']> = {}
-  for (const m of ['use', 'alg', 'kid'] as const) {
-    const v = stringOption(values, m)
-    if (v !== undefined) jwk[m] = v
-  }
+  const render = renderOptionsOf(values, format, type)
+  const jwk: NonNullable<RenderOptions['jwk']> = render.jwk ?? {}
   if (format === 'jwks' && jwk.kid === undefined) jwk.kidThumbprint = true // one kid per key of the set
   if (Object.keys(jwk).length > 0) render.jwk = jwk
 
@@ -112,11 +88,11 @@ export function outputPlan(values: Values, kind: string, curve: string | undefin
     throw asUsage(new InvalidRequestError(message))
   }
   try {
-    checkRender(kind, curve, render, publicOnly)
+    checkRender(shape, render, publicOnly)
   } catch (err) {
     throw asUsage(err)
   }
-  if (kind === 'oct' && pub !== undefined) usage('a symmetric secret has no public half: drop --pub')
+  if (shape.kind === 'oct' && pub !== undefined) usage('a symmetric secret has no public half: drop --pub')
   if (publicOnly && pub !== undefined)
     usage('--pub and --public do not go together: --public writes only the public key')
   if (pub === '-') usage('--pub needs a file name (stdout is for --out)')

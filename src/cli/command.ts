@@ -1,6 +1,7 @@
 /** Commands as data: node:util parseArgs options, help text and examples in one place. */
 import { parseArgs } from 'node:util'
 import { InvalidRequestError } from '../errors.js'
+import { aliasesFor } from './flags.js'
 import { asUsage } from './report.js'
 
 export interface OptionDef {
@@ -39,6 +40,10 @@ export function parseCommand(def: CommandDef, args: string[]): { values: Values;
     options[name] = o.short ? { type: o.type, short: o.short } : { type: o.type }
     if (o.multiple) (options[name] as { multiple?: boolean }).multiple = true
   }
+  const aliases = aliasesFor(def.name, def.options)
+  for (const [alias, name] of Object.entries(aliases)) {
+    options[alias] = { type: (def.options[name] as OptionDef).type }
+  }
   let parsed: ReturnType<typeof parseArgs>
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true })
@@ -46,6 +51,14 @@ export function parseCommand(def: CommandDef, args: string[]): { values: Values;
     throw asUsage(err)
   }
   const values = parsed.values as Values
+  for (const [alias, name] of Object.entries(aliases)) {
+    if (values[alias] === undefined) continue
+    if (values[name] !== undefined) {
+      throw asUsage(new InvalidRequestError(`--${alias} is another spelling of --${name}: give one of them`))
+    }
+    values[name] = values[alias]
+    delete values[alias]
+  }
   if (values.help) return 'help'
   const { min, max, name } = def.positionals
   if (parsed.positionals.length < min) {
@@ -81,9 +94,11 @@ function wrap(text: string, width: number, indent: string): string {
 export function commandHelp(def: CommandDef): string {
   const out: string[] = [`Usage: platform-keygen ${def.usage}`, '', def.summary]
   if (def.description) out.push('', def.description)
+  const aliases = Object.entries(aliasesFor(def.name, def.options))
   const rows = Object.entries({ ...def.options, help: HELP_OPTION }).map(([name, o]) => {
     const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`
-    return [flag, o.description] as const
+    const also = aliases.filter(([, n]) => n === name).map(([a]) => `--${a}`)
+    return [flag, also.length > 0 ? `${o.description} (also ${also.join(', ')})` : o.description] as const
   })
   const width = Math.max(...rows.map(([f]) => f.length)) + 2
   out.push('', 'Options:')

@@ -1,118 +1,93 @@
 /**
- * Rendering a key in the format the user asked for. Generated keys (a
- * KeyPair handle) and converted keys (KeyMaterial read from a file) both go
- * through one {@link KeySource}, so `rsa`, `convert` and the JWA commands
- * write byte-identical PEM, DER, JWK and OpenSSH.
+ * Writing a key in the format the user asked for, through the library's one encoder
+ * (src/formats/encode.ts): a generated key through KeyPair.export / PublicKey.export, a converted
+ * key (KeyMaterial read from a file) through encodePrivate / encodePublic. So `rsa`, `convert` and
+ * the JWA commands write byte-identical PEM, DER, JWK and OpenSSH, and every format's refusal is
+ * the encoder's (checkEncoding, called here before any key is made). What is the CLI's own: JWK
+ * sets (`jwks`), the JWK members `--use`, `--alg`, `--kid`, the JWE of `--format jwk --encrypt`,
+ * symmetric secrets, and the flag names in its messages.
  */
 import { InvalidRequestError, UnsupportedFormatError } from '../errors.js'
-import { type Pkcs8Kdf, protectPkcs8 } from '../formats/encrypted-pkcs8.js'
+import {
+  checkEncoding,
+  type Encoded,
+  type EncodeOptions,
+  encodePrivate,
+  encodePublic,
+  type KeyShape,
+  PRIVATE_TYPES,
+  shapeOf,
+  supportsJwk,
+  supportsOpenSsh,
+} from '../formats/encode.js'
+import type { Pkcs8Kdf } from '../formats/encrypted-pkcs8.js'
 import { blobFingerprint } from '../formats/fingerprint.js'
 import { encryptJwk } from '../formats/jwe-pbes2.js'
-import { type Jwk, jwkToMaterial, materialToJwk } from '../formats/jwk.js'
+import type { Jwk } from '../formats/jwk.js'
 import { algMismatch } from '../formats/jwk-alg.js'
-import { isPrivate, type KeyMaterial, publicPart, wipeMaterial } from '../formats/material.js'
-import { toOpenSsh } from '../formats/openssh.js'
-import type { OpenSshProtection } from '../formats/openssh-encrypt.js'
-import { type PrivateType, type PublicType, pemLabel, privateKeyDer, publicKeyDer, toPem } from '../formats/pkcs.js'
+import { isPrivate, type KeyMaterial } from '../formats/material.js'
 import { jwkThumbprint } from '../formats/thumbprint.js'
-import type { KeyPair } from '../keypair.js'
-import { toOpenSshPrivate } from './openssh-private.js'
+import { type KeyPair, type PrivateExportOptions, type PublicExportOptions, PublicKey } from '../keypair.js'
+import { type Algorithm, type Curve, keyLengthTable, materialTypeOf } from '../registry.js'
+import { stringOption, type Values } from './command.js'
 import { withFix } from './report.js'
 
 export const FORMATS = ['pem', 'der', 'jwk', 'jwks', 'openssh'] as const
 export type Format = (typeof FORMATS)[number]
-export const TYPES = ['pkcs8', 'pkcs1', 'sec1', 'spki'] as const
+export const TYPES = [...PRIVATE_TYPES, 'spki'] as const
 export type KeyType = (typeof TYPES)[number]
 
-/** What every key the CLI writes can do, whatever it came from. */
+/** What the CLI writes: a key pair's shape (the encoder's), or a symmetric secret. */
+export type OutputShape = KeyShape | { kind: 'oct'; curve?: undefined; ecdh?: undefined }
+
+/** Every key the CLI writes, whatever it came from: the encoder's two directions. */
 export interface KeySource {
-  /** 'RSA', 'EC', 'OKP', 'DSA', 'DH', 'ML-DSA', 'ML-KEM', or 'oct' for a symmetric secret. */
-  readonly kind: KeyMaterial['type'] | 'oct'
-  /** The curve of EC and OKP keys. */
-  readonly curve?: string
+  readonly shape: OutputShape
   readonly hasPrivate: boolean
-  privateJwk(): Jwk
-  publicJwk(): Jwk
-  privateDer(type: PrivateType): Uint8Array
-  publicDer(type: PublicType): Uint8Array
-  /** The authorized_keys line. */
-  openssh(comment?: string): string
-  /** The OpenSSH private key file (openssh-key-v1), with a passphrase when `protection` has one. */
-  opensshPrivate(comment?: string, protection?: OpenSshProtection): string
+  private(o: EncodeOptions): Encoded
+  public(o: EncodeOptions): Encoded
 }
 
 export function keyPairSource(pair: KeyPair): KeySource {
-  const kind = kindOf(pair.algorithm, pair.curve)
-  const source: KeySource = {
-    kind,
+  return {
+    shape: PublicKey.shapeOf(pair.publicKey),
     hasPrivate: true,
-    privateJwk: () => pair.export({ format: 'jwk' }),
-    publicJwk: () => pair.publicKey.export({ format: 'jwk' }),
-    privateDer: (type) => pair.export({ format: 'der', type }),
-    publicDer: (type) => pair.publicKey.export({ format: 'der', type }),
-    openssh: (comment) =>
-      pair.publicKey.export(comment === undefined ? { format: 'openssh' } : { format: 'openssh', comment }),
-    opensshPrivate: (comment, protection) => {
-      const material = jwkToMaterial(pair.export({ format: 'jwk' }))
-      try {
-        return toOpenSshPrivate(material, comment, protection)
-      } finally {
-        wipeMaterial(material)
-      }
-    },
+    private: (o) => pair.export(o as PrivateExportOptions),
+    public: (o) => pair.publicKey.export(o as PublicExportOptions),
   }
-  if (pair.curve) Object.assign(source, { curve: pair.curve })
-  return source
 }
 
 export function materialSource(m: KeyMaterial): KeySource {
-  const source: KeySource = {
-    kind: m.type,
+  return {
+    shape: shapeOf(m),
     hasPrivate: isPrivate(m),
-    privateJwk: () => materialToJwk(m, true),
-    publicJwk: () => materialToJwk(publicPart(m), false),
-    privateDer: (type) => privateKeyDer(m, type),
-    publicDer: (type) => publicKeyDer(publicPart(m), type),
-    openssh: (comment) => toOpenSsh(publicPart(m), comment),
-    opensshPrivate: (comment, protection) => toOpenSshPrivate(m, comment, protection),
+    private: (o) => encodePrivate(m, o),
+    public: (o) => encodePublic(m, o),
   }
-  if (m.type === 'EC' || m.type === 'OKP') Object.assign(source, { curve: m.curve })
-  return source
 }
 
-const OKP = new Set(['Ed25519', 'Ed448', 'X25519', 'X448'])
-
-/** The key kind of a CNG algorithm id (and curve: ECDH on X25519 / X448 is an OKP key). */
-export function kindOf(algorithm: string, curve?: string): KeyMaterial['type'] {
-  if (algorithm === 'RSA' || algorithm === 'DSA' || algorithm === 'DH') return algorithm
-  if (algorithm === 'ML-DSA' || algorithm === 'ML-KEM') return algorithm
-  if (algorithm === 'EdDSA' || (curve !== undefined && OKP.has(curve))) return 'OKP'
-  return 'EC'
-}
-
-/** Whether a key of this kind and curve has a JWK / an OpenSSH public key. */
-export function supportsJwk(kind: string): boolean {
-  return kind !== 'DSA' && kind !== 'DH'
-}
-
-export function supportsOpenSsh(kind: string, curve: string | undefined): boolean {
-  if (kind === 'RSA') return true
-  if (kind === 'EC') return curve === 'P-256' || curve === 'P-384' || curve === 'P-521'
-  if (kind === 'OKP') return curve === 'Ed25519'
-  return false
-}
-
-/**
- * OpenSSH has no ECDH keys (RFC 5656 defines ECDSA ones): refused before any work for
- * generated ECDH keys (a usage error, exit 2, like every format a key lacks); the encoder
- * (src/formats/openssh.ts) refuses ECDH material itself, for the API and convert.
- */
-export function checkOpenSshUsage(algorithm: string, curve: string | undefined, format: unknown): void {
-  if (format === 'openssh' && algorithm.startsWith('ECDH')) {
-    throw new UnsupportedFormatError(
-      `OpenSSH has no ECDH keys (${curve ?? 'EC'}); it holds RSA, ECDSA P-256/384/521 and Ed25519`,
-    )
+/** A symmetric secret: a private `oct` JWK only. */
+export function secretSource(jwk: Jwk): KeySource {
+  return {
+    shape: { kind: 'oct' },
+    hasPrivate: true,
+    private: (o) => {
+      if (o.format !== 'jwk') throw new UnsupportedFormatError('a symmetric secret is a JWK only (kty "oct")')
+      return { ...jwk }
+    },
+    public: () => {
+      throw new UnsupportedFormatError('a symmetric secret has no public key')
+    },
   }
+}
+
+/** The shape of the key a CNG algorithm id and curve will make (the registry's), for the checks before it is made. */
+export function shapeOfSpec(algorithm: Algorithm, curve: Curve | undefined): KeyShape {
+  const kind = materialTypeOf(algorithm, curve)
+  const shape: KeyShape = { kind }
+  if (curve !== undefined) shape.curve = curve
+  if (kind === 'EC' && keyLengthTable[algorithm].kind === 'agree') shape.ecdh = true
+  return shape
 }
 
 export interface RenderOptions {
@@ -131,13 +106,51 @@ export interface RenderOptions {
   protection?: { passphrase: string; kdf?: Pkcs8Kdf; rounds?: number }
 }
 
+/** The render options of the flags every writing command shares: --type, --comment, --use, --alg, --kid. */
+export function renderOptionsOf(values: Values, format: Format, type: KeyType | undefined): RenderOptions {
+  const render: RenderOptions = { format }
+  if (type !== undefined) render.type = type
+  const comment = stringOption(values, 'comment')
+  if (comment !== undefined) render.comment = comment
+  const jwk: NonNullable<RenderOptions['jwk']> = {}
+  for (const m of ['use', 'alg', 'kid'] as const) {
+    const v = stringOption(values, m)
+    if (v !== undefined) jwk[m] = v
+  }
+  if (Object.keys(jwk).length > 0) render.jwk = jwk
+  return render
+}
+
+/** The encoder's options for a render (a JWK set is JWKs; the JWE of a JWK is the CLI's). */
+function encodingOf(o: RenderOptions, side: 'private' | 'public'): EncodeOptions {
+  const e: EncodeOptions = { format: o.format === 'jwks' ? 'jwk' : o.format }
+  if (o.type !== undefined) {
+    // the public file beside a private pkcs8 / sec1 key is SPKI (PKCS#1 beside PKCS#1)
+    if (side === 'private' || o.type === 'pkcs1' || o.type === 'spki') e.type = o.type
+  }
+  if (o.comment !== undefined) e.comment = o.comment
+  const p = o.protection
+  if (side === 'private' && p && o.format !== 'jwk') {
+    e.passphrase = p.passphrase
+    if (p.kdf !== undefined) e.kdf = p.kdf
+    if (p.rounds !== undefined) e.rounds = p.rounds
+  }
+  return e
+}
+
 /**
- * Checks, before any work, that a key of this kind can be written as asked;
- * throws ERR_UNSUPPORTED_FORMAT / ERR_INVALID_REQUEST (the caller marks them
- * as usage errors).
+ * Checks, before any work, that a key of this shape can be written as asked: the encoder's
+ * refusals (ERR_UNSUPPORTED_FORMAT / ERR_INVALID_REQUEST) and the CLI's own rules; the caller
+ * marks them as usage errors.
  */
-export function checkRender(kind: string, curve: string | undefined, o: RenderOptions, publicOnly: boolean): void {
-  if (kind === 'oct') {
+export function checkRender(shape: OutputShape | undefined, o: RenderOptions, publicOnly: boolean | undefined): void {
+  // A private --type with --public is a mistake on the command line (the API calls it a format
+  // the public key has not).
+  if (publicOnly && (o.type === 'pkcs8' || o.type === 'sec1')) {
+    throw new InvalidRequestError(`--type ${o.type} is a private key format; public keys are spki or pkcs1`)
+  }
+  const side = publicOnly === undefined ? undefined : publicOnly ? 'public' : 'private'
+  if (shape?.kind === 'oct') {
     if (o.format !== 'jwk' && o.format !== 'jwks') {
       throw withFix(
         new UnsupportedFormatError('a symmetric secret is a JWK only (kty "oct")'),
@@ -145,26 +158,9 @@ export function checkRender(kind: string, curve: string | undefined, o: RenderOp
       )
     }
     if (publicOnly) throw withFix(new InvalidRequestError('a symmetric secret has no public half'), 'drop --public')
+  } else {
+    checkEncoding(shape, side, encodingOf(o, side ?? 'private'))
   }
-  const what = curve && (kind === 'EC' || OKP.has(curve)) ? curve : kind
-  if ((o.format === 'jwk' || o.format === 'jwks') && !supportsJwk(kind)) {
-    throw new UnsupportedFormatError(`${kind} keys have no JWK representation; use --format pem or der`)
-  }
-  if (o.format === 'openssh' && !supportsOpenSsh(kind, curve)) {
-    throw new UnsupportedFormatError(`OpenSSH has no public key format for ${what} (RSA, ECDSA P-256/384/521, Ed25519)`)
-  }
-  if (o.type !== undefined) {
-    if (o.format !== 'pem' && o.format !== 'der') throw new InvalidRequestError('--type applies to pem and der')
-    if (o.type === 'pkcs1' && kind !== 'RSA') throw new UnsupportedFormatError(`PKCS#1 is for RSA keys, not ${what}`)
-    if (o.type === 'sec1' && kind !== 'EC') throw new UnsupportedFormatError(`SEC1 is for EC keys, not ${what}`)
-    if (o.type === 'spki' && !publicOnly)
-      throw new InvalidRequestError('--type spki is for public keys (with --public)')
-    if (publicOnly && (o.type === 'pkcs8' || o.type === 'sec1')) {
-      throw new InvalidRequestError(`--type ${o.type} is a private key format; public keys are spki or pkcs1`)
-    }
-  }
-  if (o.comment !== undefined && o.format !== 'openssh')
-    throw new InvalidRequestError('--comment is for --format openssh')
   if (o.jwk && (o.jwk.use !== undefined || o.jwk.alg !== undefined || o.jwk.kid !== undefined)) {
     if (o.format !== 'jwk' && o.format !== 'jwks')
       throw new InvalidRequestError('--use, --alg and --kid are for JWK output')
@@ -173,7 +169,12 @@ export function checkRender(kind: string, curve: string | undefined, o: RenderOp
     throw new InvalidRequestError('--use must be sig or enc')
   }
   const why =
-    o.jwk?.alg === undefined ? undefined : algMismatch(o.jwk.alg, curve === undefined ? { kind } : { kind, curve })
+    o.jwk?.alg === undefined || shape === undefined
+      ? undefined
+      : algMismatch(
+          o.jwk.alg,
+          shape.curve === undefined ? { kind: shape.kind } : { kind: shape.kind, curve: shape.curve },
+        )
   if (why) throw new InvalidRequestError(why)
 }
 
@@ -191,69 +192,39 @@ function decorate(jwk: Jwk, meta: RenderOptions['jwk']): Jwk {
 }
 
 export function jwkOf(key: KeySource, publicOnly: boolean, meta?: RenderOptions['jwk']): Jwk {
-  return decorate(publicOnly ? key.publicJwk() : key.privateJwk(), meta)
+  const o: EncodeOptions = { format: 'jwk' }
+  return decorate((publicOnly ? key.public(o) : key.private(o)) as Jwk, meta)
 }
+
+const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`
 
 /** The private key as file content. */
 export function renderPrivate(key: KeySource, o: RenderOptions): string | Uint8Array {
   if (!key.hasPrivate) throw new InvalidRequestError('the input holds only a public key; add --public')
-  if (o.protection) return renderProtected(key, o, o.protection)
-  switch (o.format) {
-    case 'jwk':
-      return `${JSON.stringify(jwkOf(key, false, o.jwk), null, 2)}\n`
-    case 'jwks':
-      return `${JSON.stringify({ keys: [jwkOf(key, false, o.jwk)] }, null, 2)}\n`
-    case 'openssh':
-      return key.opensshPrivate(o.comment)
-    default: {
-      const type = (o.type ?? 'pkcs8') as PrivateType
-      const der = key.privateDer(type)
-      return o.format === 'der' ? der : toPem(der, pemLabel('private', type))
-    }
+  if (o.format === 'jwk') {
+    const jwk = jwkOf(key, false, o.jwk)
+    return o.protection ? `${encryptJwk(jwk, o.protection.passphrase)}\n` : json(jwk)
   }
-}
-
-/** The private key under a passphrase: encrypted PKCS#8 (pem/der), OpenSSH with bcrypt, a JWE (jwk). */
-function renderProtected(
-  key: KeySource,
-  o: RenderOptions,
-  p: NonNullable<RenderOptions['protection']>,
-): string | Uint8Array {
-  switch (o.format) {
-    case 'jwk':
-      return `${encryptJwk(jwkOf(key, false, o.jwk), p.passphrase)}\n`
-    case 'openssh':
-      return key.opensshPrivate(o.comment, p)
-    case 'pem':
-    case 'der':
-      return protectPkcs8(key.privateDer('pkcs8'), o.format, p.passphrase, p.kdf)
-    default:
-      throw new InvalidRequestError(`a passphrase protects one private key: not --format ${o.format}`)
+  if (o.format === 'jwks') {
+    if (o.protection) throw new InvalidRequestError('a passphrase protects one private key: not --format jwks')
+    return json({ keys: [jwkOf(key, false, o.jwk)] })
   }
+  return key.private(encodingOf(o, 'private')) as string | Uint8Array
 }
 
 /** The public key as file content. */
 export function renderPublic(key: KeySource, o: RenderOptions): string | Uint8Array {
-  switch (o.format) {
-    case 'jwk':
-      return `${JSON.stringify(jwkOf(key, true, o.jwk), null, 2)}\n`
-    case 'jwks':
-      return `${JSON.stringify({ keys: [jwkOf(key, true, o.jwk)] }, null, 2)}\n`
-    case 'openssh':
-      return `${key.openssh(o.comment)}\n`
-    default: {
-      const type: PublicType = o.type === 'pkcs1' ? 'pkcs1' : 'spki'
-      const der = key.publicDer(type)
-      return o.format === 'der' ? der : toPem(der, pemLabel('public', type))
-    }
-  }
+  if (o.format === 'jwk') return json(jwkOf(key, true, o.jwk))
+  if (o.format === 'jwks') return json({ keys: [jwkOf(key, true, o.jwk)] })
+  const out = key.public(encodingOf(o, 'public')) as string | Uint8Array
+  return o.format === 'openssh' ? `${out}\n` : out
 }
 
 /** The RFC 7638 SHA-256 thumbprint, for key pairs that have a JWK (a secret's would be a hash of the secret). */
 export function thumbprintOf(key: KeySource): string | undefined {
-  if (key.kind === 'oct' || !supportsJwk(key.kind)) return undefined
+  if (key.shape.kind === 'oct' || !supportsJwk(key.shape.kind)) return undefined
   try {
-    return jwkThumbprint(key.publicJwk())
+    return jwkThumbprint(key.public({ format: 'jwk' }) as Jwk)
   } catch (err) {
     // an RSASSA-PSS key has no JWK
     if (err instanceof UnsupportedFormatError) return undefined
@@ -263,30 +234,13 @@ export function thumbprintOf(key: KeySource): string | undefined {
 
 /** The OpenSSH SHA-256 fingerprint (as `ssh-keygen -l`), for keys OpenSSH has. */
 export function fingerprintOf(key: KeySource): string | undefined {
-  if (!supportsOpenSsh(key.kind, key.curve)) return undefined
+  if (key.shape.kind === 'oct' || !supportsOpenSsh(key.shape)) return undefined
   try {
-    const [, b64] = key.openssh().split(' ')
+    const [, b64] = (key.public({ format: 'openssh' }) as string).split(' ')
     return blobFingerprint(new Uint8Array(Buffer.from(b64 as string, 'base64')))
   } catch (err) {
-    // ECDH keys on the NIST curves and RSASSA-PSS keys have no OpenSSH form
+    // RSASSA-PSS keys have no OpenSSH form
     if (err instanceof UnsupportedFormatError) return undefined
     throw err
-  }
-}
-
-/** A symmetric secret: a private `oct` JWK only. */
-export function secretSource(jwk: Jwk): KeySource {
-  const none = (what: string) => (): never => {
-    throw new UnsupportedFormatError(`a symmetric secret has no ${what}; use --format jwk or jwks`)
-  }
-  return {
-    kind: 'oct',
-    hasPrivate: true,
-    privateJwk: () => ({ ...jwk }),
-    publicJwk: none('public key'),
-    privateDer: none('PEM or DER form'),
-    publicDer: none('public key'),
-    openssh: none('OpenSSH form'),
-    opensshPrivate: none('OpenSSH form'),
   }
 }

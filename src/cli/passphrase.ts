@@ -14,40 +14,26 @@ import { InvalidRequestError } from '../errors.js'
 import { DEFAULT_ROUNDS, MAX_ROUNDS } from '../formats/openssh-encrypt.js'
 import type { OutputPlan } from './batch.js'
 import { choiceOption, intOption, type OptionDef, stringOption, type Values } from './command.js'
+import { flags } from './flags.js'
 import type { RenderOptions } from './output.js'
 import { asUsage } from './report.js'
 
-export const PASSPHRASE_SOURCE_OPTIONS: Record<string, OptionDef> = {
-  'passphrase-file': {
-    type: 'string',
-    value: 'FILE',
-    description: 'read the passphrase from the first line of FILE (- for stdin)',
-  },
-  'passphrase-env': {
-    type: 'string',
-    value: 'VAR',
-    description: 'read the passphrase from the environment variable VAR',
-  },
-}
+export const PASSPHRASE_SOURCE_OPTIONS: Record<string, OptionDef> = flags({
+  'passphrase-file': 'read the passphrase from the first line of FILE (- for stdin)',
+  'passphrase-env': 'read the passphrase from the environment variable VAR',
+})
 
 /** The options of the commands that write private keys. */
 export const PROTECT_OPTIONS: Record<string, OptionDef> = {
-  encrypt: {
-    type: 'boolean',
-    description:
+  ...flags({
+    encrypt:
       'protect the private key with a passphrase (asked twice on the terminal unless --passphrase-file / --passphrase-env give it): pem/der as encrypted PKCS#8, openssh as ssh-keygen -N, jwk as a PBES2 JWE',
-  },
+  }),
   ...PASSPHRASE_SOURCE_OPTIONS,
-  kdf: {
-    type: 'string',
-    value: 'KDF',
-    description: 'pem/der with --encrypt: pbkdf2 (PBKDF2-HMAC-SHA256, default) or scrypt',
-  },
-  rounds: {
-    type: 'string',
-    value: 'N',
-    description: `openssh with --encrypt: bcrypt_pbkdf rounds, as ssh-keygen -a (default ${DEFAULT_ROUNDS})`,
-  },
+  ...flags({
+    kdf: 'pem/der with --encrypt: pbkdf2 (PBKDF2-HMAC-SHA256, default) or scrypt',
+    rounds: `openssh with --encrypt: bcrypt_pbkdf rounds, as ssh-keygen -a (default ${DEFAULT_ROUNDS})`,
+  }),
 }
 
 const usage = (message: string): never => {
@@ -185,4 +171,13 @@ export async function protectPlan(values: Values, plan: OutputPlan): Promise<voi
     usage('--encrypt with --count and --format jwk needs --out (one JWE per file)')
   }
   plan.render.protection = protection
+}
+
+/** The first line of --passphrase-file (a JwkStore's, the service's), or undefined. */
+export function passphraseOf(values: Values): string | undefined {
+  const file = stringOption(values, 'passphrase-file')
+  if (file === undefined) return undefined
+  const first = readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? ''
+  if (first === '') usage(`the passphrase file ${file} is empty`)
+  return first
 }

@@ -1,7 +1,8 @@
 /**
  * Managing a JwkStore from the command line:
  *
- *   jwk get NAME --store FILE      the key: {privateJwk, publicJwk, metadata} (--public: the public JWK only)
+ *   jwk get NAME --store FILE      the key: {privateJwk, publicJwk, metadata} (--public: the public JWK only;
+ *                                  --out FILE: to FILE)
  *   jwk remove NAME --store FILE   removes it
  *   jwk rotate NAME --store FILE   a new key of the same kind under NAME; the old one is kept as
  *                                  NAME@<time of rotation> and published until its exp
@@ -60,11 +61,18 @@ export async function runStoreSubcommand(
     usage(`--out and --public are for jwk get, not ${sub}`)
   if (sub === 'get') {
     if (values.public === true) {
-      if (out !== undefined) usage('--public prints the public JWK: drop --out')
+      if (values.encrypt === true) usage('--encrypt protects a private key: drop it, or drop --public')
+      if (out !== undefined) checkTargets([out], force)
       const entry = (await store.list()).find((e) => e.name === name)
       if (!entry) await store.get(name) // the store's own "is not found!" error
       if (!entry?.publicJwk) usage(`${name} is an OCT secret: it has no public JWK`)
-      process.stdout.write(`${JSON.stringify(entry?.publicJwk, null, 2)}\n`)
+      const data = `${JSON.stringify(entry?.publicJwk, null, 2)}\n`
+      if (out === undefined) {
+        process.stdout.write(data)
+        return EXIT_OK
+      }
+      writeFilesAtomic([{ path: out, data, secret: false }], force)
+      process.stdout.write(`${JSON.stringify({ public: out, store: storeFile, metadata: entry?.metadata })}\n`)
       return EXIT_OK
     }
     if (out !== undefined) checkTargets([out], force)

@@ -13,7 +13,9 @@
  *
  * Parsed materials are views into the blob: wiping the blob wipes them.
  */
+
 import { describeValue, InvalidBlobError } from '../errors.js'
+import type { BlobKind } from '../native.js'
 import { curveName } from '../registry.js'
 import { bitLength, concat, fromBigInt, padTo, stripZeros, toBigInt } from './bytes.js'
 import {
@@ -29,7 +31,7 @@ import {
 } from './material.js'
 import { validateMaterial } from './validate.js'
 
-export type BlobKind = 'public' | 'private' | 'seed'
+export type { BlobKind }
 
 export interface BlobHint {
   /** The curve of a generic ECC blob (ECDP/ECDV/ECKP/ECKV), which the blob does not name. */

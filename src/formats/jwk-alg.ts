@@ -1,9 +1,10 @@
 /**
  * Which keys a JWA "alg" (RFC 7518, RFC 8037, RFC 8812, the ML-DSA / ML-KEM
  * JOSE drafts) is for, so that a JWK never says an algorithm its key cannot
- * do (`"alg": "RS256"` on an EC key). Algorithms not listed are not judged.
+ * do (`"alg": "RS256"` on an EC key). The algorithms are the registry's
+ * (src/registry.ts); algorithms not listed are not judged.
  */
-import { SECRET_ALGORITHMS } from '../jose/algorithms.js'
+import { CURVES, JOSE_ALGORITHMS, JOSE_SECRET_ALGORITHMS, type JoseRow, materialTypeOf } from '../registry.js'
 
 /** What a key is, as the checks need it. */
 export interface AlgKey {
@@ -14,45 +15,26 @@ export interface AlgKey {
 
 type Rule = { kind: string; curves?: readonly string[] }
 
-const RSA: Rule = { kind: 'RSA' }
-const ECDH: Rule[] = [
-  { kind: 'EC', curves: ['P-256', 'P-384', 'P-521'] },
-  { kind: 'OKP', curves: ['X25519', 'X448'] },
-]
 const OCT: Rule = { kind: 'oct' }
 
-const RULES: Record<string, readonly Rule[]> = {
-  RS256: [RSA],
-  RS384: [RSA],
-  RS512: [RSA],
-  PS256: [RSA],
-  PS384: [RSA],
-  PS512: [RSA],
-  RSA1_5: [RSA],
-  'RSA-OAEP': [RSA],
-  'RSA-OAEP-256': [RSA],
-  'RSA-OAEP-384': [RSA],
-  'RSA-OAEP-512': [RSA],
-  ES256: [{ kind: 'EC', curves: ['P-256'] }],
-  ES384: [{ kind: 'EC', curves: ['P-384'] }],
-  ES512: [{ kind: 'EC', curves: ['P-521'] }],
-  ES256K: [{ kind: 'EC', curves: ['secp256k1'] }],
-  EdDSA: [{ kind: 'OKP', curves: ['Ed25519', 'Ed448'] }],
-  Ed25519: [{ kind: 'OKP', curves: ['Ed25519'] }],
-  Ed448: [{ kind: 'OKP', curves: ['Ed448'] }],
-  'ECDH-ES': ECDH,
-  'ECDH-ES+A128KW': ECDH,
-  'ECDH-ES+A192KW': ECDH,
-  'ECDH-ES+A256KW': ECDH,
-  'ML-DSA-44': [{ kind: 'ML-DSA' }],
-  'ML-DSA-65': [{ kind: 'ML-DSA' }],
-  'ML-DSA-87': [{ kind: 'ML-DSA' }],
-  'ML-KEM-512': [{ kind: 'ML-KEM' }],
-  'ML-KEM-768': [{ kind: 'ML-KEM' }],
-  'ML-KEM-1024': [{ kind: 'ML-KEM' }],
+/** The keys of a registry JOSE row: its material type, split by the curves it allows. */
+function rulesOf(r: JoseRow): Rule[] {
+  if (!r.keyCurves) return [{ kind: materialTypeOf(r.algorithm) }]
+  const rules: { kind: string; curves: string[] }[] = []
+  for (const c of r.keyCurves) {
+    const kind = CURVES[c].material
+    const rule = rules.find((x) => x.kind === kind)
+    if (rule) rule.curves.push(c)
+    else rules.push({ kind, curves: [c] })
+  }
+  return rules
 }
-// the secrets' algorithms: the JOSE layer's one list, and "dir"
-for (const a of [...Object.keys(SECRET_ALGORITHMS), 'dir']) RULES[a] = [OCT]
+
+/** From the registry: the key-pair algorithms, the secrets' algorithms and "dir". */
+const RULES: Readonly<Record<string, readonly Rule[]>> = Object.fromEntries([
+  ...JOSE_ALGORITHMS.map((r) => [r.alg, rulesOf(r)] as const),
+  ...[...JOSE_SECRET_ALGORITHMS.map((r) => r.alg), 'dir'].map((alg) => [alg, [OCT]] as const),
+])
 
 function describeKey(k: AlgKey): string {
   return k.curve ? `${k.kind} ${k.curve}` : k.kind === 'oct' ? 'a symmetric secret' : k.kind

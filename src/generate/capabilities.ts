@@ -1,8 +1,7 @@
 /** capabilities(): what the provider has, probed once; and the advice when a spec asks for what it lacks. */
 
 import { NotSupportedOnPlatformError } from '../errors.js'
-import type { Provider } from '../keypair.js'
-import { call, type NativeAlgorithmCapability, type NativeCapabilities, native } from '../native.js'
+import { call, type NativeAlgorithmCapability, type NativeCapabilities, native, type Provider } from '../native.js'
 import type { Algorithm, Curve } from '../registry.js'
 import type { ResolvedSpec } from './spec.js'
 

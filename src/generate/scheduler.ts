@@ -24,11 +24,44 @@ interface Waiting {
   reject: (err: unknown) => void
 }
 
-/** Batches sent to the threadpool and not yet completed. */
-let workItems = 0
+interface Group {
+  entry: SpecEntry
+  jobs: Waiting[]
+}
 
-/** The requests of this turn, grouped by spec (equal specs share one native call). */
-let waiting = new Map<string, { entry: SpecEntry; jobs: Waiting[] }>()
+// --- small keys: batches, at most one work item per core in flight ------------
+//
+// Requests of one turn are grouped by spec (equal specs share one native
+// call). At most `batchSlots()` batch work items (one per core, never more
+// than the threadpool has threads) are in flight; requests made while every
+// slot is busy are held here, still grouped by spec, and go out together as
+// the next batch when a slot frees. So 16 callers awaiting in a loop (the
+// server pattern) keep two batches of about eight keys in flight, one
+// threadpool round trip and one promise per batch, rather than splitting into
+// one work item per key as the batches come back in pieces.
+
+/** Batch work items sent to the threadpool and not yet completed. */
+let batchesInFlight = 0
+let batchLimit: number | undefined
+
+/** The requests of this turn, grouped by spec. */
+let waiting = new Map<string, Group>()
+/** Requests waiting for a free slot, grouped by spec, oldest group first. */
+const held = new Map<string, Group>()
+let heldJobs = 0
+
+/** One batch per core, never more than the threadpool's threads. */
+const batchSlots = (): number => {
+  batchLimit ??= Math.max(1, Math.min(coreCount(), threadpoolSize()))
+  return batchLimit
+}
+
+/** @internal For the tests: the batch work items allowed at once, in flight now, and the requests held for a slot. */
+export const batchWork = (): { limit: number; inFlight: number; held: number } => ({
+  limit: batchSlots(),
+  inFlight: batchesInFlight,
+  held: heldJobs,
+})
 
 function enqueue(entry: SpecEntry): Promise<KeyPair> {
   return new Promise<KeyPair>((resolve, reject) => {
@@ -66,54 +99,87 @@ function chunkSize(n: number, max: number): number {
   return Math.ceil(n / Math.max(Math.min(n, coreCount()), Math.ceil(n / max)))
 }
 
-/** Sends each group of this turn as one work item per core (at most MAX_CHUNK keys each). */
+/**
+ * This turn's requests: a lone microsecond key while a slot is free and
+ * nothing of its spec is held goes to the JS thread (see cost.ts INLINE);
+ * everything else joins the held groups, which go out as slots allow.
+ */
 function flush(): void {
   const groups = waiting
   waiting = new Map()
-  for (const { entry, jobs } of groups.values()) {
-    if (jobs.length === 1 && entry.inline && workItems < coreCount()) {
-      setImmediate(generateInline, entry, jobs[0] as Waiting)
+  for (const [key, group] of groups) {
+    const h = held.get(key)
+    if (!h && group.jobs.length === 1 && group.entry.inline && batchesInFlight < batchSlots()) {
+      setImmediate(generateInline, group.entry, group.jobs[0] as Waiting)
       continue
     }
+    if (h) {
+      for (const job of group.jobs) h.jobs.push(job)
+    } else {
+      held.set(key, group)
+    }
+    heldJobs += group.jobs.length
+  }
+  dispatch()
+}
+
+/**
+ * Sends held requests as batches of at most MAX_CHUNK keys, one per free slot. Specs take turns:
+ * a spec with requests left after its batch goes to the back, so a busy spec cannot hold up another.
+ */
+function dispatch(): void {
+  while (heldJobs > 0 && batchesInFlight < batchSlots()) {
+    const next = held.entries().next()
+    if (next.done) return
+    const [key, group] = next.value
+    held.delete(key)
+    const { entry, jobs } = group
     let binding: ReturnType<typeof native>
     let spec: NativeSpec | number
     try {
       binding = native()
       spec = nativeSpecArg(entry)
     } catch (err) {
+      heldJobs -= jobs.length
       for (const job of jobs) job.reject(fromNative(err))
       continue
     }
-    const { info } = entry
-    const { extractable } = entry.resolved
-    const size = chunkSize(jobs.length, MAX_CHUNK)
-    for (let i = 0; i < jobs.length; i += size) {
-      const chunk = jobs.slice(i, i + size)
-      let sent: Promise<(NativeKey | Error)[]>
-      try {
-        sent = chunk.length === 1 ? binding.generate(spec).then((k) => [k]) : binding.generateBatch(spec, chunk.length)
-      } catch (err) {
-        for (const job of chunk) job.reject(fromNative(err))
-        continue
-      }
-      workItems++
-      sent.then(
-        (results) => {
-          workItems--
-          for (let k = 0; k < chunk.length; k++) {
-            const job = chunk[k] as Waiting
-            const r = results[k]
-            if (r instanceof Error) job.reject(fromNative(r))
-            else job.resolve(new KeyPair(r as NativeKey, info, extractable))
-          }
-        },
-        (err) => {
-          workItems--
-          for (const job of chunk) job.reject(fromNative(err))
-        },
-      )
-    }
+    const chunk = jobs.splice(0, Math.min(MAX_CHUNK, Math.ceil(jobs.length / (batchSlots() - batchesInFlight))))
+    heldJobs -= chunk.length
+    if (jobs.length > 0) held.set(key, group)
+    send(binding, spec, entry, chunk)
   }
+}
+
+/** One batch work item; its completion settles each caller and sends what is held. */
+function send(binding: ReturnType<typeof native>, spec: NativeSpec | number, entry: SpecEntry, chunk: Waiting[]): void {
+  let sent: Promise<(NativeKey | Error)[]>
+  try {
+    sent = binding.generateBatch(spec, chunk.length)
+  } catch (err) {
+    for (const job of chunk) job.reject(fromNative(err))
+    return
+  }
+  batchesInFlight++
+  const { info } = entry
+  const { extractable } = entry.resolved
+  sent.then(
+    (results) => {
+      batchesInFlight--
+      for (let k = 0; k < chunk.length; k++) {
+        const job = chunk[k] as Waiting
+        const r = results[k]
+        if (r instanceof Error) job.reject(fromNative(r))
+        else job.resolve(new KeyPair(r as NativeKey, info, extractable))
+      }
+      if (heldJobs > 0) dispatch()
+    },
+    (err) => {
+      batchesInFlight--
+      for (const job of chunk) job.reject(fromNative(err))
+      if (heldJobs > 0) dispatch()
+    },
+  )
 }
 
 // --- slow work: never the whole threadpool ------------------------------------

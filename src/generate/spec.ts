@@ -3,9 +3,11 @@
 import { describeValue, InvalidRequestError, UnsupportedAlgorithmError } from '../errors.js'
 import type { KeyInfo } from '../keypair.js'
 import { NATIVE_CURVE, type NativeSpec } from '../native.js'
-import { type Algorithm, type Curve, checkKeyLength, isAlgorithm, keyLengthTable, resolveCurve } from '../registry.js'
+import { type Algorithm, type Curve, isAlgorithm, keyLengthTable, resolveCurve } from '../registry.js'
+import { GENERATION_OPTION_KEYS, type GenerationOptions, resolveGenerationOptions } from './options.js'
 
-export interface KeySpec {
+/** A key spec; RSA, DH and DSA take generation options (src/generate/options.ts). */
+export interface KeySpec extends GenerationOptions {
   /** A CNG algorithm id (RSA, DSA, DH, ECDSA_P256, …, ECDSA, ECDH, EdDSA, ML-DSA, ML-KEM). */
   algorithm: Algorithm | string
   /** Bits; may be omitted where the algorithm or curve fixes it. */
@@ -48,7 +50,10 @@ export interface ResolvedSpec extends Omit<KeyInfo, 'provider'> {
 export function resolveSpec(spec: KeySpec): ResolvedSpec {
   if (typeof spec !== 'object' || spec === null) throw new InvalidRequestError('the key spec must be an object')
   for (const k of Object.keys(spec)) {
-    if (!SPEC_KEYS.includes(k)) throw new InvalidRequestError(`unknown key spec option "${k}"`)
+    // (a spec with generation options is never kept by spec-cache.ts: their keys are not in SPEC_KEYS)
+    if (!SPEC_KEYS.includes(k) && !GENERATION_OPTION_KEYS.includes(k)) {
+      throw new InvalidRequestError(`unknown key spec option "${k}"`)
+    }
   }
   if (!isAlgorithm(spec.algorithm)) {
     throw new UnsupportedAlgorithmError(
@@ -56,7 +61,7 @@ export function resolveSpec(spec: KeySpec): ResolvedSpec {
     )
   }
   const { algorithm, curve } = resolveCurve(spec.algorithm, spec.curve)
-  const length = checkKeyLength(algorithm, spec.length, curve === undefined ? {} : { curve })
+  const { length, native: options } = resolveGenerationOptions(algorithm, spec, curve)
   const row = keyLengthTable[algorithm]
 
   let parameterSet: string | undefined
@@ -103,7 +108,7 @@ export function resolveSpec(spec: KeySpec): ResolvedSpec {
   }
 
   const extractable = spec.extractable ?? true
-  const nativeSpec: NativeSpec = { algorithm, length, extractable }
+  const nativeSpec: NativeSpec = { algorithm, length, extractable, ...options }
   if (curve !== undefined && keyLengthTable[algorithm].rule.kind === 'curve') nativeSpec.curve = NATIVE_CURVE[curve]
   if (parameterSet !== undefined) nativeSpec.parameterSet = parameterSet
   if (seed !== undefined) nativeSpec.seed = seed

@@ -15,7 +15,9 @@ import {
   CURVES,
   type Curve,
   JOSE_ALGORITHMS,
+  JOSE_SECRET_ALGORITHMS,
   type JoseRow,
+  type JoseSecretRow,
   joseAlgorithm,
   keyLengthTable,
   type MaterialType,
@@ -118,7 +120,7 @@ export const PAIR_ALGORITHMS: Readonly<Record<string, PairAlgorithm>> = Object.f
 
 /** ECDH-ES and its key-wrapping variants take the curve from options.crv. */
 export const ECDH_ALGORITHMS: readonly string[] = Object.freeze(
-  JOSE_ALGORITHMS.filter((r) => r.curves !== undefined).map((r) => r.alg),
+  JOSE_ALGORITHMS.filter((r) => r.algorithm === 'ECDH').map((r) => r.alg),
 )
 
 /** Curves jose v6 itself cannot use: ours are an extension. */
@@ -127,7 +129,7 @@ const JOSE_EXTENSION_CURVES: readonly Curve[] = ['X448']
 /** The ECDH-ES curves (the registry's): jose's four, plus X448 (an extension; jose v6 cannot use X448 keys). */
 export const ECDH_CURVES: Readonly<Record<string, PairAlgorithm>> = Object.freeze(
   Object.fromEntries(
-    (joseAlgorithm('ECDH-ES')?.curves ?? []).map((c) => {
+    (joseAlgorithm('ECDH-ES')?.keyCurves ?? []).map((c) => {
       const { algorithm, curve } = specForCurve(c, 'agree')
       const subtle = CURVES[c].material === 'EC' ? { name: 'ECDH', namedCurve: c } : { name: c }
       const p: PairAlgorithm = { ...keyOf(algorithm, curve, undefined), subtle, usages: DERIVE }
@@ -156,20 +158,14 @@ const aes = (name: 'AES-KW' | 'AES-GCM', bits: number): SecretAlgorithm => ({
 /** AES_CBC_HMAC_SHA2 keys have no CryptoKey form: raw bytes (MAC key ‖ ENC key). */
 const cbc = (bits: number): SecretAlgorithm => ({ bytes: bits / 8, subtle: undefined, usages: [] })
 
-export const SECRET_ALGORITHMS: Readonly<Record<string, SecretAlgorithm>> = Object.freeze({
-  HS256: hmac(256),
-  HS384: hmac(384),
-  HS512: hmac(512),
-  'A128CBC-HS256': cbc(256),
-  'A192CBC-HS384': cbc(384),
-  'A256CBC-HS512': cbc(512),
-  A128KW: aes('AES-KW', 128),
-  A192KW: aes('AES-KW', 192),
-  A256KW: aes('AES-KW', 256),
-  A128GCMKW: aes('AES-GCM', 128),
-  A192GCMKW: aes('AES-GCM', 192),
-  A256GCMKW: aes('AES-GCM', 256),
-  A128GCM: aes('AES-GCM', 128),
-  A192GCM: aes('AES-GCM', 192),
-  A256GCM: aes('AES-GCM', 256),
-})
+const SECRET_FORM: Readonly<Record<JoseSecretRow['family'], (bits: number) => SecretAlgorithm>> = {
+  hmac,
+  'aes-kw': (bits) => aes('AES-KW', bits),
+  'aes-gcm': (bits) => aes('AES-GCM', bits),
+  'aes-cbc-hmac': cbc,
+}
+
+/** The registry's secret algorithms (JOSE_SECRET_ALGORITHMS), each with its WebCrypto form. */
+export const SECRET_ALGORITHMS: Readonly<Record<string, SecretAlgorithm>> = Object.freeze(
+  Object.fromEntries(JOSE_SECRET_ALGORITHMS.map((r) => [r.alg, SECRET_FORM[r.family](r.bits)])),
+)

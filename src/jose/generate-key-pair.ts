@@ -1,10 +1,19 @@
 /**
  * generateKeyPair(alg, options): jose v6's generateKeyPair, with the key
  * material made by the platform backend (generateKey) instead of WebCrypto's
- * own generator. The backend key is generated extractable, exported once as
- * PKCS#8 / SPKI DER, imported into WebCrypto with the caller's `extractable`
- * and jose's algorithm object and usages, then the DER is wiped and the
- * native handle destroyed.
+ * own generator. The backend key is generated extractable and handed to
+ * node:crypto once, then the bytes are wiped and the native handle destroyed:
+ *
+ * - EC and OKP keys on a Node.js whose KeyObjects have toCryptoKey (22.10 and
+ *   later): the private scalar goes into one private KeyObject (the raw
+ *   scalar with `format: 'raw-private'` where node takes it, Node.js 24;
+ *   PKCS#8 DER before), the public KeyObject is derived from it (no second
+ *   parse), and both become CryptoKeys with KeyObject.toCryptoKey,
+ *   synchronously;
+ * - otherwise (RSA, ML-DSA, older runtimes): PKCS#8 / SPKI DER imported with
+ *   WebCrypto's importKey.
+ * Either way the CryptoKeys get the caller's `extractable` and jose's
+ * algorithm object and usages.
  *
  * Same algorithm list, options, defaults and errors as jose v6 (a TypeError
  * for a non-boolean `extractable`; jose's own JOSENotSupported, code
@@ -15,6 +24,7 @@
  */
 import { createPrivateKey, createPublicKey, type KeyObject, type webcrypto } from 'node:crypto'
 import { InvalidRequestError, KeyLengthError, NotSupportedOnPlatformError } from '../errors.js'
+import { parseBlob } from '../formats/blob.js'
 import { wipe } from '../formats/bytes.js'
 import type { Jwk } from '../formats/jwk.js'
 import { generateKey, type KeySpec } from '../generate/index.js'
@@ -178,6 +188,80 @@ async function generateBackendKey(p: Plan): Promise<KeyPair> {
   }
 }
 
+/** What this runtime's node:crypto can take for the direct path (probed once). */
+interface KeyObjectSupport {
+  /** KeyObject.prototype.toCryptoKey: Node.js 22.10 and later. */
+  readonly toCryptoKey: boolean
+  /** createPrivateKey({ format: 'raw-private' }): Node.js 24. */
+  readonly rawPrivate: boolean
+}
+
+let support: KeyObjectSupport | undefined
+
+function keyObjectSupport(): KeyObjectSupport {
+  if (!support) {
+    // public, all-zero probes: nothing secret is made
+    const probe = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: 'A'.repeat(43) }, format: 'jwk' })
+    let rawPrivate = true
+    try {
+      createPrivateKey({ key: Buffer.alloc(32), format: 'raw-private', asymmetricKeyType: 'x25519' })
+    } catch {
+      rawPrivate = false
+    }
+    support = { toCryptoKey: typeof probe.toCryptoKey === 'function', rawPrivate }
+  }
+  return support
+}
+
+/**
+ * The private KeyObject of an extractable KeyPair: EC and OKP keys from their
+ * raw private scalar where node takes one, every other key (and EC/OKP on
+ * older runtimes) from PKCS#8 DER. The bytes handed over are wiped.
+ */
+function privateKeyObject(kp: KeyPair, kty: PairAlgorithm['kty']): KeyObject {
+  if ((kty === 'EC' || kty === 'OKP') && keyObjectSupport().rawPrivate) {
+    const blob = kp.export({ format: 'blob' })
+    try {
+      const m = parseBlob(blob, kp.curve === undefined ? {} : { curve: kp.curve }).material
+      if ((m.type === 'EC' || m.type === 'OKP') && m.d) {
+        const key = Buffer.from(m.d.buffer, m.d.byteOffset, m.d.byteLength) // a view: wiped with the blob
+        return m.type === 'EC'
+          ? createPrivateKey({ key, format: 'raw-private', asymmetricKeyType: 'ec', namedCurve: m.curve })
+          : createPrivateKey({ key, format: 'raw-private', asymmetricKeyType: m.curve.toLowerCase() as 'x25519' })
+      }
+    } finally {
+      wipe(blob)
+    }
+  }
+  const pkcs8 = kp.export({ format: 'der' })
+  try {
+    return createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' })
+  } finally {
+    wipe(pkcs8)
+  }
+}
+
+/** A WebCrypto refusal as jose's error: the runtime lacks the algorithm. */
+async function webCryptoError(p: Plan, err: unknown): Promise<unknown> {
+  if ((err as { name?: unknown })?.name !== 'NotSupportedError') return err
+  return joseNotSupported(
+    `${p.alg} is not supported by this runtime's WebCrypto (Node.js ${process.version}); ` +
+      `ask for as: 'keyobject', 'jwk' or 'keypair'`,
+    err,
+  )
+}
+
+/** EC / OKP CryptoKeys by KeyObject.toCryptoKey where the runtime has it (synchronous). */
+function directCryptoKeys(p: Plan, kp: KeyPair): GenerateKeyPairResult | undefined {
+  if ((p.algorithm.kty !== 'EC' && p.algorithm.kty !== 'OKP') || !keyObjectSupport().toCryptoKey) return undefined
+  const subtle = p.algorithm.subtle as NonNullable<PairAlgorithm['subtle']>
+  const priv = privateKeyObject(kp, p.algorithm.kty)
+  const privateKey = priv.toCryptoKey(subtle, p.extractable, p.algorithm.usages.private)
+  // WebCrypto's generateKey always makes the public half extractable; so does this.
+  const publicKey = createPublicKey(priv).toCryptoKey(subtle, true, p.algorithm.usages.public)
+  return { privateKey, publicKey }
+}
+
 async function toCryptoKeys(p: Plan, kp: KeyPair): Promise<GenerateKeyPairResult> {
   const subtle = p.algorithm.subtle as NonNullable<PairAlgorithm['subtle']>
   const spki = kp.publicKey.export({ format: 'der' })
@@ -191,30 +275,14 @@ async function toCryptoKeys(p: Plan, kp: KeyPair): Promise<GenerateKeyPairResult
       ...p.algorithm.usages.public,
     ])
     return { privateKey, publicKey }
-  } catch (err) {
-    if ((err as { name?: unknown })?.name === 'NotSupportedError') {
-      throw await joseNotSupported(
-        `${p.alg} is not supported by this runtime's WebCrypto (Node.js ${process.version}); ` +
-          `ask for as: 'keyobject', 'jwk' or 'keypair'`,
-        err,
-      )
-    }
-    throw err
   } finally {
     wipe(pkcs8)
   }
 }
 
-function toKeyObjects(kp: KeyPair): KeyObjectPairResult {
-  const pkcs8 = kp.export({ format: 'der' })
-  try {
-    return {
-      privateKey: createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' }),
-      publicKey: createPublicKey({ key: kp.publicKey.export({ format: 'der' }), format: 'der', type: 'spki' }),
-    }
-  } finally {
-    wipe(pkcs8)
-  }
+function toKeyObjects(p: Plan, kp: KeyPair): KeyObjectPairResult {
+  const privateKey = privateKeyObject(kp, p.algorithm.kty)
+  return { privateKey, publicKey: createPublicKey(privateKey) }
 }
 
 function toJwks(p: Plan, kp: KeyPair): JwkPairResult {
@@ -259,9 +327,11 @@ export async function generateKeyPair(
   const kp = await generateBackendKey(p)
   if (p.as === 'keypair') return { privateKey: kp, publicKey: kp.publicKey }
   try {
-    if (p.as === 'keyobject') return toKeyObjects(kp)
+    if (p.as === 'keyobject') return toKeyObjects(p, kp)
     if (p.as === 'jwk') return toJwks(p, kp)
-    return await toCryptoKeys(p, kp)
+    return directCryptoKeys(p, kp) ?? (await toCryptoKeys(p, kp))
+  } catch (err) {
+    throw await webCryptoError(p, err)
   } finally {
     kp.destroy()
   }

@@ -13,7 +13,7 @@ import { fromNative, InvalidKeyError, InvalidRequestError, UnsupportedOperationE
 import { type KeyInfo, KeyPair, PublicKey } from '../keypair.js'
 import { call, NATIVE_CURVE, type NativeKey, type NativeSpec, native } from '../native.js'
 import { keyLengthTable } from '../registry.js'
-import { bytesArg, cipherParams, describeKey, maxPlaintext, roleOf, signParams } from './options.js'
+import { bytesArg, cipherParams, describeKey, maxPlaintext, signParams, supports } from './options.js'
 
 export type { DecryptOptions, EncryptOptions, Hash, SignOptions } from './options.js'
 
@@ -140,7 +140,7 @@ export function decryptSync(info: KeyInfo, handle: HandleOf, data: unknown, opti
 
 /** The peer's public handle, after checking it can agree with this key. */
 function peerHandle(info: KeyInfo, peer: unknown): NativeKey {
-  if (roleOf(info) !== 'agreement') {
+  if (!supports(info, 'deriveBits')) {
     throw new UnsupportedOperationError(
       `${describeKey(info)} cannot derive: ECDH (P-256/384/521, secp256k1), X25519, X448 and DH keys do`,
     )
@@ -178,9 +178,8 @@ export function deriveBitsSync(info: KeyInfo, handle: HandleOf, peer: unknown): 
 
 // --- encapsulate / decapsulate ---------------------------------------------------------
 
-function requireKem(info: KeyInfo, op: string): void {
-  if (roleOf(info) !== 'ml-kem')
-    throw new UnsupportedOperationError(`${describeKey(info)} cannot ${op}: ML-KEM keys do`)
+function requireKem(info: KeyInfo, op: 'encapsulate' | 'decapsulate'): void {
+  if (!supports(info, op)) throw new UnsupportedOperationError(`${describeKey(info)} cannot ${op}: ML-KEM keys do`)
 }
 
 export function encapsulate(pub: PublicKey): Promise<Encapsulation> {

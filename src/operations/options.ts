@@ -7,7 +7,7 @@
 import { describeValue, InvalidRequestError, UnsupportedOperationError } from '../errors.js'
 import type { KeyInfo } from '../keypair.js'
 import type { NativeHash, NativeOpParams } from '../native.js'
-import { keyLengthTable, type Role } from '../registry.js'
+import { keyLengthTable, type Operation, type Role } from '../registry.js'
 
 export type Hash = NativeHash
 
@@ -46,6 +46,11 @@ export type { Role } from '../registry.js'
 /** What a key's algorithm does (the registry's role: rsa, ecdsa, dsa, eddsa, ml-dsa, agreement, ml-kem). */
 export function roleOf(info: KeyInfo): Role {
   return keyLengthTable[info.algorithm]?.role ?? 'agreement'
+}
+
+/** Whether the key's handle does the operation (the registry's operations). */
+export function supports(info: KeyInfo, op: Operation): boolean {
+  return keyLengthTable[info.algorithm]?.operations.includes(op) ?? false
 }
 
 /** "an ECDH_P256 key", "an EdDSA Ed25519 key", "an ML-KEM-768 key". */
@@ -110,7 +115,7 @@ function defaultHash(info: KeyInfo): Hash {
 export function signParams(info: KeyInfo, options: unknown, verify: boolean): NativeOpParams {
   const role = roleOf(info)
   const op = verify ? 'verify' : 'sign'
-  if (role === 'agreement' || role === 'ml-kem') {
+  if (!supports(info, op)) {
     throw new UnsupportedOperationError(
       `${describeKey(info)} is for ${role === 'ml-kem' ? 'encapsulation' : 'key agreement'}: it cannot ${op}`,
     )
@@ -177,7 +182,7 @@ export function signParams(info: KeyInfo, options: unknown, verify: boolean): Na
 /** encrypt / decrypt options → OpParams. */
 export function cipherParams(info: KeyInfo, options: unknown, decrypt: boolean): NativeOpParams {
   const op = decrypt ? 'decrypt' : 'encrypt'
-  if (roleOf(info) !== 'rsa') {
+  if (!supports(info, op)) {
     const hint = roleOf(info) === 'ml-kem' ? ' (ML-KEM encapsulates and decapsulates)' : ''
     throw new UnsupportedOperationError(`${describeKey(info)} cannot ${op}: only RSA keys do${hint}`)
   }

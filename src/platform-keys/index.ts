@@ -23,10 +23,10 @@ import {
 } from '../errors.js'
 import { parseBlob } from '../formats/blob.js'
 import { bitLength, wipe } from '../formats/bytes.js'
-import { resolveSpec } from '../generate/index.js'
+import { capabilities, resolveSpec } from '../generate/index.js'
 import { KeyPair } from '../keypair.js'
 import { type NativeKey, type NativeSpec, native } from '../native.js'
-import type { Algorithm, Curve } from '../registry.js'
+import { type Algorithm, type Curve, keyLengthTable } from '../registry.js'
 import { checkName, checkOptions, isHandleName } from './names.js'
 import {
   deleteRecord,
@@ -132,7 +132,7 @@ export class PlatformKey extends KeyPair {
     info: { algorithm: Algorithm; length: number; curve?: Curve },
     where: { name: string; store: KeyStoreName; scope: KeyScope },
   ) {
-    super(handle, { ...info, provider: 'openssl' }, false)
+    super(handle, { ...info, provider: capabilities().provider }, false)
     this.name = where.name
     this.store = where.store
     this.scope = where.scope
@@ -156,7 +156,10 @@ export interface CreateKeyOptions {
   scope?: KeyScope
   /** Replace a key of the same name (default: ERR_KEY_EXISTS). */
   overwrite?: boolean
-  /** Windows software store only (NCRYPT_EXPORT_POLICY_PROPERTY); a TPM key is never extractable. */
+  /**
+   * Windows software store only: the key's NCRYPT_EXPORT_POLICY_PROPERTY allows export (by Windows' own tools,
+   * e.g. for a backup); this package still never exports its private part. A TPM key is never extractable.
+   */
   extractable?: boolean
 }
 
@@ -197,7 +200,7 @@ export async function createKey(options: CreateKeyOptions): Promise<PlatformKey>
   if (o.extractable && store === 'tpm') {
     throw new NotSupportedOnPlatformError('a TPM key is never extractable: its private part never leaves the TPM')
   }
-  const spec: Record<string, unknown> = { algorithm: o.algorithm, extractable: false }
+  const spec: Record<string, unknown> = { algorithm: o.algorithm, extractable: o.extractable === true }
   const table = STORE_TABLE[store]
   if (o.algorithm === 'RSA') spec.length = o.length ?? 2048
   else if (o.length !== undefined) spec.length = o.length
@@ -305,7 +308,20 @@ export interface ListedKey {
   scope: KeyScope
 }
 
-/** The keys of a store, by name (TPM persistent handles are not listed: use tpm2_getcap handles-persistent). */
+function isOpenableName(name: string): boolean {
+  try {
+    checkName(name)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * The keys of a store, by name (TPM persistent handles are not listed: use tpm2_getcap handles-persistent).
+ * A store that keeps names itself (Windows) may hold keys of other programs: listed are the RSA and NIST-curve
+ * keys whose names openKey takes.
+ */
 export async function listKeys(options: KeyRef): Promise<ListedKey[]> {
   const o = checkOptions(options, ['store', 'scope'], 'listKeys')
   const store = checkStore(o.store)
@@ -313,13 +329,18 @@ export async function listKeys(options: KeyRef): Promise<ListedKey[]> {
   const b = binding()
   if (store === 'software' || b.storeKeepsNames(store)) {
     const listed = await nativeCall(() => b.listStoredKeys({ store, scope }))
-    return listed.map((k) => ({
-      name: k.name,
-      algorithm: k.algorithm as Algorithm,
-      ...(k.length ? { length: k.length } : {}),
-      store,
-      scope: k.scope as KeyScope,
-    }))
+    return listed
+      .filter((k) => isOpenableName(k.name))
+      .map((k) => {
+        const curve = keyLengthTable[k.algorithm as Algorithm]?.curve // the fixed-curve algorithms' one curve
+        return {
+          name: k.name,
+          algorithm: k.algorithm as Algorithm,
+          ...(curve ? { curve } : k.length ? { length: k.length } : {}),
+          store,
+          scope: k.scope as KeyScope,
+        }
+      })
   }
   const { records } = await listRecords()
   return records.map((r) => ({

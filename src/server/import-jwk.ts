@@ -13,11 +13,11 @@
  * thumbprint becomes the kid.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto'
-import { NAME_EMPTY } from '../apinizer/messages.js'
 import { describeValue, InvalidRequestError } from '../errors.js'
 import { type Jwk, publicJwk } from '../formats/jwk.js'
 import { jwkThumbprint } from '../formats/thumbprint.js'
 import type { JwkStoreInput } from '../store/index.js'
+import { NAME_EMPTY } from '../store/messages.js'
 
 const fail = (message: string): never => {
   throw new InvalidRequestError(message)

@@ -19,12 +19,12 @@
  * request, by decrypting the stored check.
  */
 import type { Pool, PoolClient } from 'pg'
-import { alreadyExists, NAME_EMPTY, notFound } from '../apinizer/messages.js'
 import { InvalidRequestError, StoreCorruptError, StorePassphraseError } from '../errors.js'
 import { wipe } from '../formats/bytes.js'
 import { type Jwk, publicJwk } from '../formats/jwk.js'
 import { DEFAULT_P2C, decryptJson, encryptJson, passphraseBytes } from '../store/encryption.js'
 import type { JwkStoreEntry, JwkStoreInput, JwkStoreRecord } from '../store/index.js'
+import { alreadyExists, NAME_EMPTY, notFound } from '../store/messages.js'
 import {
   checkName,
   DEFAULT_ENVIRONMENT,

@@ -55,14 +55,13 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { lstat, readFile, realpath } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { alreadyExists, NAME_EMPTY, notFound } from '../apinizer/messages.js'
 import { InvalidKeyError, InvalidRequestError, StoreCorruptError, StorePassphraseError } from '../errors.js'
 import { b64url, fromB64url, wipe } from '../formats/bytes.js'
 import { type Jwk, jwkToMaterial, publicJwk } from '../formats/jwk.js'
 import { jwkThumbprint } from '../formats/thumbprint.js'
 import { samePublicKey, validateMaterial } from '../formats/validate.js'
+import { removeDeadTemps, writeFileAtomic } from '../fs/atomic.js'
 import { randomBytes } from '../random.js'
-import { removeDeadTemps, writeFileAtomic } from './atomic.js'
 import {
   checkJweHeader,
   DEFAULT_P2C,
@@ -74,6 +73,7 @@ import {
   passphraseBytes,
 } from './encryption.js'
 import { withLock } from './lock.js'
+import { alreadyExists, NAME_EMPTY, notFound } from './messages.js'
 
 export const STORE_FORMAT = 'platform-keygen/jwk-store'
 const CHECK_PLAINTEXT = 'platform-keygen jwk store passphrase check'

@@ -1,9 +1,9 @@
 /**
  * A cross-process lock with no native code: the lock is a file
- * (`<store>.lock`) created atomically — its content written to a temp file
- * first, then hard-linked into place, which fails with EEXIST while another
- * holder has it (an O_EXCL create is the fallback where hard links are not
- * possible). The content names the holder: pid, host name, creation time and
+ * (`<store>.lock`) created atomically by the one file writer (src/fs/atomic.ts)
+ * — its content written to a temp file first, then hard-linked into place,
+ * which fails with EEXIST while another holder has it (an O_EXCL create is
+ * the fallback where hard links are not possible). The content names the holder: pid, host name, creation time and
  * a random token.
  *
  * Stale locks: a lock whose holder is gone on this host is broken at once; a
@@ -29,11 +29,11 @@
  */
 import { randomBytes } from 'node:crypto'
 import { constants, readFileSync } from 'node:fs'
-import { type FileHandle, link, lstat, open, unlink } from 'node:fs/promises'
+import { type FileHandle, lstat, open, unlink } from 'node:fs/promises'
 import { hostname } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { StoreLockedError } from '../errors.js'
-import { processAlive, tempPathFor, writeNewFile } from './atomic.js'
+import { processAlive, writeFileAtomic } from '../fs/atomic.js'
 
 export interface LockOptions {
   /** Give up (ERR_STORE_LOCKED) after this long. */
@@ -161,30 +161,13 @@ function holderGone(info: LockInfo): boolean {
   return false
 }
 
-/** Takes the file at `path` exclusively with `content`; false if it exists. */
-async function createExclusive(path: string, content: string): Promise<boolean> {
-  const temp = tempPathFor(path, 'new')
-  try {
-    await writeNewFile(temp, content)
-    try {
-      await link(temp, path)
-      return true
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      if (code === 'EEXIST') return false
-      if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS' && code !== 'EXDEV') throw err
-    }
-    // No hard links here: an O_EXCL create (content written just after).
-    try {
-      await writeNewFile(path, content)
-      return true
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
-      throw err
-    }
-  } finally {
-    await unlink(temp).catch(() => undefined)
-  }
+/**
+ * Takes the file at `path` exclusively with `content`; false if it exists. Where hard links are not
+ * possible, an O_EXCL create of the name itself (src/fs/atomic.ts): a half-written lock reads as an
+ * unknown holder, judged by its age, so it is never broken early.
+ */
+function createExclusive(path: string, content: string): Promise<boolean> {
+  return writeFileAtomic(path, content, { replace: false, noLink: 'create-in-place' })
 }
 
 /** Removes a stale lock, serialised by the `.break` guard. True if the caller should retry at once. */

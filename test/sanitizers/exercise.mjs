@@ -44,14 +44,16 @@ export function specsFor(caps, { small = false } = {}) {
   if (a.RSA?.supported) {
     out.push({ algorithm: 'RSA', length: 1024 })
     if (!small) out.push({ algorithm: 'RSA', length: 2048 }, { algorithm: 'RSA', length: 576 })
+    if (!small) out.push({ algorithm: 'RSA', length: 1024, publicExponent: 3 }) // a generation option
   }
   if (a.DSA?.supported) {
     out.push({ algorithm: 'DSA', length: 1024 })
-    if (!small) out.push({ algorithm: 'DSA', length: 2048 })
+    if (!small) out.push({ algorithm: 'DSA', length: 2048 }, { algorithm: 'DSA', length: 2048, divisorLength: 224 })
   }
   if (a.DH?.supported) {
     out.push({ algorithm: 'DH', length: 768 }) // a well-known group (RFC 2409)
     if (!small) out.push({ algorithm: 'DH', length: 512 }) // fresh safe-prime parameters
+    if (!small) out.push({ algorithm: 'DH', group: 'modp14' }, { algorithm: 'DH', group: 'ffdhe2048' }) // named groups
   }
   for (const id of ['ECDSA_P256', 'ECDSA_P384', 'ECDSA_P521', 'ECDH_P256', 'ECDH_P384', 'ECDH_P521']) {
     if (a[id]?.supported) out.push({ algorithm: id })
@@ -223,6 +225,14 @@ export async function nativeErrorPaths(binding) {
     [{ algorithm: 'RSA', length: 1024, seed: new Uint8Array(65) }, 'ERR_INVALID_REQUEST'],
     [{ algorithm: 'RSA', length: 1024, extractable: 1 }, 'ERR_INVALID_REQUEST'],
     [{ algorithm: 'RSA', length: 1024, noKeyValidation: 'yes' }, 'ERR_INVALID_REQUEST'],
+    [{ algorithm: 'RSA', length: 1024, publicExponent: 4 }, 'ERR_INVALID_REQUEST'],
+    [{ algorithm: 'RSA', length: 1024, publicExponent: 2 ** 32 }, 'ERR_INVALID_REQUEST'],
+    [{ algorithm: 'RSA', length: 1024, publicExponent: '3' }, 'ERR_INVALID_REQUEST'],
+    [{ algorithm: 'DH', length: 2048, group: 'x'.repeat(65) }, 'ERR_INVALID_REQUEST'],
+    [{ algorithm: 'DH', length: 2048, group: 'ffdhe9999' }, 'ERR_INVALID_REQUEST'],
+    [{ algorithm: 'DH', length: 3072, group: 'modp14' }, 'ERR_KEY_LENGTH'],
+    [{ algorithm: 'DSA', length: 3072, divisorLength: 224 }, 'ERR_KEY_LENGTH'],
+    [{ algorithm: 'ECDSA_P256', length: 256, divisorLength: 256 }, 'ERR_INVALID_REQUEST'],
   ]
   for (const [spec, code] of bad) {
     await expectCode(() => binding.generate(spec), code, `native generate(${JSON.stringify(spec)})`)

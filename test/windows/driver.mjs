@@ -38,13 +38,20 @@ const errorOf = (e) => ({
   isPlatformKeygenError: e instanceof pk.PlatformKeygenError,
 })
 
-async function step(name, fn) {
-  try {
-    result.steps[name] = { ok: true, value: await fn() }
-  } catch (e) {
-    result.steps[name] = { ok: false, error: errorOf(e) }
+const step = recorder(result.steps)
+
+// A step function recording into `target` (the value or the typed error);
+// `after` may add to each record.
+function recorder(target, after = () => {}) {
+  return async (name, fn) => {
+    try {
+      target[name] = { ok: true, value: await fn() }
+    } catch (e) {
+      target[name] = { ok: false, error: errorOf(e) }
+    }
+    after(target[name])
+    save()
   }
-  save()
 }
 
 // What a test expects to fail: records the typed error (or that it did not fail).
@@ -61,6 +68,8 @@ async function expectError(name, fn) {
 save()
 result.addonPath = createRequire(join(root, 'package.json'))('node-gyp-build').resolve(root)
 const pk = await import(pathToFileURL(join(root, 'dist', 'esm', 'index.js')).href)
+// the format converters, behind the subpath platform-keygen/formats
+const pkFormats = await import(pathToFileURL(join(root, 'dist', 'esm', 'formats', 'index.js')).href)
 result.loaded = 'esm'
 await step('cjs', () => Object.keys(createRequire(import.meta.url)(root)).includes('generateKey'))
 await step('capabilities', () => pk.capabilities())
@@ -217,6 +226,40 @@ await expectError('native:seed-of-RSA', async () => {
     key.destroy()
   }
 })
+// Generation options (issue 16): what CNG takes (e = 65537, the default q,
+// DH groups where it has DH), and typed refusals of what it cannot do.
+await step('options:RSA-e65537', async () => {
+  const key = await pk.generateKey({ algorithm: 'RSA', length: 2048, publicExponent: 65537 })
+  const out = { publicPem: key.publicKey.export({ format: 'pem' }) }
+  key.destroy()
+  return out
+})
+await step('options:DSA-1024-q160', async () => {
+  const key = await pk.generateKey({ algorithm: 'DSA', length: 1024, divisorLength: 160 })
+  const out = { publicPem: key.publicKey.export({ format: 'pem' }) }
+  key.destroy()
+  return out
+})
+await expectError('options:RSA-e3', () => pk.generateKey({ algorithm: 'RSA', length: 2048, publicExponent: 3 }))
+await expectError('options:RSA-e4', () => pk.generateKey({ algorithm: 'RSA', length: 2048, publicExponent: 4 }))
+await expectError('options:DSA-2048-q224', () => pk.generateKey({ algorithm: 'DSA', length: 2048, divisorLength: 224 }))
+await expectError('options:DH-modp14', () => pk.generateKey({ algorithm: 'DH', group: 'modp14' }))
+await expectError('options:native:RSA-e3', () =>
+  raw.generate(rawSpec({ algorithm: 'RSA', length: 2048, publicExponent: 3 })),
+)
+await expectError('options:native:RSA-e4', () =>
+  raw.generate(rawSpec({ algorithm: 'RSA', length: 2048, publicExponent: 4 })),
+)
+await expectError('options:native:DSA-2048-q224', () =>
+  raw.generate(rawSpec({ algorithm: 'DSA', length: 2048, divisorLength: 224 })),
+)
+await expectError('options:native:DH-modp14', () =>
+  raw.generate(rawSpec({ algorithm: 'DH', length: 2048, group: 'modp14' })),
+)
+await expectError('options:native:DH-modp14-3072', () =>
+  raw.generate(rawSpec({ algorithm: 'DH', length: 3072, group: 'modp14' })),
+)
+
 await step('native:destroy-twice', async () => {
   const key = await raw.generate(rawSpec({ algorithm: 'ECDH_P256', length: 256 }))
   key.destroy()
@@ -308,7 +351,7 @@ async function op(name, fn) {
   }
   save()
 }
-const blobOf = (jwk, kind, usage) => pk.writeBlob(pk.jwkToMaterial(jwk, usage), kind)
+const blobOf = (jwk, kind, usage) => pkFormats.writeBlob(pkFormats.jwkToMaterial(jwk, usage), kind)
 const sha256 = { hash: 'SHA-256' }
 const liveBeforeOps = raw.liveHandles().process
 const made = []
@@ -507,6 +550,130 @@ await op('ecdh:import-private', () =>
 
 for (const k of made) k.destroy()
 result.opsLive = { before: liveBeforeOps, after: raw.liveHandles().process }
+
+// --- keys kept by the platform (issue 15): NCrypt under Wine 8 -----------------------
+// Wine 8's ncrypt makes RSA keys only (the name and the export policy are
+// ignored: nothing persists) and stubs NCryptOpenKey, NCryptDeleteKey,
+// NCryptEnumKeys and NCryptDecrypt; its NCryptSecretAgreement aborts the
+// process and is never reached (no EC key is made here, and RSA keys do not
+// derive). So create + finalize + sign run for real, every other call must be
+// a typed error; the rest is reviewed only (README, "Keys kept by the platform").
+// Here, before the public-API imports below: their PublicKeys keep native
+// handles until the GC takes them, which would move the handle count.
+const stores = {}
+result.stores = stores
+const storeStep = recorder(stores, (record) => {
+  record.live = raw.liveHandles().process
+})
+const outcome = async (fn) => {
+  try {
+    await fn()
+    return { threw: false }
+  } catch (e) {
+    return { threw: true, ...errorOf(e) }
+  }
+}
+// The handle count first, through the binding (no PublicKey, whose native
+// handle the GC releases, is made before it): one native key while the
+// stored key is held, none after destroy().
+const storeSpec = { algorithm: 'RSA', length: 2048, extractable: false }
+await storeStep('native:lifecycle', async () => {
+  const before = raw.liveHandles().process
+  const made = await raw.createStoredKey(storeSpec, { store: 'software', name: 'wine-raw' }, false)
+  const held = raw.liveHandles().process
+  const sig = await made.key.sign({ hash: 'SHA-256', padding: 'pkcs1' }, opMessage)
+  const publicBlob = hex(made.key.exportBlob('public'))
+  made.key.destroy()
+  made.key.destroy()
+  return {
+    keys: Object.keys(made),
+    before,
+    held,
+    after: raw.liveHandles().process,
+    destroyed: made.key.destroyed,
+    sig: hex(sig),
+    publicBlob,
+  }
+})
+await storeStep('capabilities:software', () => pk.storeCapabilities('software'))
+await storeStep('capabilities:tpm', () => pk.storeCapabilities('tpm'))
+await storeStep('rsa', async () => {
+  const key = await pk.createKey({ name: 'wine-rsa', store: 'software', algorithm: 'RSA', length: 2048 })
+  try {
+    const sig = await key.sign(opMessage)
+    return {
+      json: key.toJSON(),
+      provider: key.provider,
+      extractable: key.extractable,
+      publicPem: key.publicKey.export({ format: 'pem' }),
+      sig: hex(sig),
+      syncSig: hex(key.signSync(opMessage)),
+      verifies: await key.publicKey.verify(opMessage, sig),
+      tampered: key.publicKey.verifySync(tampered, sig),
+      jwt: await pk.signJwt(key, { sub: 'wine-ncrypt' }),
+      privateExport: await outcome(() => key.export({ format: 'pem' })),
+      // a ciphertext of the right length (below n): it reaches NCryptDecrypt
+      decrypt: await outcome(() => key.decrypt(Uint8Array.from({ length: 256 }, (_, i) => (i === 255 ? 1 : 0)))),
+      derive: await outcome(() => key.deriveBits(key)),
+      // last: Wine 8 keeps an RSA key on PSS after one PSS operation
+      pss: hex(await key.sign(opMessage, { padding: 'pss' })),
+    }
+  } finally {
+    key.destroy()
+  }
+})
+await storeStep('rsa-3072-extractable-machine', async () => {
+  const key = await pk.createKey({
+    name: 'wine-rsa-3072',
+    store: 'software',
+    scope: 'machine',
+    algorithm: 'RSA',
+    length: 3072,
+    extractable: true,
+  })
+  try {
+    return {
+      json: key.toJSON(),
+      publicPem: key.publicKey.export({ format: 'pem' }),
+      sig: hex(await key.sign(opMessage)),
+    }
+  } finally {
+    key.destroy()
+  }
+})
+await storeStep('create:ECDSA_P256', () =>
+  pk.createKey({ name: 'wine-ec', store: 'software', algorithm: 'ECDSA_P256' }),
+)
+await storeStep('create:ECDH_P256', () =>
+  pk.createKey({ name: 'wine-ecdh', store: 'software', algorithm: 'ECDH_P256' }),
+)
+await storeStep('create:tpm', () => pk.createKey({ name: 'wine-tpm', store: 'tpm', algorithm: 'RSA' }))
+await storeStep('open', () => pk.openKey('wine-rsa', { store: 'software' }))
+await storeStep('open:tpm', () => pk.openKey('wine-rsa', { store: 'tpm' }))
+await storeStep('list', () => pk.listKeys({ store: 'software' }))
+await storeStep('delete', () => pk.deleteKey('wine-rsa', { store: 'software' }))
+await storeStep('bad:store', () => pk.createKey({ name: 'k', store: 'vault', algorithm: 'RSA' }))
+await storeStep('bad:scope', () => pk.createKey({ name: 'k', store: 'software', scope: 'galaxy', algorithm: 'RSA' }))
+await storeStep('bad:name', () => pk.createKey({ name: '../k', store: 'software', algorithm: 'RSA' }))
+await storeStep('bad:length', () => pk.createKey({ name: 'k', store: 'software', algorithm: 'RSA', length: 1024 }))
+await storeStep('bad:algorithm', () =>
+  pk.createKey({ name: 'k', store: 'software', algorithm: 'EdDSA', curve: 'Ed25519' }),
+)
+await storeStep('bad:handle', () => pk.openKey('handle:0x81000010', { store: 'software' }))
+await storeStep('bad:tpm-extractable', () =>
+  pk.createKey({ name: 'k', store: 'tpm', algorithm: 'RSA', extractable: true }),
+)
+// The native entry points re-check what would be unsafe to pass on.
+await storeStep('native:scope', () => raw.createStoredKey(storeSpec, { store: 'software', scope: 'galaxy', name: 'k' }))
+await storeStep('native:store', () => raw.createStoredKey(storeSpec, { store: 'vault', name: 'k' }))
+await storeStep('native:handle', () => raw.openStoredKey({ store: 'software', name: 'handle:0x81000010' }))
+await storeStep('native:length', () =>
+  raw.createStoredKey({ ...storeSpec, length: 1024 }, { store: 'software', name: 'k' }),
+)
+await storeStep('native:algorithm', () =>
+  raw.createStoredKey({ algorithm: 'DSA', length: 2048, extractable: false }, { store: 'software', name: 'k' }),
+)
+
 // (after the count above: a PublicKey from the public importKey keeps its native handle until
 // the GC takes the PublicKey, by design, so it is not one of the handles counted there)
 // DSA 1024 from node's SPKI PEM through the public importKey; node's signature.
@@ -525,14 +692,7 @@ save()
 // (r‖s, SHA-256, PKCS#1 for RSA signatures, OAEP for encryption) and its typed errors.
 const api = {}
 result.api = api
-async function apiStep(name, fn) {
-  try {
-    api[name] = { ok: true, value: await fn() }
-  } catch (e) {
-    api[name] = { ok: false, error: errorOf(e) }
-  }
-  save()
-}
+const apiStep = recorder(api)
 await apiStep('ecdsa-non-extractable', async () => {
   const key = await pk.generateKey({ algorithm: 'ECDSA_P256', extractable: false })
   try {

@@ -10,7 +10,7 @@
  *
  * Missing wine64 or mingw-w64 is a failure, never a skip.
  */
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import {
   constants,
   createPrivateKey,
@@ -29,7 +29,14 @@ import { fileURLToPath } from 'node:url'
 import { CompactEncrypt, compactDecrypt, importJWK, importSPKI, jwtVerify, SignJWT } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { MAGIC } from '../../src/formats/blob.js'
-import { jwkToMaterial, materialToJwk, parseBlob, privateKeyDer, publicKeyDer, writeBlob } from '../../src/index.js'
+import {
+  jwkToMaterial,
+  materialToJwk,
+  parseBlob,
+  privateKeyDer,
+  publicKeyDer,
+  writeBlob,
+} from '../../src/formats/index.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const runDir = join(root, '.cache', 'wine-run')
@@ -90,6 +97,7 @@ interface DriverResult {
   opKeys: Record<string, { publicBlob: string; privateBlob?: string }>
   opsLive: { before: number; after: number }
   api: Record<string, StepRecord>
+  stores: Record<string, StepRecord>
 }
 
 let result: DriverResult
@@ -178,6 +186,14 @@ beforeAll(() => {
 
 const hexBytes = (s: string): Buffer => Buffer.from(s, 'hex')
 
+/** The value a driver step recorded, after checking that it ran and did not fail. */
+function recorded(section: Record<string, StepRecord> | undefined, name: string) {
+  const a = section?.[name]
+  expect(a, name).toBeDefined()
+  expect(a?.ok, `${name}: ${a?.error?.message}`).toBe(true)
+  return a?.value
+}
+
 describe('the Wine run', () => {
   it('ran node.exe 22 on win32 to the end, in one process', () => {
     expect(result.platform).toBe('win32')
@@ -193,10 +209,10 @@ describe('the Wine run', () => {
     expect(result.steps.cjs).toEqual({ ok: true, value: true })
   })
 
-  it('the prebuild imports only NODE.EXE, bcrypt, KERNEL32 and msvcrt', () => {
+  it('the prebuild imports only NODE.EXE, bcrypt, ncrypt, KERNEL32 and msvcrt', () => {
     const dump = sh('x86_64-w64-mingw32-objdump', ['-p', prebuild])
     const dlls = [...dump.matchAll(/DLL Name: (\S+)/g)].map((m) => (m[1] as string).toLowerCase()).sort()
-    expect(dlls).toEqual(['bcrypt.dll', 'kernel32.dll', 'msvcrt.dll', 'node.exe'])
+    expect(dlls).toEqual(['bcrypt.dll', 'kernel32.dll', 'msvcrt.dll', 'ncrypt.dll', 'node.exe'])
   })
 
   it('reports provider cng with the Windows version and what Wine 8 has', () => {
@@ -427,6 +443,50 @@ describe('refused before CNG', () => {
 
   it('the CNG backend re-checks the length itself (native RSA 2047: ERR_KEY_LENGTH, no abort)', () => {
     expect(result.errors['native:RSA-2047']).toMatchObject({ threw: true, code: 'ERR_KEY_LENGTH' })
+  })
+})
+
+describe('generation options on CNG (issue 16)', () => {
+  it("publicExponent 65537 (CNG's one exponent) is taken: node reads e = 65537", () => {
+    const step = result.steps['options:RSA-e65537'] as StepRecord
+    expect(step.error).toBeUndefined()
+    const pub = createPublicKey(step.value.publicPem)
+    expect(pub.asymmetricKeyDetails).toEqual({ modulusLength: 2048, publicExponent: 65537n })
+  })
+
+  it('divisorLength 160 for DSA-1024 (the default q) is taken: node reads q of 160 bits', () => {
+    const step = result.steps['options:DSA-1024-q160'] as StepRecord
+    expect(step.error).toBeUndefined()
+    expect(createPublicKey(step.value.publicPem).asymmetricKeyDetails).toEqual({
+      modulusLength: 1024,
+      divisorLength: 160,
+    })
+  })
+
+  it.each([
+    ['options:RSA-e3', /public exponent 65537 only/],
+    ['options:native:RSA-e3', /public exponent 65537 only/],
+    ['options:DSA-2048-q224', /256-bit q only/],
+    ['options:native:DSA-2048-q224', /256-bit q only/],
+  ])('%s: ERR_NOT_SUPPORTED_ON_PLATFORM (BCryptGenerateKeyPair has no way to take it)', (name, message) => {
+    const e = result.errors[name]
+    expect(e).toMatchObject({ threw: true, code: 'ERR_NOT_SUPPORTED_ON_PLATFORM' })
+    expect(e?.message).toMatch(message)
+  })
+
+  it('an even exponent: ERR_INVALID_REQUEST from TypeScript and again from the CNG backend', () => {
+    expect(result.errors['options:RSA-e4']).toMatchObject({ threw: true, code: 'ERR_INVALID_REQUEST' })
+    expect(result.errors['options:native:RSA-e4']).toMatchObject({ threw: true, code: 'ERR_INVALID_REQUEST' })
+  })
+
+  it('a DH group: Wine 8 has no DH (typed, with the NTSTATUS natively); a group of another size: ERR_KEY_LENGTH first', () => {
+    expect(result.errors['options:DH-modp14']).toMatchObject({ threw: true, code: 'ERR_NOT_SUPPORTED_ON_PLATFORM' })
+    expect(result.errors['options:native:DH-modp14']).toMatchObject({
+      threw: true,
+      code: 'ERR_NOT_SUPPORTED_ON_PLATFORM',
+      status: STATUS_NOT_IMPLEMENTED,
+    })
+    expect(result.errors['options:native:DH-modp14-3072']).toMatchObject({ threw: true, code: 'ERR_KEY_LENGTH' })
   })
 })
 
@@ -874,12 +934,7 @@ describe('import refusals under Wine', () => {
 })
 
 describe('the public API under Wine (generateKey / importKey, key.sign, publicKey.verify, deriveBits)', () => {
-  function apiValue(name: string) {
-    const a = result.api?.[name]
-    expect(a, name).toBeDefined()
-    expect(a?.ok, `${name}: ${a?.error?.message}`).toBe(true)
-    return a?.value
-  }
+  const apiValue = (name: string) => recorded(result.api, name)
 
   it('a non-extractable ECDSA P-256 key signs in CNG: r‖s by default, DER on request, both verified by node', () => {
     const v = apiValue('ecdsa-non-extractable')
@@ -923,5 +978,266 @@ describe('the public API under Wine (generateKey / importKey, key.sign, publicKe
       status: STATUS_INTERNAL_ERR,
       isPlatformKeygenError: true,
     })
+  })
+})
+
+const NTE_NOT_SUPPORTED = 0x80090029
+
+describe("keys kept by the platform: NCrypt under Wine 8 (create + finalize + sign for real; Wine's stubs are typed errors)", () => {
+  const stored = (name: string) => recorded(result.stores, name)
+  function refused(name: string) {
+    const a = result.stores?.[name]
+    expect(a, name).toBeDefined()
+    expect(a?.ok, `${name} should have failed`).toBe(false)
+    return a?.error as ErrorRecord
+  }
+
+  it('storeCapabilities: the software store is available, keeps names and makes what Wine makes (RSA, the three sizes); the tpm store is not (no PCP platform type), saying what to do', () => {
+    expect(stored('capabilities:software')).toEqual({
+      store: 'software',
+      available: true,
+      keepsNames: true,
+      note: 'Microsoft Software Key Storage Provider',
+      algorithms: ['RSA'],
+      rsaLengths: [2048, 3072, 4096],
+    })
+    const tpm = stored('capabilities:tpm')
+    expect(tpm).toMatchObject({ store: 'tpm', available: false, keepsNames: true, algorithms: [], rsaLengths: [] })
+    expect(tpm.note).toMatch(/Platform Crypto Provider reports no TPM/)
+    expect(tpm.note).toMatch(/store 'software'/)
+  })
+
+  it('createKey RSA 2048 in the software store (NCryptCreatePersistedKey + NCRYPT_LENGTH_PROPERTY + NCryptFinalizeKey): a non-extractable CNG platform key whose NCryptSignHash signatures node verifies', () => {
+    const v = stored('rsa')
+    expect(v.json).toEqual({
+      type: 'platform-key',
+      algorithm: 'RSA',
+      length: 2048,
+      provider: 'cng',
+      extractable: false,
+      destroyed: false,
+      name: 'wine-rsa',
+      store: 'software',
+      scope: 'user',
+    })
+    const pub = createPublicKey(v.publicPem)
+    expect(pub.asymmetricKeyDetails?.modulusLength).toBe(2048)
+    expect(hexBytes(v.sig).length).toBe(256)
+    expect(verify('sha256', linux.message, pub, hexBytes(v.sig))).toBe(true)
+    expect(v.syncSig).toBe(v.sig) // PKCS#1 v1.5 is deterministic
+    expect({ verifies: v.verifies, tampered: v.tampered }).toEqual({ verifies: true, tampered: false })
+    const pss = { key: pub, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }
+    expect(verify('sha256', linux.message, pss, hexBytes(v.pss))).toBe(true)
+  })
+
+  it('signJwt with the stored key: an RS256 JWT jose verifies with the exported public key', async () => {
+    const v = stored('rsa')
+    const { payload, protectedHeader } = await jwtVerify(v.jwt, await importSPKI(v.publicPem, 'RS256'))
+    expect(payload.sub).toBe('wine-ncrypt')
+    expect(protectedHeader.alg).toBe('RS256')
+  })
+
+  it('RSA 3072, extractable: true, scope machine: the length property is honoured (a 3072-bit key, 384-byte signatures node verifies); the package still exports no private part', () => {
+    const v = stored('rsa-3072-extractable-machine')
+    expect(v.json).toMatchObject({ algorithm: 'RSA', length: 3072, scope: 'machine', extractable: false })
+    const pub = createPublicKey(v.publicPem)
+    expect(pub.asymmetricKeyDetails?.modulusLength).toBe(3072)
+    expect(hexBytes(v.sig).length).toBe(384)
+    expect(verify('sha256', linux.message, pub, hexBytes(v.sig))).toBe(true)
+  })
+
+  it('the stored key: private export ERR_NOT_EXTRACTABLE; NCryptDecrypt (a stub in Wine 8) ERR_NOT_SUPPORTED_ON_PLATFORM with NTE_NOT_SUPPORTED; derive on RSA ERR_UNSUPPORTED_OPERATION (NCryptSecretAgreement never called)', () => {
+    const v = stored('rsa')
+    expect(v.privateExport).toMatchObject({ threw: true, code: 'ERR_NOT_EXTRACTABLE', isPlatformKeygenError: true })
+    expect(v.decrypt).toMatchObject({
+      threw: true,
+      name: 'NotSupportedOnPlatformError',
+      code: 'ERR_NOT_SUPPORTED_ON_PLATFORM',
+      status: NTE_NOT_SUPPORTED,
+      reason: 'NTE_NOT_SUPPORTED',
+    })
+    expect(v.decrypt.message).toBe(
+      "NCryptDecrypt (RSA-OAEP) failed with the RSA (software store key 'wine-rsa', NCrypt) key: NTSTATUS 0x80090029 (NTE_NOT_SUPPORTED)",
+    )
+    expect(v.derive).toMatchObject({ threw: true, code: 'ERR_UNSUPPORTED_OPERATION' })
+  })
+
+  it('ECDSA / ECDH keys: Wine 8 makes none, so createKey is ERR_NOT_SUPPORTED_ON_PLATFORM (NTE_NOT_SUPPORTED), naming the provider', () => {
+    for (const alg of ['ECDSA_P256', 'ECDH_P256']) {
+      const e = refused(`create:${alg}`)
+      expect(e).toMatchObject({
+        code: 'ERR_NOT_SUPPORTED_ON_PLATFORM',
+        status: NTE_NOT_SUPPORTED,
+        isPlatformKeygenError: true,
+      })
+      expect(e.message).toBe(
+        `the Microsoft Software Key Storage Provider of this Windows cannot make ${alg} keys: 0x80090029 (NTE_NOT_SUPPORTED)`,
+      )
+    }
+  })
+
+  it("the tpm store: createKey and openKey are ERR_STORE_UNAVAILABLE (Wine's ncrypt opens any provider name but reports no TPM platform)", () => {
+    for (const name of ['create:tpm', 'open:tpm']) {
+      const e = refused(name)
+      expect(e).toMatchObject({ code: 'ERR_STORE_UNAVAILABLE', name: 'StoreUnavailableError' })
+      expect(e.message).toMatch(/turn the TPM 2.0 on in the firmware/)
+    }
+  })
+
+  it("openKey, listKeys, deleteKey: Wine 8's NCryptOpenKey / NCryptEnumKeys stubs come back as ERR_NOT_SUPPORTED_ON_PLATFORM (NTE_NOT_SUPPORTED), never a crash", () => {
+    const want = { open: 'NCryptOpenKey', list: 'NCryptEnumKeys', delete: 'NCryptOpenKey' }
+    for (const [name, call] of Object.entries(want)) {
+      const e = refused(name)
+      expect(e).toMatchObject({
+        code: 'ERR_NOT_SUPPORTED_ON_PLATFORM',
+        status: NTE_NOT_SUPPORTED,
+        reason: 'NTE_NOT_SUPPORTED',
+      })
+      expect(e.message).toContain(`(${call})`)
+    }
+  })
+
+  it('bad requests are typed errors before NCrypt is asked', () => {
+    const want: Record<string, string> = {
+      'bad:store': 'ERR_INVALID_REQUEST',
+      'bad:scope': 'ERR_INVALID_REQUEST',
+      'bad:name': 'ERR_INVALID_REQUEST',
+      'bad:length': 'ERR_KEY_LENGTH',
+      'bad:algorithm': 'ERR_UNSUPPORTED_ALGORITHM',
+      'bad:handle': 'ERR_INVALID_REQUEST',
+      'bad:tpm-extractable': 'ERR_NOT_SUPPORTED_ON_PLATFORM',
+    }
+    for (const [name, code] of Object.entries(want)) {
+      expect(refused(name), name).toMatchObject({ code, isPlatformKeygenError: true })
+    }
+  })
+
+  it('the native store entry points re-check scope, store, handle names, RSA length and algorithm themselves', () => {
+    const want: Record<string, [string, RegExp]> = {
+      'native:scope': ['ERR_INVALID_REQUEST', /scope must be 'user' or 'machine'/],
+      'native:store': ['ERR_INVALID_REQUEST', /store must be 'software' or 'tpm'/],
+      'native:handle': ['ERR_INVALID_REQUEST', /persistent handles are opened on Linux/],
+      'native:length': ['ERR_KEY_LENGTH', /2048 to 16384 bits/],
+      'native:algorithm': ['ERR_UNSUPPORTED_ALGORITHM', /not DSA$/],
+    }
+    for (const [name, [code, message]] of Object.entries(want)) {
+      const e = refused(name)
+      expect(e.code, name).toBe(code)
+      expect(e.message, name).toMatch(message)
+    }
+  })
+
+  it('through the binding: a stored key is one native key while held and none after destroy() (twice: one release); its PKCS#1 signature verifies with its public blob', () => {
+    const v = stored('native:lifecycle')
+    expect(v.keys).toEqual(['key']) // NCrypt keeps the key by name: no persisted blob comes back
+    expect({ held: v.held - v.before, after: v.after - v.before, destroyed: v.destroyed }).toEqual({
+      held: 1,
+      after: 0,
+      destroyed: true,
+    })
+    const pub = createPublicKey({
+      key: Buffer.from(publicKeyDer(parseBlob(hexBytes(v.publicBlob)).material)),
+      format: 'der',
+      type: 'spki',
+    })
+    expect(verify('sha256', linux.message, pub, hexBytes(v.sig))).toBe(true)
+  })
+})
+
+describe('scripts/windows-ksp-check.mjs (the release job’s Software KSP check) under Wine 8: its arguments, the create phase, and typed failures', () => {
+  const dir = join(runDir, 'ksp-check')
+  const runs: Record<string, { status: number | null; stdout: string; stderr: string }> = {}
+  const wineNode = (name: string, args: string[], script = 'scripts/windows-ksp-check.mjs') => {
+    const out = join(dir, `${name}.out`)
+    const err = join(dir, `${name}.err`)
+    const r = spawnSync('bash', ['scripts/wine-env.sh', 'node', out, err, script, ...args], {
+      cwd: root,
+      env: { ...process.env, PREBUILDS_ONLY: '1' },
+      encoding: 'utf8',
+      timeout: 300_000,
+    })
+    runs[name] = {
+      status: r.status,
+      stdout: existsSync(out) ? readFileSync(out, 'utf8') : '',
+      stderr: existsSync(err) ? readFileSync(err, 'utf8') : '',
+    }
+  }
+  const winPath = (p: string) => `Z:${p.replaceAll('/', '\\')}`
+
+  beforeAll(() => {
+    rmSync(dir, { recursive: true, force: true })
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'in.json'), JSON.stringify({ message: linux.message.toString('hex') }))
+    wineNode('help', ['--help'])
+    wineNode('bad-phase', ['sign'])
+    wineNode('bad-alg', ['create', 'k', 'DSA', winPath(join(dir, 'x.json'))])
+    wineNode('create', ['create', 'ksp-rsa', 'RSA', winPath(join(dir, 'made.json'))])
+    wineNode('use', ['use', 'ksp-rsa', winPath(join(dir, 'in.json')), winPath(join(dir, 'used.json'))])
+    wineNode('all', [])
+    // The CLI's platform-key commands on Windows: --store software and --key software:NAME.
+    const cli = 'bin/platform-keygen.js'
+    wineNode('cli-create', ['key', 'create', '--store', 'software', '--name', 'cli-rsa', '--alg', 'RS256'], cli)
+    wineNode('cli-create-ec', ['key', 'create', '--store', 'software', '--name', 'cli-ec', '--alg', 'ES256'], cli)
+    wineNode('cli-jwt', ['jwt', 'sign', '--key', 'software:cli-rsa', '--claims', '{"sub":"svc"}'], cli)
+  }, 600_000)
+
+  it('--help prints the usage (exit 0); a bad phase or algorithm is exit 2 with the usage', () => {
+    expect(runs.help?.status).toBe(0)
+    expect(runs.help?.stdout).toMatch(/^usage:/)
+    for (const name of ['bad-phase', 'bad-alg']) {
+      expect(runs[name]?.status, name).toBe(2)
+      expect(runs[name]?.stderr, name).toMatch(/windows-ksp-check: .*\nusage:/)
+    }
+  })
+
+  it('create RSA (a process of its own): writes a non-extractable CNG key of the software store and its public key', () => {
+    expect(runs.create?.status, runs.create?.stderr).toBe(0)
+    const made = JSON.parse(readFileSync(join(dir, 'made.json'), 'utf8'))
+    expect(made).toMatchObject({
+      name: 'ksp-rsa',
+      store: 'software',
+      scope: 'user',
+      algorithm: 'RSA',
+      length: 2048,
+      provider: 'cng',
+      extractable: false,
+      privateExport: { threw: true, code: 'ERR_NOT_EXTRACTABLE' },
+    })
+    expect(createPublicKey(made.publicPem).asymmetricKeyDetails?.modulusLength).toBe(2048)
+  })
+
+  it('use (NCryptOpenKey, a stub in Wine 8): exit 1 with the typed error written to the phase’s file', () => {
+    expect(runs.use?.status).toBe(1)
+    expect(runs.use?.stderr).toMatch(/^windows-ksp-check: ERR_NOT_SUPPORTED_ON_PLATFORM: .*NCryptOpenKey/)
+    expect(JSON.parse(readFileSync(join(dir, 'used.json'), 'utf8')).error).toMatchObject({
+      code: 'ERR_NOT_SUPPORTED_ON_PLATFORM',
+      status: NTE_NOT_SUPPORTED,
+    })
+  })
+
+  it('the CLI: key create --store software --alg RS256 makes the key (a 2048-bit RSA public JWK, no private part); ES256 and jwt sign --key software:NAME (NCryptOpenKey) exit 1 with the typed error', () => {
+    expect(runs['cli-create']?.status, runs['cli-create']?.stderr).toBe(0)
+    const made = JSON.parse(runs['cli-create']?.stdout ?? '')
+    expect(made).toMatchObject({ name: 'cli-rsa', store: 'software', scope: 'user', algorithm: 'RSA', length: 2048 })
+    const pub = createPublicKey({ key: made.jwk, format: 'jwk' })
+    expect(pub.asymmetricKeyDetails?.modulusLength).toBe(2048)
+    expect(made.jwk.d).toBeUndefined()
+    expect(runs['cli-create-ec']?.status).toBe(1)
+    expect(runs['cli-create-ec']?.stderr).toMatch(
+      /^platform-keygen: error ERR_NOT_SUPPORTED_ON_PLATFORM: the Microsoft Software Key Storage Provider of this Windows cannot make ECDSA_P256 keys: 0x80090029 \(NTE_NOT_SUPPORTED\)$/m,
+    )
+    expect(runs['cli-jwt']?.status).toBe(1)
+    expect(runs['cli-jwt']?.stderr).toMatch(
+      /^platform-keygen: error ERR_NOT_SUPPORTED_ON_PLATFORM: .* cannot open the key \(NCryptOpenKey\): 0x80090029 \(NTE_NOT_SUPPORTED\)$/m,
+    )
+  })
+
+  it('every phase (the release job’s run): the RSA key is created in a child process, then opening it in a second one fails typed, so the check fails (exit 1) saying where', () => {
+    expect(runs.all?.status).toBe(1)
+    expect(runs.all?.stdout).toMatch(/^ok - RSA: created pk-ksp-check-rsa-\d+$/m)
+    expect(runs.all?.stdout).toMatch(/^ok - RSA: its private part does not export \(ERR_NOT_EXTRACTABLE\)$/m)
+    expect(runs.all?.stderr).toMatch(
+      /use pk-ksp-check-rsa-\d+ \(a child process\) failed: ERR_NOT_SUPPORTED_ON_PLATFORM: .*NCryptOpenKey/,
+    )
   })
 })

@@ -1,10 +1,12 @@
 /** `key create|list|show|delete`: keys kept by the platform (the TPM; Windows' key storage). */
 import { createInterface } from 'node:readline/promises'
-import { InvalidRequestError } from '../errors.js'
-import { createKey, deleteKey, listKeys, openKey, type PlatformKey } from '../platform-keys/index.js'
-import type { CommandDef, Values } from './command.js'
-import { algorithmOf, storeOf } from './key-ref.js'
-import { asUsage, EXIT_OK, EXIT_RUNTIME, withFix } from './report.js'
+import { InvalidRequestError } from '../../errors.js'
+import { createKey, deleteKey, listKeys, openKey, type PlatformKey } from '../../platform-keys/index.js'
+import { JOSE_ALGORITHMS } from '../../registry.js'
+import type { CommandDef, Values } from '../command.js'
+import { flags } from '../flags.js'
+import { algorithmOf, storeOf } from '../key-ref.js'
+import { asUsage, EXIT_OK, EXIT_RUNTIME, withFix } from '../report.js'
 
 const ACTIONS = ['create', 'list', 'show', 'delete', 'jwks'] as const
 const SHOW_FORMATS = ['all', 'jwk', 'pem', 'openssh', 'fingerprint'] as const
@@ -46,24 +48,16 @@ export const KEY_COMMAND: CommandDef = {
   summary: 'Create, list, show and delete keys kept by the platform (the TPM on Linux).',
   usage: 'key create|list|show|delete|jwks [NAME] [options]',
   description:
-    "Keys that live in the platform's key storage and never leave it: on Linux the TPM 2.0 (through OpenSSL's tpm2 provider; each key's TPM-wrapped blob is kept as $XDG_DATA_HOME/platform-keygen/tpm/NAME.json), on Windows the key storage providers (not implemented in this build). show prints the public key as JWK, PEM, OpenSSH and its RFC 7638 thumbprint; jwks prints the JWK Set of the store's keys (or of NAME), each with kid, alg and use, to publish; use the key with `jwt sign`, `cert self-signed` and `csr` (--key tpm:NAME).",
-  options: {
-    store: { type: 'string', value: 'tpm|software', description: 'the key store (default tpm)' },
-    name: { type: 'string', value: 'NAME', description: 'the key name (or give it after the action)' },
-    alg: {
-      type: 'string',
-      value: 'ALG',
-      description: 'create: ES256 (default), ES384, ES512, RS256 / PS256 (RSA), ECDH-ES, ECDH-P384, or a CNG id',
-    },
-    bits: { type: 'string', value: 'N', description: 'create, RSA: 2048 (default) or 3072' },
-    overwrite: { type: 'boolean', description: 'create: replace a key of the same name' },
-    format: {
-      type: 'string',
-      value: 'FMT',
-      description: 'show: all (default, JSON), jwk, pem, openssh or fingerprint',
-    },
-    yes: { type: 'boolean', short: 'y', description: 'delete without asking (required when stdin is not a terminal)' },
-  },
+    "Keys that live in the platform's key storage and never leave it: on Linux the TPM 2.0 (through OpenSSL's tpm2 provider; each key's TPM-wrapped blob is kept as $XDG_DATA_HOME/platform-keygen/tpm/NAME.json), on Windows the key storage providers (--store software: the Software Key Storage Provider; --store tpm: the Platform Crypto Provider; NCrypt keeps each key by name). show prints the public key as JWK, PEM, OpenSSH and its RFC 7638 thumbprint; jwks prints the JWK Set of the store's keys (or of NAME), each with kid, alg and use, to publish; use the key with `jwt sign`, `cert self-signed` and `csr` (--key tpm:NAME).",
+  options: flags({
+    store: 'the platform key store: tpm (default) or software',
+    name: 'the key name (or give it after the action)',
+    alg: 'create: ES256 (default), ES384, ES512, RS256 / PS256 (RSA), ECDH-ES, ECDH-P384, or a CNG id',
+    bits: 'create, RSA: 2048 (default) or 3072',
+    overwrite: 'create: replace a key of the same name',
+    format: 'show: all (default, JSON), jwk, pem, openssh or fingerprint',
+    yes: 'delete without asking (required when stdin is not a terminal)',
+  }),
   positionals: { min: 1, max: 2, name: 'an action: create, list, show, delete or jwks' },
   examples: [
     'platform-keygen key create --store tpm --name api-signing --alg ES256',
@@ -149,7 +143,8 @@ export const KEY_COMMAND: CommandDef = {
 /** The public JWK to publish: kid (the thumbprint), and alg + use for signing keys. */
 function publishedJwk(key: PlatformKey): Record<string, unknown> {
   const jwk: Record<string, unknown> = { ...key.publicKey.export({ format: 'jwk' }), kid: key.publicKey.thumbprint() }
-  const alg = { ECDSA_P256: 'ES256', ECDSA_P384: 'ES384', ECDSA_P521: 'ES512', RSA: 'RS256' }[key.algorithm as string]
+  // the first JWS algorithm the registry lists for the key (RS256 for RSA, ES256 for P-256, ...)
+  const alg = JOSE_ALGORITHMS.find((r) => r.use === 'sig' && r.algorithm === key.algorithm)?.alg
   if (alg) Object.assign(jwk, { alg, use: 'sig' })
   else Object.assign(jwk, { use: 'enc' })
   return jwk

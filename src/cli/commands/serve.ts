@@ -12,12 +12,13 @@
  */
 import { readFileSync } from 'node:fs'
 import type { AddressInfo } from 'node:net'
-import { InvalidRequestError } from '../errors.js'
-import { checkName as checkServerName, checkRoles as checkServerRoles } from '../server/model.js'
-import { createServer, openServiceStore } from '../server/server.js'
-import { type CommandDef, intOption, stringOption, type Values } from './command.js'
-import { passphraseOf } from './jose.js'
-import { asUsage, EXIT_OK } from './report.js'
+import { InvalidRequestError } from '../../errors.js'
+import { checkName as checkServerName, checkRoles as checkServerRoles } from '../../server/model.js'
+import { createServer, openServiceStore } from '../../server/server.js'
+import { type CommandDef, intOption, stringOption, type Values } from '../command.js'
+import { flags } from '../flags.js'
+import { passphraseOf } from '../passphrase.js'
+import { asUsage, EXIT_OK } from '../report.js'
 
 export const PASSPHRASE_ENV = 'PLATFORM_KEYGEN_SERVER_PASSPHRASE'
 
@@ -129,27 +130,18 @@ export const SERVE_COMMAND: CommandDef = {
     '       platform-keygen serve token create --project P --role ROLE [--role ROLE] (--data DIR | --database URL)\n' +
     '       platform-keygen serve environment add --project P --name ENV (--data DIR | --database URL)',
   description: `POST /apiops/projects/{p}/jwks/generate (Apinizer's request bodies), GET/POST /apiops/projects/{p}/jwks, GET/DELETE /apiops/projects/{p}/jwks/{name}, with personal API access tokens (Authorization: Bearer); GET /{p}/{environment}/.well-known/jwks.json serves the public keys valid now, unauthenticated. Private JWKs are encrypted at rest with the server passphrase (--passphrase-file FILE or ${PASSPHRASE_ENV}). Roles: ROLE_API_SECURITY reads; changes (they deploy) also need ROLE_DEPLOY_UNDEPLOY_PROXIES. The token is printed once to stdout; only its SHA-256 is stored. SIGTERM stops the server after the requests in flight.`,
-  options: {
-    data: { type: 'string', value: 'DIR', description: 'the file store: tokens, projects and encrypted JWK sets' },
-    database: { type: 'string', value: 'URL', description: 'postgres://... : keep everything in PostgreSQL instead' },
-    host: { type: 'string', value: 'HOST', description: 'address to listen on (default 127.0.0.1, loopback)' },
-    port: { type: 'string', value: 'N', description: 'port to listen on (default 8080; 0 picks a free one)' },
-    cert: { type: 'string', value: 'FILE', description: 'serve HTTPS with this PEM certificate (with --key)' },
-    key: { type: 'string', value: 'FILE', description: 'the PEM private key of --cert' },
-    'passphrase-file': {
-      type: 'string',
-      value: 'FILE',
-      description: `a file whose first line is the server passphrase (else ${PASSPHRASE_ENV})`,
-    },
-    project: { type: 'string', value: 'P', description: 'token create / environment add: the project' },
-    role: {
-      type: 'string',
-      multiple: true,
-      value: 'ROLE',
-      description: 'token create: ROLE_API_SECURITY and/or ROLE_DEPLOY_UNDEPLOY_PROXIES (repeat for both)',
-    },
-    name: { type: 'string', value: 'ENV', description: 'environment add: the environment name' },
-  },
+  options: flags({
+    data: 'the file store: tokens, projects and encrypted JWK sets',
+    database: 'postgres://... : keep everything in PostgreSQL instead',
+    host: 'address to listen on (default 127.0.0.1, loopback)',
+    port: 'port to listen on (default 8080; 0 picks a free one)',
+    cert: 'serve HTTPS with this PEM certificate (with --key)',
+    key: 'the PEM private key FILE of --cert',
+    'passphrase-file': `a file whose first line is the server passphrase (else ${PASSPHRASE_ENV})`,
+    project: 'token create / environment add: the project',
+    role: 'token create: ROLE_API_SECURITY and/or ROLE_DEPLOY_UNDEPLOY_PROXIES (repeat for both)',
+    name: 'environment add: the environment name',
+  }),
   positionals: { min: 0, max: 2, name: 'token create | environment add' },
   examples: [
     'platform-keygen serve token create --project MyProject --role ROLE_API_SECURITY --role ROLE_DEPLOY_UNDEPLOY_PROXIES --data keygen-data',

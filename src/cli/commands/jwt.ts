@@ -1,10 +1,11 @@
 /** `jwt sign`: a JWT signed by a platform key (or a key file). */
-import { InvalidRequestError } from '../errors.js'
-import type { JwsAlgorithm } from '../jose/sign.js'
-import { signJwt } from '../platform-keys/jwt.js'
-import type { CommandDef } from './command.js'
-import { openKeyRef } from './key-ref.js'
-import { asUsage, EXIT_OK } from './report.js'
+import { InvalidRequestError } from '../../errors.js'
+import type { JwsAlgorithm } from '../../jose/sign.js'
+import { signJwt } from '../../platform-keys/jwt.js'
+import type { CommandDef } from '../command.js'
+import { flags } from '../flags.js'
+import { openKeyRef } from '../key-ref.js'
+import { asUsage, EXIT_OK } from '../report.js'
 
 export const JWT_COMMAND: CommandDef = {
   name: 'jwt',
@@ -12,17 +13,13 @@ export const JWT_COMMAND: CommandDef = {
   usage: 'jwt sign --key REF --claims JSON [options]',
   description:
     "Prints a compact JWS (header.payload.signature) signed by the key where it lives: REF is tpm:NAME, software:NAME (Windows) or a private key file. iat is added; --exp adds exp. The header has alg, typ JWT and kid (the key's RFC 7638 thumbprint).",
-  options: {
-    key: { type: 'string', value: 'REF', description: 'tpm:NAME, software:NAME or a private key file' },
-    claims: { type: 'string', value: 'JSON', description: 'the claims, a JSON object' },
-    exp: { type: 'string', value: 'DURATION', description: 'expires in: seconds or 30s, 15m, 1h, 7d' },
-    alg: {
-      type: 'string',
-      value: 'ALG',
-      description: "RSA keys: RS256 (default) … PS512; EC keys use their curve's ES*",
-    },
-    kid: { type: 'string', value: 'KID', description: 'the header kid (default: the JWK thumbprint)' },
-  },
+  options: flags({
+    key: 'tpm:NAME, software:NAME or a private key file',
+    claims: 'the claims, a JSON object',
+    exp: 'expires in: seconds or 30s, 15m, 1h, 7d',
+    alg: "RSA keys: RS256 (default) … PS512; EC keys use their curve's ES*",
+    kid: 'the header kid (default: the JWK thumbprint)',
+  }),
   positionals: { min: 1, max: 1, name: 'the action: sign' },
   examples: [
     'platform-keygen key create --name svc-jwt --alg ES256 > /dev/null',

@@ -1,23 +1,25 @@
 /** `convert FILE --to jwk|pem|der|openssh`: any key readKey reads in (src/formats/read-key.ts); any of our formats out. */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
-import { InvalidRequestError, UnsupportedFormatError } from '../errors.js'
-import { algMismatch } from '../formats/jwk-alg.js'
-import { isPrivate, type KeyMaterial } from '../formats/material.js'
-import { type CommandDef, choiceOption, type OptionDef, stringOption } from './command.js'
-import { checkTargets, writeFilesAtomic } from './files.js'
+import { InvalidRequestError, UnsupportedFormatError } from '../../errors.js'
+import { isPrivate, type KeyMaterial } from '../../formats/material.js'
+import { type CommandDef, choiceOption, type OptionDef, stringOption } from '../command.js'
+import { checkTargets, writeFilesAtomic } from '../files.js'
+import { flags } from '../flags.js'
 import {
+  checkRender,
   type Format,
   fingerprintOf,
   materialSource,
   type RenderOptions,
+  renderOptionsOf,
   renderPrivate,
   renderPublic,
   TYPES,
   thumbprintOf,
-} from './output.js'
-import { canPrompt, PASSPHRASE_SOURCE_OPTIONS, PROTECT_OPTIONS, protectionOf, readPassphrase } from './passphrase.js'
-import { MAX_KEY_FILE_BYTES, readKey, tooLarge } from './read-key.js'
-import { asUsage, EXIT_OK, errorCode } from './report.js'
+} from '../output.js'
+import { canPrompt, PASSPHRASE_SOURCE_OPTIONS, PROTECT_OPTIONS, protectionOf, readPassphrase } from '../passphrase.js'
+import { MAX_KEY_FILE_BYTES, readKey, tooLarge } from '../read-key.js'
+import { asUsage, EXIT_OK, errorCode } from '../report.js'
 
 const TO = ['jwk', 'jwks', 'pem', 'der', 'openssh'] as const
 
@@ -56,33 +58,23 @@ export const CONVERT_COMMAND: CommandDef = {
   description:
     'FILE (or - for stdin) holds a key, private or public: PEM or DER (PKCS#8, PKCS#1, SEC1, SPKI, encrypted PKCS#8 and legacy encrypted PEM, an X.509 certificate: its public key, RSASSA-PSS keys), a JWK or JWK set (--kid picks a key), a PBES2 JWE of one, an OpenSSH private key (plain or with a passphrase) or public key. The passphrase comes from --passphrase-file / --passphrase-env, or is asked on a terminal. A private key converts to a private key unless --public is given (openssh: the OpenSSH private key file; with --public the authorized_keys line); --encrypt protects it.',
   options: {
-    to: { type: 'string', value: 'FMT', description: 'jwk, jwks, pem, der or openssh (required)' },
-    type: {
-      type: 'string',
-      short: 't',
-      value: 'TYPE',
-      description:
-        'PEM/DER structure: pkcs8 (default), pkcs1 (RSA), sec1 (EC); spki (default) or pkcs1 for public keys',
-    },
-    public: { type: 'boolean', description: 'output only the public key' },
-    out: { type: 'string', short: 'o', value: 'FILE', description: 'write to FILE (atomically; 0600 if private)' },
-    force: { type: 'boolean', description: 'replace FILE if it exists' },
-    comment: { type: 'string', value: 'TEXT', description: 'comment of the OpenSSH public key' },
-    kid: {
-      type: 'string',
-      value: 'KID',
-      description: 'JWK "kid"; in a JWK set (or its JWE) it also picks the key with that kid',
-    },
+    ...flags({
+      to: 'jwk, jwks, pem, der or openssh (required)',
+      type: 'PEM/DER structure: pkcs8 (default), pkcs1 (RSA), sec1 (EC); spki (default) or pkcs1 for public keys',
+      public: 'output only the public key (on stdout, or to --out)',
+      out: 'write to FILE (atomically; 0600 if private)',
+      force: 'replace FILE if it exists',
+      comment: 'comment of the OpenSSH key',
+      kid: 'JWK "kid"; in a JWK set (or its JWE) it also picks the key with that kid',
+    }),
     ...PASSPHRASE_SOURCE_OPTIONS,
-    encrypt: {
-      type: 'boolean',
-      description:
+    ...flags({
+      encrypt:
         "protect the output private key with a passphrase: the input's (--passphrase-file / --passphrase-env), else asked on the terminal",
-    },
+    }),
     kdf: PROTECT_OPTIONS.kdf as OptionDef,
     rounds: PROTECT_OPTIONS.rounds as OptionDef,
-    use: { type: 'string', value: 'USE', description: 'JWK "use": sig or enc' },
-    alg: { type: 'string', value: 'ALG', description: 'JWK "alg"' },
+    ...flags({ use: 'JWK "use": sig or enc', alg: 'JWK "alg"' }),
   },
   positionals: { min: 1, max: 1, name: 'a key FILE (or - for stdin)' },
   examples: [
@@ -100,28 +92,22 @@ export const CONVERT_COMMAND: CommandDef = {
     const to = choiceOption(values, 'to', TO)
     if (to === undefined) throw asUsage(new InvalidRequestError('convert needs --to jwk|jwks|pem|der|openssh'))
     const type = choiceOption(values, 'type', TYPES)
-    const render: RenderOptions = { format: to as Format }
-    if (type !== undefined) render.type = type
-    const comment = stringOption(values, 'comment')
-    if (comment !== undefined) {
-      if (to !== 'openssh') throw asUsage(new InvalidRequestError('--comment is for --to openssh'))
-      render.comment = comment
+    const render = renderOptionsOf(values, to as Format, type)
+    const jwk: NonNullable<RenderOptions['jwk']> = render.jwk ?? {}
+    // --kid also picks the key of a JWK set, whatever the output
+    const { kid, ...members } = jwk
+    if (to === 'jwks' && kid === undefined) render.jwk = { ...members, kidThumbprint: true }
+    else if (to === 'jwk' || to === 'jwks') render.jwk = jwk
+    else if (Object.keys(members).length > 0) render.jwk = members
+    else delete render.jwk
+    // what can be checked before the key is read (its kind and side come with it)
+    const usage = (err: unknown): never => {
+      throw asUsage(err)
     }
-    const jwk: NonNullable<RenderOptions['jwk']> = {}
-    for (const m of ['use', 'alg', 'kid'] as const) {
-      const v = stringOption(values, m)
-      if (v !== undefined) jwk[m] = v
-    }
-    if (jwk.use !== undefined || jwk.alg !== undefined) {
-      if (to !== 'jwk' && to !== 'jwks') throw asUsage(new InvalidRequestError('--use and --alg are for --to jwk'))
-      if (jwk.use !== undefined && jwk.use !== 'sig' && jwk.use !== 'enc') {
-        throw asUsage(new InvalidRequestError('--use must be sig or enc'))
-      }
-    }
-    if (to === 'jwks' && jwk.kid === undefined) render.jwk = { ...jwk, kidThumbprint: true }
-    else if (Object.keys(jwk).length > 0 && (to === 'jwk' || to === 'jwks')) render.jwk = jwk
-    if (type !== undefined && to !== 'pem' && to !== 'der') {
-      throw asUsage(new InvalidRequestError('--type applies to pem and der'))
+    try {
+      checkRender(undefined, render, values.public === true ? true : undefined)
+    } catch (err) {
+      usage(err)
     }
     const outArg = stringOption(values, 'out')
     const out = outArg === '-' ? undefined : outArg
@@ -138,7 +124,7 @@ export const CONVERT_COMMAND: CommandDef = {
     const name = file === '-' ? 'standard input' : file
     const options = (pass: string | undefined): Parameters<typeof readKey>[2] => {
       const o: Parameters<typeof readKey>[2] = {}
-      if (jwk.kid !== undefined) o.kid = jwk.kid
+      if (kid !== undefined) o.kid = kid
       if (pass !== undefined) o.passphrase = pass
       return o
     }
@@ -157,23 +143,16 @@ export const CONVERT_COMMAND: CommandDef = {
     } finally {
       input.fill(0) // it may hold a private key; the material has its own copy
     }
-    const curve = material.type === 'EC' || material.type === 'OKP' ? material.curve : undefined
-    const why =
-      jwk.alg === undefined
-        ? undefined
-        : algMismatch(jwk.alg, curve ? { kind: material.type, curve } : { kind: material.type })
-    if (why) throw asUsage(new InvalidRequestError(`${why} (${name})`))
     const publicOnly = values.public === true || !isPrivate(material)
-    if (type === 'spki' && !publicOnly) {
-      throw asUsage(new InvalidRequestError('--type spki is for public keys: add --public'))
-    }
-    if (publicOnly && (type === 'pkcs8' || type === 'sec1')) {
-      throw asUsage(new InvalidRequestError(`--type ${type} is a private key type; a public key is spki or pkcs1`))
+    const source = materialSource(material)
+    try {
+      checkRender(source.shape, render, publicOnly)
+    } catch (err) {
+      usage(err)
     }
     // --encrypt: the output under the input's passphrase, else a new one asked on the terminal
     const protection = await protectionOf(values, render, publicOnly, { sourceImplies: false, passphrase })
     if (protection) render.protection = protection
-    const source = materialSource(material)
     let data: string | Uint8Array
     try {
       data = publicOnly ? renderPublic(source, render) : renderPrivate(source, render)

@@ -1,7 +1,7 @@
 /** The x5c / x5t#S256 members of a public JWK (RFC 7517 §4.7, §4.9), from the key's certificate chain. */
 import { createHash, X509Certificate } from 'node:crypto'
 import { describeValue, InvalidRequestError } from '../errors.js'
-import type { Jwk } from '../formats/jwk.js'
+import type { Jwk } from './jwk.js'
 
 /** A certificate (PEM text, DER bytes, or what createCertificate returned), or a chain with the key's first. */
 export type X5cInput =

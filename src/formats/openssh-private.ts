@@ -18,10 +18,10 @@
  */
 import { randomBytes } from 'node:crypto'
 import { UnsupportedFormatError } from '../errors.js'
-import { b64, concat, secretBytes, wipe } from '../formats/bytes.js'
-import type { KeyMaterial } from '../formats/material.js'
-import { sshMpint, sshPublicKey, sshString } from '../formats/openssh.js'
-import { type OpenSshProtection, openSshSealing } from '../formats/openssh-encrypt.js'
+import { b64, concat, secretBytes, wipe } from './bytes.js'
+import type { KeyMaterial } from './material.js'
+import { sshMpint, sshPublicKey, sshString } from './openssh.js'
+import { type OpenSshProtection, openSshSealing } from './openssh-encrypt.js'
 
 function u32(n: number): Uint8Array {
   const b = secretBytes(4)

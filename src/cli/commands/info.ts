@@ -1,9 +1,9 @@
 /** `info`: what this runtime's provider has, and the key-length table. */
-import { capabilities } from '../generate/index.js'
-import { keyLengthTable } from '../registry.js'
-import type { CommandDef } from './command.js'
-import { EXIT_OK } from './report.js'
-import { packageVersion } from './version.js'
+import { capabilities } from '../../generate/index.js'
+import { keyLengthTable } from '../../registry.js'
+import type { CommandDef } from '../command.js'
+import { EXIT_OK } from '../report.js'
+import { packageVersion } from '../version.js'
 
 export const INFO_COMMAND: CommandDef = {
   name: 'info',
