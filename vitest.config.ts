@@ -8,7 +8,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    // keeps Node's WebCrypto ExperimentalWarnings (X448, ML-DSA) off the report
-    setupFiles: ['test/setup-warnings.ts'],
+    // keeps Node's WebCrypto ExperimentalWarnings (X448, ML-DSA) off the report; lets the worker
+    // read vitest's replies between tests (test/setup-yield.ts: a loaded machine, blocking tests)
+    setupFiles: ['test/setup-warnings.ts', 'test/setup-yield.ts'],
   },
 })

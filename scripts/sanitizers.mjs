@@ -6,8 +6,9 @@
 //    node's headers, node-addon-api; -shared, no libcrypto: the EVP symbols
 //    resolve to the OpenSSL inside node), with -fsanitize=address, into
 //    .cache/sanitizers/asan/. Also builds test/sanitizers/canary.cc the same way.
-// 2. Runs test/sanitizers/driver.mjs under every node it finds (the one on
-//    PATH; Node 24 from .cache/nodes/linux-x64/bin/node or $PK_NODE24) with
+// 2. Runs test/sanitizers/driver.mjs under each node of $PK_SANITIZER_NODES
+//    (paths separated by ":"), or by default the one running this script and
+//    Node 24 (.cache/nodes/linux-x64/bin/node or $PK_NODE24), with
 //    LD_PRELOAD of clang's ASan runtime, the instrumented addon named by
 //    PLATFORM_KEYGEN_NATIVE, and test/sanitizers/lsan.supp (OpenSSL / node
 //    internals only; the workers mode adds lsan-workers.supp). Modes: full (every algorithm × every export, error
@@ -98,9 +99,20 @@ if (!existsSync(join(root, 'dist', 'esm', 'index.js'))) sh('npm', ['run', 'build
 
 // --- run ---------------------------------------------------------------------
 
-const nodes = [process.execPath]
-const node24 = process.env.PK_NODE24 ?? join(root, '.cache', 'nodes', 'linux-x64', 'bin', 'node')
-if (existsSync(node24)) nodes.push(node24)
+// $PK_SANITIZER_NODES (paths separated by ":") names the nodes to run under (CI: Node 24 and 22);
+// without it, the node running this script and Node 24 if found.
+const nodes = process.env.PK_SANITIZER_NODES ? process.env.PK_SANITIZER_NODES.split(':').filter(Boolean) : []
+if (nodes.length === 0) {
+  nodes.push(process.execPath)
+  const node24 = process.env.PK_NODE24 ?? join(root, '.cache', 'nodes', 'linux-x64', 'bin', 'node')
+  if (existsSync(node24)) nodes.push(node24)
+}
+for (const node of nodes) {
+  if (!existsSync(node)) {
+    console.error(`asan: no node at ${node} (PK_SANITIZER_NODES)`)
+    process.exit(1)
+  }
+}
 
 /** The reports ASan/LSan wrote: "ERROR: ..." headlines, and the suppressions used. */
 function readLogs(dir) {

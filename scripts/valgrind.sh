@@ -25,9 +25,16 @@ addon=${PK_ADDON:-$root/build/Release/platform_keygen.node}
 [[ -f dist/esm/index.js ]] || npm run build:ts
 command -v valgrind >/dev/null || { echo "valgrind: not installed (apt-get install valgrind)"; exit 1; }
 
-nodes=("$(command -v node)")
-node24=${PK_NODE24:-$root/.cache/nodes/linux-x64/bin/node}
-[[ -x $node24 ]] && nodes+=("$node24")
+if [[ -n ${PK_SANITIZER_NODES:-} ]]; then
+  IFS=: read -r -a nodes <<<"$PK_SANITIZER_NODES"
+  for node in "${nodes[@]}"; do
+    [[ -x $node ]] || { echo "valgrind: no node at $node (PK_SANITIZER_NODES)"; exit 1; }
+  done
+else
+  nodes=("$(command -v node)")
+  node24=${PK_NODE24:-$root/.cache/nodes/linux-x64/bin/node}
+  [[ -x $node24 ]] && nodes+=("$node24")
+fi
 
 include=/usr/include/node
 [[ -f $include/node_api.h ]] || include=$root/.cache/nodes/linux-x64/include/node

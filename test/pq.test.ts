@@ -23,6 +23,15 @@ it.runIf(process.env.PLATFORM_KEYGEN_REQUIRE_PQ === '1')(
   },
 )
 
+// ...and for its "old OpenSSL" check (Node 20, OpenSSL 3.0: vitest.old-openssl.config.ts), so the
+// ERR_NOT_SUPPORTED_ON_PLATFORM suites below cannot quietly skip there either.
+it.runIf(process.env.PLATFORM_KEYGEN_REQUIRE_NO_PQ === '1')(
+  'this runtime must lack ML-DSA and ML-KEM (PLATFORM_KEYGEN_REQUIRE_NO_PQ=1, the old OpenSSL check)',
+  () => {
+    expect({ openssl: process.versions.openssl, postQuantum: PQ }).toMatchObject({ postQuantum: false })
+  },
+)
+
 interface KemVector {
   tcId: number
   seed: string

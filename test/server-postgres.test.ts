@@ -8,7 +8,7 @@ import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openServiceStore } from '../src/server/index.js'
 import { PASSPHRASE, startServer } from './server-helpers.js'
-import { serverSuite } from './server-suite.js'
+import { CONCURRENT, serverSuite } from './server-suite.js'
 
 const URL_ENV = 'PLATFORM_KEYGEN_TEST_PG_URL'
 const base = process.env[URL_ENV]
@@ -50,7 +50,7 @@ if (!base) {
       await c.connect()
       try {
         const jwks = await c.query('SELECT private_jwe, public_jwk FROM pk_jwks')
-        expect(jwks.rowCount).toBeGreaterThan(60)
+        expect(jwks.rowCount).toBeGreaterThan(CONCURRENT + 10)
         for (const r of jwks.rows) {
           expect(r.private_jwe.split('.')).toHaveLength(5)
           expect(r.public_jwk?.d).toBeUndefined()
@@ -72,7 +72,7 @@ if (!base) {
         /platform-keygen: error ERR_STORE_PASSPHRASE: wrong passphrase/,
       )
       const store = await openServiceStore({ database: url, passphrase: PASSPHRASE })
-      expect((await store.keys('MyProject').list()).length).toBeGreaterThan(60)
+      expect((await store.keys('MyProject').list()).length).toBeGreaterThan(CONCURRENT + 10)
       await store.close()
     })
   })

@@ -279,16 +279,27 @@ describe('JwkStore: private keys encrypted at rest', () => {
     expect(raw).not.toContain(a.privateJwk.d as string)
     expect(raw).not.toContain(b.privateJwk.k as string)
 
-    // jose itself opens the JWE with the passphrase.
-    const { plaintext } = await jose.compactDecrypt(
-      file.entries[0].privateJwe,
-      new TextEncoder().encode('correct horse battery staple'),
-      {
-        keyManagementAlgorithms: ['PBES2-HS512+A256KW'],
-        maxPBES2Count: 600_000,
-      },
-    )
+    // jose itself opens the JWE with the passphrase, given the options the README names (issue 16,
+    // item 7) — and refuses it by default: PBES2 is opt-in, and p2c 600,000 is over its 10,000.
+    const jwe = file.entries[0].privateJwe
+    const passphrase = new TextEncoder().encode('correct horse battery staple')
+    const readmeOptions = {
+      keyManagementAlgorithms: ['PBES2-HS512+A256KW'],
+      contentEncryptionAlgorithms: ['A256GCM'],
+      maxPBES2Count: 600_000,
+    }
+    const { plaintext, protectedHeader } = await jose.compactDecrypt(jwe, passphrase, readmeOptions)
     expect(JSON.parse(new TextDecoder().decode(plaintext))).toEqual(a.privateJwk)
+    expect(protectedHeader['pkg-entry']).toBe('a')
+    await expect(jose.compactDecrypt(jwe, passphrase)).rejects.toMatchObject({ code: 'ERR_JOSE_ALG_NOT_ALLOWED' })
+    const { maxPBES2Count: _, ...withoutCount } = readmeOptions
+    await expect(jose.compactDecrypt(jwe, passphrase, withoutCount)).rejects.toMatchObject({
+      code: 'ERR_JWE_INVALID',
+      message: 'JOSE Header "p2c" (PBES2 Count) out is of acceptable bounds',
+    })
+    await expect(
+      jose.compactDecrypt(jwe, passphrase, { ...readmeOptions, maxPBES2Count: 599_999 }),
+    ).rejects.toMatchObject({ code: 'ERR_JWE_INVALID' })
 
     const locked = new JwkStore(path)
     expect((await locked.list()).map((e) => [e.name, e.encrypted])).toEqual([
@@ -351,13 +362,23 @@ describe('JwkStore: integrity of an encrypted store (issue 12, item 1)', () => {
   const PASS = 'integrity'
   const read = (path: string) => JSON.parse(readFileSync(path, 'utf8'))
   const write = (path: string, file: unknown) => writeFileSync(path, JSON.stringify(file))
+  // One encrypted store with two keys, made once (three PBKDF2 runs at the real 600,000); each
+  // test tampers with its own byte-for-byte copy of that file (0600, in its own directory).
+  let made: Promise<{ text: string; a: GenerateJwkResult; b: GenerateJwkResult }> | undefined
   async function twoKeys() {
+    made ??= (async () => {
+      const path = join(tempDir(), 'jwks.json')
+      const store = new JwkStore(path, { passphrase: PASS })
+      const a = await ec('a')
+      const b = await ec('b')
+      await store.add(a)
+      await store.add(b)
+      store.close()
+      return { text: readFileSync(path, 'utf8'), a, b }
+    })()
+    const { text, a, b } = await made
     const path = join(tempDir(), 'jwks.json')
-    const store = new JwkStore(path, { passphrase: PASS })
-    const a = await ec('a')
-    const b = await ec('b')
-    await store.add(a)
-    await store.add(b)
+    writeFileSync(path, text, { mode: 0o600 })
     return { path, a, b }
   }
 
