@@ -10,7 +10,7 @@
  *
  * Missing wine64 or mingw-w64 is a failure, never a skip.
  */
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFile, execFileSync, spawn } from 'node:child_process'
 import {
   constants,
   createPrivateKey,
@@ -26,6 +26,7 @@ import {
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
 import { CompactEncrypt, compactDecrypt, importJWK, importSPKI, jwtVerify, SignJWT } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { MAGIC } from '../../src/formats/blob.js'
@@ -160,12 +161,27 @@ function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, timeout = 
   })
 }
 
-beforeAll(() => {
+/**
+ * The same, without blocking the worker: the cross build and the Wine run take minutes, and a
+ * worker blocked that long misses vitest's RPC heartbeat ("Timeout calling onTaskUpdate").
+ */
+async function shAsync(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, timeout = 300_000): Promise<string> {
+  const { stdout } = await promisify(execFile)(cmd, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    timeout,
+    maxBuffer: 64 * 1024 * 1024,
+  })
+  return stdout
+}
+
+beforeAll(async () => {
   // Fails (not skips) without wine64 / mingw-w64: the message says what to install.
-  sh('bash', ['scripts/wine-env.sh', 'check'])
-  sh('bash', ['scripts/build-win32.sh'])
-  sh('bash', ['scripts/fetch-nodes.sh', 'win'])
-  if (!existsSync(join(root, 'dist', 'esm', 'index.js'))) sh('node', ['scripts/build-ts.mjs'])
+  await shAsync('bash', ['scripts/wine-env.sh', 'check'])
+  await shAsync('bash', ['scripts/build-win32.sh'])
+  await shAsync('bash', ['scripts/fetch-nodes.sh', 'win'])
+  if (!existsSync(join(root, 'dist', 'esm', 'index.js'))) await shAsync('node', ['scripts/build-ts.mjs'])
   mkdirSync(runDir, { recursive: true })
   rmSync(resultFile, { force: true })
   writeFileSync(inputFile, JSON.stringify(linux.input))
@@ -174,7 +190,7 @@ beforeAll(() => {
   try {
     // PREBUILDS_ONLY: node-gyp-build must take prebuilds/win32-x64, not a
     // Linux build/Release that may sit in the same tree.
-    sh('bash', ['scripts/wine-env.sh', 'node', out, err, 'test/windows/driver.mjs', resultFile, inputFile], {
+    await shAsync('bash', ['scripts/wine-env.sh', 'node', out, err, 'test/windows/driver.mjs', resultFile, inputFile], {
       PREBUILDS_ONLY: '1',
     })
   } catch (e) {
@@ -1147,38 +1163,43 @@ describe("keys kept by the platform: NCrypt under Wine 8 (create + finalize + si
 describe('scripts/windows-ksp-check.mjs (the release job’s Software KSP check) under Wine 8: its arguments, the create phase, and typed failures', () => {
   const dir = join(runDir, 'ksp-check')
   const runs: Record<string, { status: number | null; stdout: string; stderr: string }> = {}
-  const wineNode = (name: string, args: string[], script = 'scripts/windows-ksp-check.mjs') => {
+  // async, so that the worker answers vitest's RPC while node.exe runs (see shAsync)
+  const wineNode = async (name: string, args: string[], script = 'scripts/windows-ksp-check.mjs') => {
     const out = join(dir, `${name}.out`)
     const err = join(dir, `${name}.err`)
-    const r = spawnSync('bash', ['scripts/wine-env.sh', 'node', out, err, script, ...args], {
-      cwd: root,
-      env: { ...process.env, PREBUILDS_ONLY: '1' },
-      encoding: 'utf8',
-      timeout: 300_000,
+    const status = await new Promise<number | null>((done, fail) => {
+      const child = spawn('bash', ['scripts/wine-env.sh', 'node', out, err, script, ...args], {
+        cwd: root,
+        env: { ...process.env, PREBUILDS_ONLY: '1' },
+        stdio: 'ignore',
+        timeout: 300_000,
+      })
+      child.on('error', fail)
+      child.on('close', (code) => done(code))
     })
     runs[name] = {
-      status: r.status,
+      status,
       stdout: existsSync(out) ? readFileSync(out, 'utf8') : '',
       stderr: existsSync(err) ? readFileSync(err, 'utf8') : '',
     }
   }
   const winPath = (p: string) => `Z:${p.replaceAll('/', '\\')}`
 
-  beforeAll(() => {
+  beforeAll(async () => {
     rmSync(dir, { recursive: true, force: true })
     mkdirSync(dir, { recursive: true })
     writeFileSync(join(dir, 'in.json'), JSON.stringify({ message: linux.message.toString('hex') }))
-    wineNode('help', ['--help'])
-    wineNode('bad-phase', ['sign'])
-    wineNode('bad-alg', ['create', 'k', 'DSA', winPath(join(dir, 'x.json'))])
-    wineNode('create', ['create', 'ksp-rsa', 'RSA', winPath(join(dir, 'made.json'))])
-    wineNode('use', ['use', 'ksp-rsa', winPath(join(dir, 'in.json')), winPath(join(dir, 'used.json'))])
-    wineNode('all', [])
+    await wineNode('help', ['--help'])
+    await wineNode('bad-phase', ['sign'])
+    await wineNode('bad-alg', ['create', 'k', 'DSA', winPath(join(dir, 'x.json'))])
+    await wineNode('create', ['create', 'ksp-rsa', 'RSA', winPath(join(dir, 'made.json'))])
+    await wineNode('use', ['use', 'ksp-rsa', winPath(join(dir, 'in.json')), winPath(join(dir, 'used.json'))])
+    await wineNode('all', [])
     // The CLI's platform-key commands on Windows: --store software and --key software:NAME.
     const cli = 'bin/platform-keygen.js'
-    wineNode('cli-create', ['key', 'create', '--store', 'software', '--name', 'cli-rsa', '--alg', 'RS256'], cli)
-    wineNode('cli-create-ec', ['key', 'create', '--store', 'software', '--name', 'cli-ec', '--alg', 'ES256'], cli)
-    wineNode('cli-jwt', ['jwt', 'sign', '--key', 'software:cli-rsa', '--claims', '{"sub":"svc"}'], cli)
+    await wineNode('cli-create', ['key', 'create', '--store', 'software', '--name', 'cli-rsa', '--alg', 'RS256'], cli)
+    await wineNode('cli-create-ec', ['key', 'create', '--store', 'software', '--name', 'cli-ec', '--alg', 'ES256'], cli)
+    await wineNode('cli-jwt', ['jwt', 'sign', '--key', 'software:cli-rsa', '--claims', '{"sub":"svc"}'], cli)
   }, 600_000)
 
   it('--help prints the usage (exit 0); a bad phase or algorithm is exit 2 with the usage', () => {
