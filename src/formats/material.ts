@@ -185,3 +185,9 @@ export function noPss(m: KeyMaterial, format: string): void {
     )
   }
 }
+
+/** A field the output format needs from the key material, or the format's typed refusal. */
+export function need<T>(v: T | undefined, what: string): T {
+  if (v === undefined) throw new UnsupportedFormatError(`the key has no ${what}`)
+  return v
+}

@@ -19,7 +19,7 @@
 import { randomBytes } from 'node:crypto'
 import { UnsupportedFormatError } from '../errors.js'
 import { b64, concat, secretBytes, wipe } from './bytes.js'
-import type { KeyMaterial } from './material.js'
+import { type KeyMaterial, need } from './material.js'
 import { sshMpint, sshPublicKey, sshString } from './openssh.js'
 import { type OpenSshProtection, openSshSealing } from './openssh-encrypt.js'
 
@@ -27,11 +27,6 @@ function u32(n: number): Uint8Array {
   const b = secretBytes(4)
   new DataView(b.buffer).setUint32(0, n, false)
   return b
-}
-
-function need(v: Uint8Array | undefined, what: string): Uint8Array {
-  if (!v) throw new UnsupportedFormatError(`the key has no ${what}`)
-  return v
 }
 
 /** The public blob and the private key fields, by key type. */

@@ -18,7 +18,7 @@ import {
   sequence,
   smallInteger,
 } from './der.js'
-import { EC_SIZES, type EcCurve, type KeyMaterial, noPss, type OkpCurve } from './material.js'
+import { EC_SIZES, type EcCurve, type KeyMaterial, need, noPss, type OkpCurve } from './material.js'
 
 export const OIDS = {
   rsaEncryption: '1.2.840.113549.1.1.1',
@@ -42,11 +42,6 @@ export const OIDS = {
 
 export type PrivateType = 'pkcs8' | 'pkcs1' | 'sec1'
 export type PublicType = 'spki' | 'pkcs1'
-
-function need<T>(v: T | undefined, what: string): T {
-  if (v === undefined) throw new UnsupportedFormatError(`the key has no ${what}`)
-  return v
-}
 
 function ecPoint(m: { curve: EcCurve; x: Uint8Array; y: Uint8Array }): Uint8Array {
   const cb = EC_SIZES[m.curve]
