@@ -1,12 +1,23 @@
-// Where one small key's time goes, measured one step at a time on one core:
+// Where one small key's time goes, on one core, next to node:crypto's sync path:
 //
-//   node bench/costs.mjs
+//   node bench/costs.mjs [--rounds 7] [--json file]
 //
-// For Ed25519 and P-256: OpenSSL's keygen alone (the bench/native C loop, context prepared
-// once), the addon's generateSync + destroy (keygen + the native handle), reading the private
-// and public blobs out of OpenSSL (EVP_PKEY_get_params), and KeyPair.export({ format: 'jwk' })
-// from blobs already read. Each figure is the median of 5 runs, in µs per key. Nothing here
-// asserts a time; BENCHMARKS.md quotes these figures where it explains the limits.
+// For P-256, P-384, Ed25519 and X25519, µs per key (the median of the rounds; each round runs
+// every step once, one after another, so the machine's drift hits them alike):
+//
+//   keygen          OpenSSL's keygen alone (the bench/native C loop, context prepared once)
+//   + read-out      the C loop's keygen plus reading what a JWK or PEM is made of (the EC point
+//                   as one encoding and d; an OKP key's two strings): OpenSSL's part of any export
+//   ours: handle    the addon's generateSync + destroy (keygen and the native handle, no export)
+//   ours: sync JWK  generateKeySync + export({ format: 'jwk' }) + destroy (the whole sync path)
+//   node: keygen    generateKeyPairSync without an encoding (node's keygen and its KeyObjects)
+//   node: sync JWK  generateKeyPairSync with privateKeyEncoding { format: 'jwk' }
+//
+// and what they leave for the rest: ours over OpenSSL's floor (ours: sync JWK − + read-out) and
+// node's (node: sync JWK − + read-out). Nothing here asserts a time; docs/performance.md reads
+// these figures where it explains the limits.
+import { generateKeyPairSync } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -16,6 +27,7 @@ const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
 const require = createRequire(import.meta.url)
 const { native } = await import(pathToFileURL(join(root, 'dist/esm/native.js')).href)
+const { resolveSpec } = await import(pathToFileURL(join(root, 'dist/esm/generate/spec.js')).href)
 const pk = await import(pathToFileURL(join(root, 'dist/esm/index.js')).href)
 const binding = native()
 let loop
@@ -28,56 +40,94 @@ try {
   process.exit(1)
 }
 
-const N = 10000
-const median = (f) => {
-  const r = []
-  for (let i = 0; i < 5; i++) r.push(f())
-  r.sort((a, b) => a - b)
-  return r[2]
+const argv = process.argv.slice(2)
+const opt = (name, dflt) => {
+  const i = argv.indexOf(name)
+  return i >= 0 ? argv[i + 1] : dflt
 }
-const perKey = (n, f) => {
-  const t = performance.now()
-  f()
-  return ((performance.now() - t) * 1000) / n
-}
+const ROUNDS = Number(opt('--rounds', '7'))
+const JSON_OUT = opt('--json', undefined)
 
 const CASES = [
-  ['Ed25519', { algorithm: 'EdDSA', curve: 'Ed25519' }, { keytype: 'ED25519', family: 'OKP' }],
-  ['P-256', { algorithm: 'ECDSA_P256' }, { keytype: 'EC', family: 'EC', group: 'prime256v1' }],
+  {
+    name: 'P-256',
+    spec: { algorithm: 'ECDSA_P256' },
+    c: { keytype: 'EC', family: 'EC', group: 'prime256v1' },
+    node: ['ec', { namedCurve: 'P-256' }],
+    n: 4000,
+  },
+  {
+    name: 'P-384',
+    spec: { algorithm: 'ECDSA_P384' },
+    c: { keytype: 'EC', family: 'EC', group: 'secp384r1' },
+    node: ['ec', { namedCurve: 'P-384' }],
+    n: 150,
+  },
+  {
+    name: 'Ed25519',
+    spec: { algorithm: 'EdDSA', curve: 'Ed25519' },
+    c: { keytype: 'ED25519', family: 'OKP' },
+    node: ['ed25519', {}],
+    n: 2000,
+  },
+  {
+    name: 'X25519',
+    spec: { algorithm: 'ECDH', curve: 'X25519' },
+    c: { keytype: 'X25519', family: 'OKP' },
+    node: ['x25519', {}],
+    n: 2000,
+  },
 ]
-console.log(`${process.version} (OpenSSL ${process.versions.openssl}), µs per key, median of 5 runs`)
-console.log(
-  '| key | OpenSSL keygen (C loop) | generateSync + destroy | read private + public blob | JWK from read blobs |',
-)
-console.log('|---|---:|---:|---:|---:|')
-for (const [name, spec, cspec] of CASES) {
-  const nativeSpec = name === 'P-256' ? { ...spec, length: 256 } : { ...spec, length: 255 }
-  const id = binding.prepare({ ...nativeSpec, extractable: true })
-  const keygen = median(() => {
-    const r = loop.run({ ...cspec, export: 'none', threads: 1, seconds: 0.4, minKeys: 1 })
-    return (r.seconds * 1e6) / r.keys
-  })
-  const handle = median(() =>
-    perKey(N, () => {
-      for (let i = 0; i < N; i++) binding.generateSync(id).destroy()
-    }),
-  )
-  const keys = Array.from({ length: N }, () => binding.generateSync(id))
-  const read = median(() =>
-    perKey(N, () => {
-      for (const k of keys) {
-        k.exportBlob('private')
-        k.exportBlob('public')
-      }
-    }),
-  )
-  for (const k of keys) k.destroy()
-  const pairs = await pk.generateKeys(spec, N)
-  const jwk = median(() =>
-    perKey(N, () => {
-      for (const k of pairs) k.export({ format: 'jwk' })
-    }),
-  )
-  for (const k of pairs) k.destroy()
-  console.log(`| ${name} | ${keygen.toFixed(1)} | ${handle.toFixed(1)} | ${read.toFixed(1)} | ${jwk.toFixed(1)} |`)
+
+const perKey = (n, f) => {
+  const t = performance.now()
+  for (let i = 0; i < n; i++) f()
+  return ((performance.now() - t) * 1000) / n
 }
+const cLoop = (c, exp, seconds) => {
+  const r = loop.run({ ...c.c, export: exp, threads: 1, seconds, minKeys: 1 })
+  return (r.seconds * 1e6) / r.keys
+}
+
+const STEPS = ['keygen', '+ read-out', 'ours: handle', 'ours: sync JWK', 'node: keygen', 'node: sync JWK']
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)]
+}
+
+const out = { node: process.version, openssl: process.versions.openssl, rounds: ROUNDS, cases: {} }
+console.log(
+  `${process.version} (OpenSSL ${process.versions.openssl}), µs per key on one core, median of ${ROUNDS} rounds`,
+)
+console.log(`| key | ${STEPS.join(' | ')} | ours over the floor | node over the floor |`)
+console.log(`|---|${STEPS.map(() => '---:').join('|')}|---:|---:|`)
+for (const c of CASES) {
+  const id = binding.prepare(resolveSpec(c.spec).native)
+  const [type, base] = c.node
+  const jwkOpts = { ...base, privateKeyEncoding: { format: 'jwk' } }
+  const seconds = (c.n * 40) / 1e6 > 0.3 ? 0.3 : 0.15
+  const steps = {
+    keygen: () => cLoop(c, 'none', c.name === 'P-384' ? 0.3 : seconds),
+    '+ read-out': () => cLoop(c, 'jwk', c.name === 'P-384' ? 0.3 : seconds),
+    'ours: handle': () => perKey(c.n, () => binding.generateSync(id).destroy()),
+    'ours: sync JWK': () =>
+      perKey(c.n, () => {
+        const k = pk.generateKeySync(c.spec)
+        k.export({ format: 'jwk' })
+        k.destroy()
+      }),
+    'node: keygen': () => perKey(c.n, () => generateKeyPairSync(type, base)),
+    'node: sync JWK': () => perKey(c.n, () => generateKeyPairSync(type, jwkOpts)),
+  }
+  for (const f of Object.values(steps)) f() // warm-up
+  const runs = Object.fromEntries(STEPS.map((s) => [s, []]))
+  for (let r = 0; r < ROUNDS; r++) for (const s of STEPS) runs[s].push(steps[s]())
+  const m = Object.fromEntries(STEPS.map((s) => [s, median(runs[s])]))
+  const floor = m['+ read-out']
+  out.cases[c.name] = { median: m, runs }
+  const f = (x) => x.toFixed(1)
+  console.log(
+    `| ${c.name} | ${STEPS.map((s) => f(m[s])).join(' | ')} | ${f(m['ours: sync JWK'] - floor)} | ${f(m['node: sync JWK'] - floor)} |`,
+  )
+}
+if (JSON_OUT) writeFileSync(JSON_OUT, `${JSON.stringify(out, null, 2)}\n`)

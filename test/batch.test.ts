@@ -5,6 +5,7 @@
  * request fails only itself.
  */
 import { createPublicKey, sign, verify } from 'node:crypto'
+import { availableParallelism } from 'node:os'
 import { afterEach, describe, expect, it } from 'vitest'
 import { batchWork } from '../src/generate/scheduler.js'
 import { generateKey } from '../src/index.js'
@@ -119,7 +120,7 @@ describe('a lone request for a microsecond key is generated on the JS thread', (
     expect(calls.generate + calls.generateBatch).toBe(inline ? 0 : 20)
   })
 
-  it('requests made together go to the threadpool, and so does a lone one while there is a batch per core', async () => {
+  it('requests made together go to the threadpool, and so does a lone one while every batch slot is taken', async () => {
     spy()
     const first = Array.from({ length: 8 }, () => generateKey({ algorithm: 'ECDSA_P256' }))
     // the next turn: one request while the batch above is (most likely) still on the threadpool
@@ -177,7 +178,7 @@ function gateBatches(
   return { gates, sizes }
 }
 
-describe('coalescing: at most one batch per core in flight, requests beyond that held and sent together', () => {
+describe('coalescing: at most one batch per slot in flight, requests beyond that held and sent together', () => {
   const b = native() as unknown as Record<string, (...args: unknown[]) => unknown>
   const real = { generateBatch: b.generateBatch, generate: b.generate, generateSync: b.generateSync }
   afterEach(() => Object.assign(b, real))
@@ -198,6 +199,15 @@ describe('coalescing: at most one batch per core in flight, requests beyond that
     return log
   }
 
+  it('the slots: one per core and one more, never more than the threadpool has threads', () => {
+    const threads = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10) || 4
+    const cores = availableParallelism()
+    const { limit } = batchWork()
+    expect(limit).toBe(Math.min(threads, cores + 1))
+    // with libuv's default pool of 4 threads: 2 slots on 1 core, 3 on 2, 4 from 3 cores up
+    if (process.env.UV_THREADPOOL_SIZE === undefined) expect(limit).toBe([2, 3][cores - 1] ?? 4)
+  })
+
   it('16 callers awaiting in a loop (the server pattern): batches keep their size, never one work item per key', async () => {
     const log = record()
     const { limit } = batchWork()
@@ -214,8 +224,12 @@ describe('coalescing: at most one batch per core in flight, requests beyond that
     await Promise.all(Array.from({ length: 16 }, lane))
     expect(ds.size).toBe(320) // every key distinct
     expect(log.single).toBe(0)
-    const perItem = Math.ceil(16 / Math.min(limit, 16))
-    for (const n of log.sizes) expect(n).toBe(perItem)
+    // 16 callers over `limit` slots: each batch holds one slot's share of the callers, whole,
+    // but for the last ones, sent as the lanes stop at 320 keys
+    const share = 16 / Math.min(limit, 16)
+    expect(log.sizes.reduce((a, n) => a + n, 0)).toBe(320)
+    expect(log.sizes.length).toBeGreaterThan(limit)
+    for (const n of log.sizes.slice(0, -limit)) expect([Math.floor(share), Math.ceil(share)]).toContain(n)
     for (const f of log.inFlightAtCall) expect(f).toBeLessThan(limit)
     expect(batchWork()).toEqual({ limit, inFlight: 0, held: 0 })
   })

@@ -18,11 +18,10 @@
  * that is alone in its turn of the event loop (`await generateKey()` in a
  * loop) is generated on the JS thread in a setImmediate callback — the loop
  * still yields to I/O between keys — instead of going to the threadpool;
- * requests made together still go to the threadpool in batches, one work item
- * per core, and so does a lone request while the threadpool has a batch per
- * core already (it joins the parallel work instead of holding up the JS
- * thread); with fewer in flight (two callers awaiting in turn) it is cheaper
- * made here.
+ * requests made together still go to the threadpool in batches, and so does a
+ * lone request while every batch slot is taken (it joins the parallel work
+ * instead of holding up the JS thread); with fewer in flight (two callers
+ * awaiting in turn) it is cheaper made here.
  *
  * A seeded spec makes one key and is never batched nor made inline.
  */
