@@ -15,6 +15,7 @@ import { flags } from '../flags.js'
 import { keyPairSource, type OutputShape, secretSource, shapeOfSpec } from '../output.js'
 import { PROTECT_OPTIONS, protectPlan } from '../passphrase.js'
 import { asUsage, withFix } from '../report.js'
+import { COMMANDS } from './index.js'
 
 const usage = (message: string): never => {
   throw asUsage(new InvalidRequestError(message))
@@ -64,9 +65,6 @@ const JWA_NAMES: readonly string[] = [
   ...ML_KEM_NAMES,
 ]
 
-/** The commands of the dispatcher (src/cli/run.ts), for suggestions. */
-const COMMAND_NAMES = ['rsa', 'dsa', 'dh', 'ec', 'okp', 'ml-dsa', 'ml-kem', 'jwk', 'jwks', 'convert', 'info']
-
 /** Levenshtein distance, case-insensitive. */
 function distance(a: string, b: string): number {
   const x = a.toLowerCase()
@@ -88,7 +86,7 @@ function distance(a: string, b: string): number {
 
 /** The (up to three) commands or algorithms nearest to what was typed, as `a`, `b` or `c`. */
 function nearest(typed: string): string {
-  const ranked = [...COMMAND_NAMES, ...JWA_NAMES]
+  const ranked = [...COMMANDS.map((c) => c.name), ...JWA_NAMES]
     .map((name) => ({ name, d: distance(typed, name) }))
     .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
   const best = ranked.slice(0, 3).map((r) => `\`${r.name}\``)
