@@ -3,13 +3,13 @@ import { createCsr } from '../../platform-keys/certificates.js'
 import type { CommandDef } from '../command.js'
 import { openKeyRef } from '../key-ref.js'
 import { EXIT_OK } from '../report.js'
-import { altNames, emit, subjectOf, X509_OPTIONS } from '../x509.js'
+import { altNames, emitX509, subjectOf, X509_OPTIONS, x509Format } from '../x509.js'
 
 export const CSR_COMMAND: CommandDef = {
   name: 'csr',
   summary: 'Make a PKCS#10 certificate request for a platform key, signed by the key where it lives.',
   usage: 'csr --key REF --subject DN [options]',
-  description: 'PEM on stdout unless --der / --out; --san goes into an extensionRequest attribute.',
+  description: 'PEM on stdout unless --format der / --out; --san goes into an extensionRequest attribute.',
   options: X509_OPTIONS,
   positionals: { min: 0, max: 0 },
   examples: [
@@ -19,10 +19,11 @@ export const CSR_COMMAND: CommandDef = {
   ],
   async run(values) {
     const subject = subjectOf(values)
+    x509Format(values) // a bad --format before the key is opened
     const key = await openKeyRef(values.key)
     try {
       const names = altNames(values)
-      emit(values, await createCsr(key, { subject, ...(names ? { altNames: names } : {}) }))
+      emitX509(values, await createCsr(key, { subject, ...(names ? { altNames: names } : {}) }))
     } finally {
       key.destroy()
     }

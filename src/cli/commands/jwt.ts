@@ -5,6 +5,7 @@ import { signJwt } from '../../platform-keys/jwt.js'
 import type { CommandDef } from '../command.js'
 import { flags } from '../flags.js'
 import { openKeyRef } from '../key-ref.js'
+import { print } from '../output.js'
 import { asUsage, EXIT_OK } from '../report.js'
 
 export const JWT_COMMAND: CommandDef = {
@@ -46,7 +47,7 @@ export const JWT_COMMAND: CommandDef = {
         ...(values.alg !== undefined ? { alg: values.alg as JwsAlgorithm } : {}),
         ...(values.kid !== undefined ? { kid: values.kid as string } : {}),
       })
-      process.stdout.write(`${jwt}\n`)
+      print(`${jwt}\n`)
     } finally {
       key.destroy()
     }
