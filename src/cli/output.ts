@@ -236,10 +236,8 @@ export function emit(
 export function renderPrivate(key: KeySource, o: RenderOptions): string | Uint8Array {
   if (!key.hasPrivate) throw new InvalidRequestError('the input holds only a public key; add --public')
   if (o.format === 'jwk') return privateJwkText(jwkOf(key, false, o.jwk), o.protection?.passphrase)
-  if (o.format === 'jwks') {
-    if (o.protection) throw new InvalidRequestError('a passphrase protects one private key: not --format jwks')
-    return jsonText({ keys: [jwkOf(key, false, o.jwk)] })
-  }
+  // a passphrase never reaches a JWK set: protectionOf (passphrase.ts) refuses --encrypt with jwks
+  if (o.format === 'jwks') return jsonText({ keys: [jwkOf(key, false, o.jwk)] })
   return key.private(encodingOf(o, 'private')) as string | Uint8Array
 }
 

@@ -14,6 +14,7 @@ import { type JwkStore, validity } from '../store/jwk-store.js'
 import { stringOption, type Values } from './command.js'
 import { checkTargets } from './files.js'
 import { emit, jsonLine, jsonText, print, privateJwkText } from './output.js'
+import { checkEncryptable } from './passphrase.js'
 import { asUsage, EXIT_OK } from './report.js'
 
 export const STORE_SUBCOMMANDS = ['get', 'remove', 'rotate'] as const
@@ -61,7 +62,7 @@ export async function runStoreSubcommand(
     usage(`--out and --public are for jwk get, not ${sub}`)
   if (sub === 'get') {
     if (values.public === true) {
-      if (values.encrypt === true) usage('--encrypt protects a private key: drop it, or drop --public')
+      checkEncryptable(values.encrypt === true, true)
       if (out !== undefined) checkTargets([out], force)
       const entry = (await store.list()).find((e) => e.name === name)
       if (!entry) await store.get(name) // the store's own "is not found!" error

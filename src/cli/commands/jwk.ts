@@ -11,7 +11,7 @@ import { type CommandDef, intOption, stringOption, type Values } from '../comman
 import { checkTargets, type OutputFile, writeFilesAtomic } from '../files.js'
 import { flags } from '../flags.js'
 import { jsonLine, jsonText, print, privateJwkText } from '../output.js'
-import { hasPassphraseSource, readPassphrase } from '../passphrase.js'
+import { checkEncryptable, hasPassphraseSource, readPassphrase } from '../passphrase.js'
 import { asUsage, EXIT_OK, withFix } from '../report.js'
 import { runStoreSubcommand, STORE_SUBCOMMANDS, type StoreSubcommand } from '../store-commands.js'
 
@@ -171,7 +171,7 @@ export const JWK_COMMAND: CommandDef = {
     }
     const encryptOut = values.encrypt === true || (source && storeFile === undefined)
     if (encryptOut && out === undefined) usage('--encrypt is for --out (the private JWK file)')
-    if (encryptOut && publicOnly) usage('--encrypt protects a private key: drop it, or drop --public')
+    checkEncryptable(encryptOut, publicOnly)
     const passphrase = await readPassphrase(values, { ask: encryptOut, confirm: true, what: out ?? 'the store' })
     const store =
       storeFile === undefined ? undefined : new JwkStore(storeFile, passphrase === undefined ? {} : { passphrase })
