@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest'
 import { CompactSign, generateKey, type JwsAlgorithm, type KeyPair, SignJWT } from '../src/index.js'
+import { ECDH_ALGORITHMS, PAIR_ALGORITHMS } from '../src/jose/algorithms.js'
 import { JWS_ALGORITHMS } from '../src/jose/sign.js'
+import { JOSE_ALGORITHMS } from '../src/registry.js'
 import { expectCode } from './helpers.js'
 
 // `satisfies` fails the type check if JwsAlgorithm gains or loses a member this list lacks or has
@@ -96,5 +98,23 @@ describe('the JWS algorithms of SignJWT / CompactSign (from the registry)', asyn
       )
     }
     ed25519.destroy()
+  })
+})
+
+describe("the registry's jwkOnly rows: names a JWK may carry that the drop-in has no use for", () => {
+  it('are RSA1_5, Ed448 and ML-KEM-*; every other key-pair row is one generateKeyPair makes', () => {
+    expect(JOSE_ALGORITHMS.filter((r) => r.jwkOnly).map((r) => r.alg)).toEqual([
+      'RSA1_5',
+      'Ed448',
+      'ML-KEM-512',
+      'ML-KEM-768',
+      'ML-KEM-1024',
+    ])
+    const made = [...Object.keys(PAIR_ALGORITHMS), ...ECDH_ALGORITHMS].sort()
+    expect(made).toEqual(
+      JOSE_ALGORITHMS.filter((r) => !r.jwkOnly)
+        .map((r) => r.alg)
+        .sort(),
+    )
   })
 })
