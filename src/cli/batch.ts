@@ -31,8 +31,8 @@ import {
   type KeyType,
   type OutputShape,
   type RenderOptions,
+  renderKey,
   renderOptionsOf,
-  renderPrivate,
   renderPublic,
   TYPES,
   thumbprintOf,
@@ -229,7 +229,7 @@ export async function runBatch(job: Job, plan: OutputPlan): Promise<number> {
         }
         const files: OutputFile[] = []
         const shown: { private?: string; public?: string } = {}
-        const main = plan.publicOnly ? renderPublic(key.source, render) : renderPrivate(key.source, render)
+        const main = renderKey(key.source, render, plan.publicOnly)
         const out = outNames[i]
         if (out !== undefined) {
           files.push({ path: out, data: main, secret: !plan.publicOnly })

@@ -48,6 +48,25 @@ export function algorithmOf(alg: string, bits: number | undefined): { algorithm:
   )
 }
 
+/** Runs `use` with the key a --key value names: opened, and destroyed whatever happens. */
+export async function withKeyRef<T>(ref: unknown, use: (key: KeyPair) => Promise<T>): Promise<T> {
+  const key = await openKeyRef(ref)
+  try {
+    return await use(key)
+  } finally {
+    key.destroy()
+  }
+}
+
+/** The examples of a command that uses a platform key: make the TPM key `name`, use it, delete it. */
+export function platformKeyExamples(name: string, use: string): string[] {
+  return [
+    `platform-keygen key create --name ${name} --alg ES256 > /dev/null`,
+    use,
+    `platform-keygen key delete ${name} --yes`,
+  ]
+}
+
 export function storeOf(value: unknown): KeyStoreName {
   const s = value ?? 'tpm'
   if (s !== 'tpm' && s !== 'software')

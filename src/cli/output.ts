@@ -249,6 +249,11 @@ export function renderPublic(key: KeySource, o: RenderOptions): string | Uint8Ar
   return o.format === 'openssh' ? `${out}\n` : out
 }
 
+/** The key as file content: its public half with `publicOnly`, else the private key. */
+export function renderKey(key: KeySource, o: RenderOptions, publicOnly: boolean): string | Uint8Array {
+  return publicOnly ? renderPublic(key, o) : renderPrivate(key, o)
+}
+
 /** The RFC 7638 SHA-256 thumbprint, for key pairs that have a JWK (a secret's would be a hash of the secret). */
 export function thumbprintOf(key: KeySource): string | undefined {
   if (key.shape.kind === 'oct' || !supportsJwk(key.shape.kind)) return undefined

@@ -14,9 +14,8 @@ import {
   materialSource,
   print,
   type RenderOptions,
+  renderKey,
   renderOptionsOf,
-  renderPrivate,
-  renderPublic,
   TYPES,
   thumbprintOf,
 } from '../output.js'
@@ -158,7 +157,7 @@ export const CONVERT_COMMAND: CommandDef = {
     if (protection) render.protection = protection
     let data: string | Uint8Array
     try {
-      data = publicOnly ? renderPublic(source, render) : renderPrivate(source, render)
+      data = renderKey(source, render, publicOnly)
     } catch (err) {
       // a --to the key has no form of is a usage error (exit 2), as for the generating commands
       throw err instanceof UnsupportedFormatError ? asUsage(err) : err
