@@ -426,12 +426,14 @@ export interface JoseRow {
    */
   readonly jwkOnly?: true
   /**
-   * The signature X.509 certificates and requests of a key of this algorithm are signed with
-   * (src/platform-keys/certificates.ts): RS256 (SHA-256, PKCS#1 v1.5) for RSA, ES256 / ES384 /
-   * ES512 for ECDSA_P256 / P384 / P521 (the curve's digest, RFC 5758). One row per algorithm;
-   * keys of the algorithms without one sign no certificates.
+   * The signature a key of this algorithm makes when the caller names none (keySignature): X.509
+   * certificates and requests (src/platform-keys/certificates.ts), signJwt without an alg
+   * (src/platform-keys/jwt.ts) and the alg of a published platform key (`key jwks`). RS256
+   * (SHA-256, PKCS#1 v1.5) for RSA, ES256 / ES384 / ES512 for ECDSA_P256 / P384 / P521 (the
+   * curve's digest, as RFC 5758 pairs them). One row per algorithm; keys of the other algorithms
+   * sign none of these without being told how.
    */
-  readonly certificates?: true
+  readonly keyDefault?: true
 }
 
 const ECDH_ES_CURVES: readonly Curve[] = Object.freeze<Curve[]>(['P-256', 'P-384', 'P-521', 'X25519', 'X448'])
@@ -456,7 +458,7 @@ export const JOSE_ALGORITHMS: readonly JoseRow[] = Object.freeze(
           algorithm: 'RSA',
           hash: sha(b),
           padding: 'pkcs1',
-          ...(b === 256 ? { certificates: true as const } : {}),
+          ...(b === 256 ? { keyDefault: true as const } : {}),
         }),
       ),
       ...SHA2.map((b): JoseRow => ({ alg: `PS${b}`, use: 'sig', algorithm: 'RSA', hash: sha(b), padding: 'pss' })),
@@ -465,9 +467,9 @@ export const JOSE_ALGORITHMS: readonly JoseRow[] = Object.freeze(
       ...SHA2.map(
         (b): JoseRow => ({ alg: `RSA-OAEP-${b}`, use: 'enc', algorithm: 'RSA', hash: sha(b), padding: 'oaep' }),
       ),
-      { ...ec('ES256', 'ECDSA_P256', 'P-256', 'SHA-256'), certificates: true },
-      { ...ec('ES384', 'ECDSA_P384', 'P-384', 'SHA-384'), certificates: true },
-      { ...ec('ES512', 'ECDSA_P521', 'P-521', 'SHA-512'), certificates: true },
+      { ...ec('ES256', 'ECDSA_P256', 'P-256', 'SHA-256'), keyDefault: true },
+      { ...ec('ES384', 'ECDSA_P384', 'P-384', 'SHA-384'), keyDefault: true },
+      { ...ec('ES512', 'ECDSA_P521', 'P-521', 'SHA-512'), keyDefault: true },
       { ...ec('ES256K', 'ECDSA', 'secp256k1', 'SHA-256'), extension: true },
       { alg: 'EdDSA', use: 'sig', algorithm: 'EdDSA', curve: 'Ed25519', keyCurves: ['Ed25519', 'Ed448'] },
       { alg: 'Ed25519', use: 'sig', algorithm: 'EdDSA', curve: 'Ed25519', keyCurves: ['Ed25519'] },
@@ -492,14 +494,9 @@ export function joseAlgorithm(alg: unknown): JoseRow | undefined {
   return typeof alg === 'string' ? BY_JOSE_ALG.get(alg) : undefined
 }
 
-/** The first JWS algorithm the registry lists for keys of this algorithm (RS256 for RSA, ES256 for ECDSA_P256, …). */
-export function defaultSignature(algorithm: string): JoseRow | undefined {
-  return JOSE_ALGORITHMS.find((r) => r.use === 'sig' && !r.jwkOnly && r.algorithm === algorithm)
-}
-
-/** The signature certificates of a key of this algorithm are made with (JoseRow.certificates), or undefined. */
-export function certificateSignature(algorithm: string): JoseRow | undefined {
-  return JOSE_ALGORITHMS.find((r) => r.certificates && r.algorithm === algorithm)
+/** The signature a key of this algorithm makes when none is named (JoseRow.keyDefault), or undefined. */
+export function keySignature(algorithm: string): JoseRow | undefined {
+  return JOSE_ALGORITHMS.find((r) => r.keyDefault && r.algorithm === algorithm)
 }
 
 /** A JWA algorithm for symmetric secrets (kty "oct"): its key size and what the secret is for. */

@@ -10,7 +10,7 @@ import type * as Asn1js from 'asn1js'
 import type * as Pkijs from 'pkijs'
 import { describeValue, InvalidRequestError, UnsupportedOperationError } from '../errors.js'
 import type { KeyPair } from '../keypair.js'
-import { certificateSignature, JOSE_ALGORITHMS, type JoseRow } from '../registry.js'
+import { JOSE_ALGORITHMS, type JoseRow, keySignature } from '../registry.js'
 import { checkOptions } from './names.js'
 
 // PKI.js and asn1js are loaded on first use (importing platform-keygen never loads them).
@@ -156,7 +156,7 @@ function ipBytes(ip: string): Uint8Array {
 function handleSigner(key: KeyPair): { engine: Pkijs.CryptoEngine; privateKey: webcrypto.CryptoKey; hash: string } {
   // the registry's certificate signature (checkSigningKey made sure there is one): RSA SHA-256
   // PKCS#1 v1.5; ECDSA the curve's digest (RFC 5758)
-  const row = certificateSignature(key.algorithm) as JoseRow
+  const row = keySignature(key.algorithm) as JoseRow
   const plan = { hash: row.hash as NonNullable<JoseRow['hash']>, padding: row.padding }
   const algorithm =
     plan.padding === 'pkcs1'
@@ -208,7 +208,7 @@ function encode(der: ArrayBuffer, label: string): Encoded {
 /** The algorithms whose keys sign certificates (the registry's), as 'RSA or ECDSA_P256/P384/P521'. */
 const SIGNERS: string = (() => {
   const families = new Map<string, string[]>()
-  for (const r of JOSE_ALGORITHMS.filter((r) => r.certificates)) {
+  for (const r of JOSE_ALGORITHMS.filter((r) => r.keyDefault)) {
     const [family, variant] = r.algorithm.split('_') as [string, string | undefined]
     const ids = families.get(family)
     if (ids && variant !== undefined) ids.push(variant)
@@ -222,7 +222,7 @@ function checkSigningKey(key: unknown): KeyPair {
   if (typeof k?.sign !== 'function' || typeof k.algorithm !== 'string') {
     throw new InvalidRequestError('certificates are signed by a KeyPair or a platform key')
   }
-  if (certificateSignature(k.algorithm) === undefined) {
+  if (keySignature(k.algorithm) === undefined) {
     throw new UnsupportedOperationError(`a ${k.algorithm} key does not sign certificates here (${SIGNERS})`)
   }
   return k

@@ -2,7 +2,7 @@
 import { createInterface } from 'node:readline/promises'
 import { InvalidRequestError } from '../../errors.js'
 import { createKey, deleteKey, listKeys, openKey, type PlatformKey } from '../../platform-keys/index.js'
-import { defaultSignature } from '../../registry.js'
+import { keySignature } from '../../registry.js'
 import type { CommandDef, Values } from '../command.js'
 import { flags } from '../flags.js'
 import { algorithmOf, storeOf } from '../key-ref.js'
@@ -145,8 +145,8 @@ export const KEY_COMMAND: CommandDef = {
 /** The public JWK to publish: kid (the thumbprint), and alg + use for signing keys. */
 function publishedJwk(key: PlatformKey): Record<string, unknown> {
   const jwk: Record<string, unknown> = { ...key.publicKey.export({ format: 'jwk' }), kid: key.publicKey.thumbprint() }
-  // the first JWS algorithm the registry lists for the key (RS256 for RSA, ES256 for P-256, ...)
-  const alg = defaultSignature(key.algorithm)?.alg
+  // the key's own signature in the registry (RS256 for RSA, ES256 for P-256, ...)
+  const alg = keySignature(key.algorithm)?.alg
   if (alg) Object.assign(jwk, { alg, use: 'sig' })
   else Object.assign(jwk, { use: 'enc' })
   return jwk

@@ -1,14 +1,16 @@
 /**
- * Certificates and CSRs signed by a key's handle take their signature from the registry
- * (JoseRow.certificates): RSA with SHA-256 PKCS#1 v1.5, ECDSA with the curve's digest (RFC 5758);
- * keys of other algorithms are refused before anything is signed. Judged by node:crypto's
- * X509Certificate and by PKI.js reading the signature algorithm back.
+ * A key's own signature, the registry's (JoseRow.keyDefault, keySignature): RSA with SHA-256
+ * PKCS#1 v1.5, ECDSA with the curve's digest (RFC 5758). Certificates and CSRs signed by a key's
+ * handle use it, and keys of other algorithms are refused before anything is signed (judged by
+ * node:crypto's X509Certificate and by PKI.js reading the signature algorithm back); signJwt
+ * without an alg uses it too (judged by jose).
  */
 import { X509Certificate } from 'node:crypto'
 import * as asn1js from 'asn1js'
+import * as jose from 'jose'
 import * as pkijs from 'pkijs'
 import { describe, expect, it } from 'vitest'
-import { createCertificate, createCsr, generateKey, type KeySpec } from '../src/index.js'
+import { createCertificate, createCsr, generateKey, type KeySpec, signJwt } from '../src/index.js'
 
 const SIGNED: [string, KeySpec, string][] = [
   ['RSA', { algorithm: 'RSA', length: 2048 }, '1.2.840.113549.1.1.11'], // sha256WithRSAEncryption
@@ -56,5 +58,35 @@ describe('certificates and CSRs: the registry says which keys sign them and with
       }
       key.destroy()
     }
+  })
+})
+
+describe("signJwt without alg: the key's own signature", () => {
+  for (const [name, spec, alg] of [
+    ['RSA', { algorithm: 'RSA', length: 2048 }, 'RS256'],
+    ['ECDSA_P256', { algorithm: 'ECDSA_P256' }, 'ES256'],
+    ['ECDSA_P384', { algorithm: 'ECDSA_P384' }, 'ES384'],
+    ['ECDSA_P521', { algorithm: 'ECDSA_P521' }, 'ES512'],
+  ] as [string, KeySpec, string][]) {
+    it(`${name}: ${alg}, which jose verifies`, async () => {
+      const key = await generateKey({ ...spec, extractable: false })
+      const jwt = await signJwt(key, { sub: 'svc' }, { expiresIn: '1h' })
+      const { payload, protectedHeader } = await jose.jwtVerify(jwt, key.publicKey.toKeyObject(), { algorithms: [alg] })
+      expect(protectedHeader).toEqual({ alg, typ: 'JWT', kid: key.publicKey.thumbprint() })
+      expect(payload.sub).toBe('svc')
+      expect((payload.exp as number) - (payload.iat as number)).toBe(3600)
+      key.destroy()
+    })
+  }
+
+  it('asks for an alg for the other keys, and signs with the one given', async () => {
+    const ed = await generateKey({ algorithm: 'EdDSA', curve: 'Ed25519' })
+    await expect(signJwt(ed, {})).rejects.toMatchObject({
+      code: 'ERR_INVALID_REQUEST',
+      message: 'signJwt: give alg for "EdDSA" keys',
+    })
+    const jwt = await signJwt(ed, { sub: 'x' }, { alg: 'EdDSA' })
+    expect((await jose.jwtVerify(jwt, ed.publicKey.toKeyObject())).protectedHeader.alg).toBe('EdDSA')
+    ed.destroy()
   })
 })
