@@ -6,7 +6,7 @@
  * their bytes; files with a private key are 0600, the others the public mode.
  */
 import { createPublicKey, X509Certificate } from 'node:crypto'
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { describeError } from '../src/cli/report.js'
@@ -86,6 +86,25 @@ describe('jwk and the store commands write through the one output path', () => {
     expect(jwe.trim().split('.')).toHaveLength(5)
     expect(decryptJwe(jwe.trim(), new TextEncoder().encode('correct horse'))).toEqual(pair.privateJwk)
     expectMode(join(dir, 'w.jwe'), 0o600)
+
+    // without the store's passphrase --encrypt has nothing to encrypt under: refused, nothing written
+    const refused = fails(
+      cli(['jwk', 'get', 'w', '--store', 's.json', '--out', 'plain.jwk', '--encrypt'], { cwd: dir }),
+      2,
+      'ERR_INVALID_REQUEST',
+    )
+    expect(refused).toBe(
+      "platform-keygen: error ERR_INVALID_REQUEST: --encrypt writes the JWE under the store's passphrase: give --passphrase-file FILE or --passphrase-env VAR",
+    )
+    expect(existsSync(join(dir, 'plain.jwk'))).toBe(false)
+    // nor from a store kept without one (that used to write the private JWK unencrypted)
+    ok(cli(['jwk', '--name', 'p', '--kty', 'EC', '--curve', 'P256', '--store', 'plain.json'], { cwd: dir }))
+    fails(
+      cli(['jwk', 'get', 'p', '--store', 'plain.json', '--out', 'p.jwk', '--encrypt'], { cwd: dir }),
+      2,
+      'ERR_INVALID_REQUEST',
+    )
+    expect(existsSync(join(dir, 'p.jwk'))).toBe(false)
 
     ok(cli(['jwk', 'get', 'w', '--store', 's.json', '--public', '--out', 'w.pub.jwk'], { cwd: dir }))
     expect(readFileSync(join(dir, 'w.pub.jwk'), 'utf8')).toBe(json(pair.publicJwk))
