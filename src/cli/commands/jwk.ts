@@ -248,7 +248,7 @@ async function storeSubcommand(values: Values, positionals: string[]): Promise<n
   if (values.encrypt === true && (sub !== 'get' || values.out === undefined)) usage('--encrypt is for jwk get --out')
   const passphrase = await readPassphrase(values, { ask: false, confirm: false, what: storeFile as string })
   // the JWE of `get --out --encrypt` is under the store's passphrase: without one it would be plain
-  if (values.encrypt === true && passphrase === undefined) {
+  if (values.encrypt === true && values.public !== true && passphrase === undefined) {
     usage("--encrypt writes the JWE under the store's passphrase: give --passphrase-file FILE or --passphrase-env VAR")
   }
   const store = new JwkStore(storeFile as string, passphrase === undefined ? {} : { passphrase })
