@@ -10,7 +10,14 @@ import { inspect } from 'node:util'
 import { InvalidRequestError, KeyDestroyedError, UnsupportedFormatError } from './errors.js'
 import { type BlobHint, parseBlob } from './formats/blob.js'
 import { wipe } from './formats/bytes.js'
-import { checkEncoding, type EncodeOptions, encodePrivate, encodePublic, shapeOf } from './formats/encode.js'
+import {
+  checkEncoding,
+  type EncodeOptions,
+  encodePrivate,
+  encodePublic,
+  shapeOf,
+  shapeOfAlgorithm,
+} from './formats/encode.js'
 import type { Pkcs8Protection } from './formats/encrypted-pkcs8.js'
 import { type FingerprintDigest, sshFingerprint } from './formats/fingerprint.js'
 import { type Jwk, materialToJwk } from './formats/jwk.js'
@@ -210,8 +217,10 @@ export class KeyPair implements KeyInfo {
     this.#handle = handle
   }
 
+  // destroy() drops the handle, so no call to native code is needed to know; a handle released
+  // some other way (the env's cleanup at exit) answers every call with ERR_KEY_DESTROYED itself.
   #native(): NativeKey {
-    if (!this.#handle || this.#handle.destroyed) throw new KeyDestroyedError('the key was destroyed')
+    if (!this.#handle) throw new KeyDestroyedError('the key was destroyed')
     return this.#handle
   }
 
@@ -276,7 +285,7 @@ export class KeyPair implements KeyInfo {
     }
     const encoding = o as unknown as EncodeOptions
     // every refusal before the private key leaves the handle
-    checkEncoding(PublicKey.shapeOf(this.publicKey), 'private', encoding)
+    checkEncoding(shapeOfAlgorithm(this.algorithm, this.curve), 'private', encoding)
     const material = this.#privateMaterial()
     try {
       return encodePrivate(material, encoding)

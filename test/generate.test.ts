@@ -15,6 +15,7 @@ import {
   verify,
 } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { shapeOf, shapeOfAlgorithm } from '../src/formats/encode.js'
 import { jwkToMaterial, materialToJwk, parseBlob, writeBlob } from '../src/formats/index.js'
 import { generateKey, type Jwk, type KeyPair, type KeySpec } from '../src/index.js'
 import { expectCode, opensslCheck, sshKeygenFingerprint } from './helpers.js'
@@ -294,6 +295,16 @@ describe.each(CASES)('$name', (c) => {
     kp ??= await generateKey({ ...c.spec, validate: true })
     return kp
   }
+
+  it('a private export is checked against the shape its own material has', async () => {
+    // KeyPair.export decides its refusals from the registry (shapeOfAlgorithm), before any
+    // material leaves the handle; it must be the shape the key's exported blob has
+    const k = await get()
+    const fromBlob = shapeOf(
+      parseBlob(k.publicKey.export({ format: 'blob' }), k.curve ? { curve: k.curve } : {}).material,
+    )
+    expect(shapeOfAlgorithm(k.algorithm, k.curve)).toStrictEqual(fromBlob)
+  })
 
   it('generates with the right metadata and blob layouts', async () => {
     const k = await get()

@@ -113,7 +113,8 @@ static int export_jwk(const EVP_PKEY* k, enum family f, unsigned char* buf, size
              take_bn(k, OSSL_PKEY_PARAM_RSA_EXPONENT2, buf, cap) &&
              take_bn(k, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, buf, cap);
     case F_EC:
-      return take_bn(k, OSSL_PKEY_PARAM_EC_PUB_X, buf, cap) && take_bn(k, OSSL_PKEY_PARAM_EC_PUB_Y, buf, cap) &&
+      /* the public point as one uncompressed encoding (one affine conversion), then d */
+      return take_octets(k, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, buf, cap) &&
              take_bn(k, OSSL_PKEY_PARAM_PRIV_KEY, buf, cap);
     case F_OKP:
       return take_octets(k, OSSL_PKEY_PARAM_PUB_KEY, buf, cap) && take_octets(k, OSSL_PKEY_PARAM_PRIV_KEY, buf, cap);

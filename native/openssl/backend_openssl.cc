@@ -701,6 +701,21 @@ class OpenSslKey : public Key {
     uint8_t* d = priv ? w.Take(cb) : nullptr;
     if (xy == nullptr || (priv && d == nullptr))
       return Status::Fail("ERR_PROVIDER", "internal: ECC blob size mismatch");
+    if (ecPoint_.empty() && priv) {
+      // first export, a private one: the point and d in one EVP_PKEY_get_params
+      uint8_t point[1 + 2 * 66];
+      OSSL_PARAM params[] = {OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, 1 + 2 * cb),
+                             OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY, d, cb), OSSL_PARAM_construct_end()};
+      if (EVP_PKEY_get_params(pkey_.get(), params) == 1 && OSSL_PARAM_modified(&params[0]) &&
+          params[0].return_size == 1 + 2 * cb && point[0] == 0x04 && OSSL_PARAM_modified(&params[1]) &&
+          params[1].return_size <= cb) {
+        ecPoint_.assign(point + 1, point + 1 + 2 * cb);
+        std::memcpy(xy, ecPoint_.data(), 2 * cb);
+        if (HostIsLittleEndian()) std::reverse(d, d + cb);  // OSSL_PARAM integers are native-endian
+        return Finish(w, &b, out, "ECC");
+      }
+      ERR_clear_error();  // then one at a time, as below
+    }
     if (ecPoint_.empty()) {  // first export: one affine conversion, kept for the next export
       uint8_t point[1 + 2 * 66];
       size_t len = 0;
@@ -721,23 +736,29 @@ class OpenSslKey : public Key {
     return Finish(w, &b, out, "ECC");
   }
 
-  // ECC layout with Y left out: {dwMagic, cbKey}; X, [d].
+  // ECC layout with Y left out: {dwMagic, cbKey}; X, [d]. Both read in one
+  // EVP_PKEY_get_params, straight into the blob (the sizes are the curve's).
   Status ExportOkp(bool priv, SecureBytes* out) const {
-    SecureBytes pub, sec;
-    if (!GetOctets(pkey_.get(), OSSL_PKEY_PARAM_PUB_KEY, &pub)) return Missing("the public key");
-    if (priv && !GetOctets(pkey_.get(), OSSL_PKEY_PARAM_PRIV_KEY, &sec)) {
-      return Missing("the private key");
-    }
     size_t cb = plan_.cbKey;
-    if (pub.size() != cb || (priv && sec.size() != cb)) {
-      return Status::Fail("ERR_PROVIDER", "unexpected OKP key size");
-    }
     SecureBytes b(8 + cb * (priv ? 2 : 1));
     blob::Writer w(&b);
     w.U32le(priv ? plan_.privMagic : plan_.pubMagic);
     w.U32le(static_cast<uint32_t>(cb));
-    w.Bytes(pub.data(), cb);
-    if (priv) w.Bytes(sec.data(), cb);
+    uint8_t* x = w.Take(cb);
+    uint8_t* d = priv ? w.Take(cb) : nullptr;
+    if (x == nullptr || (priv && d == nullptr)) return Status::Fail("ERR_PROVIDER", "internal: OKP blob size mismatch");
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, x, cb),
+        priv ? OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PRIV_KEY, d, cb) : OSSL_PARAM_construct_end(),
+        OSSL_PARAM_construct_end()};
+    if (EVP_PKEY_get_params(pkey_.get(), params) != 1) {
+      return Missing(priv ? "the private key" : "the public key");
+    }
+    for (size_t i = 0; i < (priv ? 2u : 1u); ++i) {
+      if (!OSSL_PARAM_modified(&params[i]) || params[i].return_size != cb) {
+        return Status::Fail("ERR_PROVIDER", "unexpected OKP key size");
+      }
+    }
     return Finish(w, &b, out, "OKP");
   }
 

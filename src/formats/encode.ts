@@ -16,7 +16,7 @@
  * cannot be.
  */
 import { InvalidRequestError, UnsupportedFormatError } from '../errors.js'
-import { CURVES, curveName } from '../registry.js'
+import { type Algorithm, CURVES, type Curve, curveName, keyLengthTable, materialTypeOf } from '../registry.js'
 import { wipe } from './bytes.js'
 import { checkPkcs8Protection, type Pkcs8Kdf, protectPkcs8 } from './encrypted-pkcs8.js'
 import { type Jwk, materialToJwk } from './jwk.js'
@@ -58,6 +58,20 @@ export function shapeOf(m: KeyMaterial): KeyShape {
   if (m.type === 'EC') return { kind: 'EC', curve: m.curve, ecdh: m.usage === 'ECDH' }
   if (m.type === 'OKP') return { kind: 'OKP', curve: m.curve }
   return { kind: m.type }
+}
+
+/**
+ * The shape of a key of this algorithm (and curve, where the algorithm does not fix one), from the
+ * registry alone: what shapeOf() reads from the key's material, without exporting any of it. So a
+ * private export's refusals are decided before the key leaves its handle, at no native call.
+ */
+export function shapeOfAlgorithm(algorithm: Algorithm, curve?: Curve): KeyShape {
+  const row = keyLengthTable[algorithm]
+  const c = curve ?? row.curve
+  const kind = materialTypeOf(algorithm, c)
+  if (kind === 'EC') return { kind, curve: c, ecdh: row.kind === 'agree' }
+  if (kind === 'OKP') return { kind, curve: c }
+  return { kind }
 }
 
 export function supportsJwk(kind: string): boolean {
