@@ -4,12 +4,13 @@
  * --count (batch.ts).
  */
 import { UnsupportedAlgorithmError } from '../errors.js'
+import { shapeOfAlgorithm } from '../formats/encode.js'
 import { generateKey, type KeySpec, resolveSpec } from '../generate/index.js'
 import { CURVES, type Curve, keyLengthTable, normalizeCurve, parameterSetsOf } from '../registry.js'
 import { type Job, OUTPUT_OPTIONS, outputPlan, runBatch } from './batch.js'
 import { type CommandDef, choiceOption, intOption, type OptionDef, stringOption, type Values } from './command.js'
 import { flags } from './flags.js'
-import { keyPairSource, shapeOfSpec } from './output.js'
+import { keyPairSource } from './output.js'
 import { PROTECT_OPTIONS, protectPlan } from './passphrase.js'
 import { asUsage } from './report.js'
 
@@ -121,7 +122,7 @@ export function keygenCommand(k: KeygenDef): CommandDef {
       } catch (err) {
         throw asUsage(err)
       }
-      const plan = outputPlan(values, shapeOfSpec(resolved.algorithm, resolved.curve))
+      const plan = outputPlan(values, shapeOfAlgorithm(resolved.algorithm, resolved.curve))
       await protectPlan(values, plan)
       const family = resolved.algorithm.replace(/_P\d+$/, '')
       const label = resolved.parameterSet

@@ -31,7 +31,6 @@ import { algMismatch } from '../formats/jwk-alg.js'
 import { isPrivate, type KeyMaterial } from '../formats/material.js'
 import { jwkThumbprint } from '../formats/thumbprint.js'
 import { type KeyPair, type PrivateExportOptions, type PublicExportOptions, PublicKey } from '../keypair.js'
-import { type Algorithm, type Curve, keyLengthTable, materialTypeOf } from '../registry.js'
 import { stringOption, type Values } from './command.js'
 import { writeFilesAtomic } from './files.js'
 import { withFix } from './report.js'
@@ -83,15 +82,6 @@ export function secretSource(jwk: Jwk): KeySource {
       throw new UnsupportedFormatError('a symmetric secret has no public key')
     },
   }
-}
-
-/** The shape of the key a CNG algorithm id and curve will make (the registry's), for the checks before it is made. */
-export function shapeOfSpec(algorithm: Algorithm, curve: Curve | undefined): KeyShape {
-  const kind = materialTypeOf(algorithm, curve)
-  const shape: KeyShape = { kind }
-  if (curve !== undefined) shape.curve = curve
-  if (kind === 'EC' && keyLengthTable[algorithm].kind === 'agree') shape.ecdh = true
-  return shape
 }
 
 export interface RenderOptions {

@@ -4,6 +4,7 @@
  */
 import { InvalidRequestError, PlatformKeygenError, UnsupportedAlgorithmError } from '../../errors.js'
 import { b64url } from '../../formats/bytes.js'
+import { shapeOfAlgorithm } from '../../formats/encode.js'
 import { generateKey } from '../../generate/index.js'
 import { ECDH_ALGORITHMS, PAIR_ALGORITHMS, SECRET_ALGORITHMS } from '../../jose/algorithms.js'
 import { generateKeyPair } from '../../jose/generate-key-pair.js'
@@ -12,7 +13,7 @@ import { type Curve, joseAlgorithm, parameterSetsOf, specForCurve } from '../../
 import { type GeneratedKey, type Job, OUTPUT_OPTIONS, outputPlan, runBatch } from '../batch.js'
 import { type CommandDef, intOption, stringOption } from '../command.js'
 import { flags } from '../flags.js'
-import { keyPairSource, type OutputShape, secretSource, shapeOfSpec } from '../output.js'
+import { keyPairSource, type OutputShape, secretSource } from '../output.js'
 import { PROTECT_OPTIONS, protectPlan } from '../passphrase.js'
 import { asUsage, withFix } from '../report.js'
 import { COMMANDS } from './index.js'
@@ -48,11 +49,11 @@ function describeAlg(alg: string, crv: string | undefined): OutputShape | undefi
   const row = joseAlgorithm(alg)
   if (!row || !(Object.hasOwn(PAIR_ALGORITHMS, alg) || ECDH_ALGORITHMS.includes(alg))) return undefined
   // a row with one curve makes its key on it; ECDH-ES leaves the curve to the caller
-  if (row.curve !== undefined || row.keyCurves === undefined) return shapeOfSpec(row.algorithm, row.curve)
+  if (row.curve !== undefined || row.keyCurves === undefined) return shapeOfAlgorithm(row.algorithm, row.curve)
   const curve = (crv ?? 'P-256') as Curve
   if (!row.keyCurves.includes(curve)) return undefined
   const spec = specForCurve(curve, 'agree')
-  return shapeOfSpec(spec.algorithm, spec.curve ?? curve)
+  return shapeOfAlgorithm(spec.algorithm, spec.curve ?? curve)
 }
 
 const { alg: _alg, ...JWA_OUTPUT_OPTIONS } = OUTPUT_OPTIONS
