@@ -362,7 +362,6 @@ export const keyLengthTable: Readonly<Record<Algorithm, KeyLengthRow>> = Object.
   'ML-KEM': postQuantum('ML-KEM', 'FIPS 203', 'kem', 64),
 })
 
-/** Every algorithm id, in the table's order (for help text and messages). */
 /**
  * The named DH groups a spec's `group` takes (RFC 7919 ffdhe, RFC 3526 MODP as node's
  * getDiffieHellman names them) and their sizes in bits; the key-length table still applies.
@@ -387,6 +386,7 @@ export function divisorLengthsFor(length: number): readonly number[] {
   return length === 2048 ? [256, 224] : [256]
 }
 
+/** Every algorithm id, in the table's order (for help text and messages). */
 export const ALGORITHMS: readonly Algorithm[] = Object.freeze(Object.keys(keyLengthTable) as Algorithm[])
 
 const CURVE_ALIASES: Readonly<Record<string, Curve>> = Object.freeze(
@@ -419,6 +419,21 @@ export interface JoseRow {
   readonly padding?: 'pkcs1' | 'pss' | 'oaep'
   /** Not in jose v6: an extension of this package (ES256K). */
   readonly extension?: true
+  /**
+   * A name a JWK's "alg" may carry (and is judged by: src/formats/jwk-alg.ts) that the jose
+   * drop-in has no use for: it makes no keys for it and signs or decrypts nothing with it
+   * (RSA1_5, which jose v6 dropped; Ed448, which jose v6 lacks; ML-KEM-*, no JOSE algorithm yet).
+   */
+  readonly jwkOnly?: true
+  /**
+   * The signature a key of this algorithm makes when the caller names none (keySignature): X.509
+   * certificates and requests (src/platform-keys/certificates.ts), signJwt without an alg
+   * (src/platform-keys/jwt.ts) and the alg of a published platform key (`key jwks`). RS256
+   * (SHA-256, PKCS#1 v1.5) for RSA, ES256 / ES384 / ES512 for ECDSA_P256 / P384 / P521 (the
+   * curve's digest, as RFC 5758 pairs them). One row per algorithm; keys of the other algorithms
+   * sign none of these without being told how.
+   */
+  readonly keyDefault?: true
 }
 
 const ECDH_ES_CURVES: readonly Curve[] = Object.freeze<Curve[]>(['P-256', 'P-384', 'P-521', 'X25519', 'X448'])
@@ -436,20 +451,29 @@ const ec = (alg: string, algorithm: Algorithm, c: Curve, hash: 'SHA-256' | 'SHA-
 export const JOSE_ALGORITHMS: readonly JoseRow[] = Object.freeze(
   (
     [
-      ...SHA2.map((b): JoseRow => ({ alg: `RS${b}`, use: 'sig', algorithm: 'RSA', hash: sha(b), padding: 'pkcs1' })),
+      ...SHA2.map(
+        (b): JoseRow => ({
+          alg: `RS${b}`,
+          use: 'sig',
+          algorithm: 'RSA',
+          hash: sha(b),
+          padding: 'pkcs1',
+          ...(b === 256 ? { keyDefault: true as const } : {}),
+        }),
+      ),
       ...SHA2.map((b): JoseRow => ({ alg: `PS${b}`, use: 'sig', algorithm: 'RSA', hash: sha(b), padding: 'pss' })),
-      { alg: 'RSA1_5', use: 'enc', algorithm: 'RSA', padding: 'pkcs1' },
+      { alg: 'RSA1_5', use: 'enc', algorithm: 'RSA', padding: 'pkcs1', jwkOnly: true },
       { alg: 'RSA-OAEP', use: 'enc', algorithm: 'RSA', hash: 'SHA-1', padding: 'oaep' },
       ...SHA2.map(
         (b): JoseRow => ({ alg: `RSA-OAEP-${b}`, use: 'enc', algorithm: 'RSA', hash: sha(b), padding: 'oaep' }),
       ),
-      ec('ES256', 'ECDSA_P256', 'P-256', 'SHA-256'),
-      ec('ES384', 'ECDSA_P384', 'P-384', 'SHA-384'),
-      ec('ES512', 'ECDSA_P521', 'P-521', 'SHA-512'),
+      { ...ec('ES256', 'ECDSA_P256', 'P-256', 'SHA-256'), keyDefault: true },
+      { ...ec('ES384', 'ECDSA_P384', 'P-384', 'SHA-384'), keyDefault: true },
+      { ...ec('ES512', 'ECDSA_P521', 'P-521', 'SHA-512'), keyDefault: true },
       { ...ec('ES256K', 'ECDSA', 'secp256k1', 'SHA-256'), extension: true },
       { alg: 'EdDSA', use: 'sig', algorithm: 'EdDSA', curve: 'Ed25519', keyCurves: ['Ed25519', 'Ed448'] },
       { alg: 'Ed25519', use: 'sig', algorithm: 'EdDSA', curve: 'Ed25519', keyCurves: ['Ed25519'] },
-      { alg: 'Ed448', use: 'sig', algorithm: 'EdDSA', curve: 'Ed448', keyCurves: ['Ed448'] },
+      { alg: 'Ed448', use: 'sig', algorithm: 'EdDSA', curve: 'Ed448', keyCurves: ['Ed448'], jwkOnly: true },
       ...['', '+A128KW', '+A192KW', '+A256KW'].map(
         (kw): JoseRow => ({ alg: `ECDH-ES${kw}`, use: 'enc', algorithm: 'ECDH', keyCurves: ECDH_ES_CURVES }),
       ),
@@ -457,7 +481,7 @@ export const JOSE_ALGORITHMS: readonly JoseRow[] = Object.freeze(
         (set): JoseRow => ({ alg: `ML-DSA-${set}`, use: 'sig', algorithm: 'ML-DSA', parameterSet: set }),
       ),
       ...Object.keys(PARAMETER_SETS['ML-KEM']).map(
-        (set): JoseRow => ({ alg: `ML-KEM-${set}`, use: 'enc', algorithm: 'ML-KEM', parameterSet: set }),
+        (set): JoseRow => ({ alg: `ML-KEM-${set}`, use: 'enc', algorithm: 'ML-KEM', parameterSet: set, jwkOnly: true }),
       ),
     ] as JoseRow[]
   ).map((r) => Object.freeze(r)),
@@ -468,6 +492,11 @@ const BY_JOSE_ALG: ReadonlyMap<string, JoseRow> = new Map(JOSE_ALGORITHMS.map((r
 /** The JWA algorithm's row (the key it needs, its hash and padding), or undefined. */
 export function joseAlgorithm(alg: unknown): JoseRow | undefined {
   return typeof alg === 'string' ? BY_JOSE_ALG.get(alg) : undefined
+}
+
+/** The signature a key of this algorithm makes when none is named (JoseRow.keyDefault), or undefined. */
+export function keySignature(algorithm: string): JoseRow | undefined {
+  return JOSE_ALGORITHMS.find((r) => r.keyDefault && r.algorithm === algorithm)
 }
 
 /** A JWA algorithm for symmetric secrets (kty "oct"): its key size and what the secret is for. */

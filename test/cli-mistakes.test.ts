@@ -25,6 +25,18 @@ describe('a mistyped command or algorithm', () => {
     expect(r.stderr).toContain('`platform-keygen --help` lists the commands and algorithms')
   })
 
+  it.each([
+    ['serv', 'serve'],
+    ['keys', 'key'],
+    ['jwtt', 'jwt'],
+    ['certt', 'cert'],
+    ['csx', 'csr'],
+  ])('%s → the suggestions come from the dispatcher’s commands: `%s` first', (typed, command) => {
+    const r = cli([typed])
+    fails(r, 2, 'ERR_UNSUPPORTED_ALGORITHM')
+    expect(r.stderr.split('\n')[1]).toMatch(new RegExp(`^  fix: did you mean \`${command}\`[, ]`))
+  })
+
   it('a known JWA alg with a bad --crv still gets jose’s own words (exit 2)', () => {
     const line = fails(cli(['ECDH-ES', '--crv', 'P-999']), 2, 'ERR_JOSE_NOT_SUPPORTED')
     expect(line).toContain('crv')

@@ -34,6 +34,23 @@ function json(r: ReturnType<typeof cli>): Record<string, unknown> {
 describe.skipIf(!caps.available)(
   `platform-key CLI${caps.available ? '' : ` (skipped: no TPM reachable: ${reason})`}`,
   () => {
+    it('key create --force replaces a key of the same name (the old one is gone); without it ERR_KEY_EXISTS says --force', () => {
+      const first = json(cli(['key', 'create', '--name', 'replaced', '--alg', 'ES256']))
+      const r = cli(['key', 'create', '--name', 'replaced', '--alg', 'ES384'])
+      fails(r, 1, 'ERR_KEY_EXISTS')
+      expect(r.stderr.split('\n')[1]).toBe(
+        '  fix: pass --force to replace it (the old key is lost), or choose another --name',
+      )
+      const second = json(cli(['key', 'create', '--name', 'replaced', '--alg', 'ES384', '--force']))
+      expect(second).toMatchObject({ name: 'replaced', algorithm: 'ECDSA_P384', curve: 'P-384' })
+      expect(second.thumbprint).not.toBe(first.thumbprint)
+      expect(json(cli(['key', 'show', 'replaced']))).toMatchObject({
+        algorithm: 'ECDSA_P384',
+        thumbprint: second.thumbprint,
+      })
+      ok(cli(['key', 'delete', 'replaced', '--yes']))
+    })
+
     it('key create / list / show (JWK, PEM, OpenSSH, fingerprint) / delete', () => {
       const made = json(cli(['key', 'create', '--store', 'tpm', '--name', 'api-signing', '--alg', 'ES256']))
       expect(made).toMatchObject({ name: 'api-signing', store: 'tpm', algorithm: 'ECDSA_P256', curve: 'P-256' })

@@ -24,13 +24,15 @@ import {
   FORMATS,
   type Format,
   fingerprintOf,
+  jsonLine,
+  jsonText,
   jwkOf,
   type KeySource,
   type KeyType,
   type OutputShape,
   type RenderOptions,
+  renderKey,
   renderOptionsOf,
-  renderPrivate,
   renderPublic,
   TYPES,
   thumbprintOf,
@@ -139,7 +141,7 @@ function summary(plan: OutputPlan, key: GeneratedKey, files: { private?: string;
   if (tp) line.thumbprint = tp
   const fp = fingerprintOf(key.source)
   if (fp) line.fingerprint = fp
-  return `${JSON.stringify(line)}\n`
+  return jsonLine(line)
 }
 
 /**
@@ -227,7 +229,7 @@ export async function runBatch(job: Job, plan: OutputPlan): Promise<number> {
         }
         const files: OutputFile[] = []
         const shown: { private?: string; public?: string } = {}
-        const main = plan.publicOnly ? renderPublic(key.source, render) : renderPrivate(key.source, render)
+        const main = renderKey(key.source, render, plan.publicOnly)
         const out = outNames[i]
         if (out !== undefined) {
           files.push({ path: out, data: main, secret: !plan.publicOnly })
@@ -243,9 +245,7 @@ export async function runBatch(job: Job, plan: OutputPlan): Promise<number> {
         if (out === undefined) {
           // a jwk batch on stdout is one compact JSON document per line
           await write(
-            render.format === 'jwk' && count > 1
-              ? `${JSON.stringify(jwkOf(key.source, plan.publicOnly, render.jwk))}\n`
-              : main,
+            render.format === 'jwk' && count > 1 ? jsonLine(jwkOf(key.source, plan.publicOnly, render.jwk)) : main,
             true,
           )
         } else {
@@ -258,17 +258,17 @@ export async function runBatch(job: Job, plan: OutputPlan): Promise<number> {
     progress.stop()
     if (sets) {
       const files: OutputFile[] = []
-      const main = `${JSON.stringify({ keys: plan.publicOnly ? publicSet : privateSet }, null, 2)}\n`
+      const main = jsonText({ keys: plan.publicOnly ? publicSet : privateSet })
       if (plan.out !== undefined) files.push({ path: plan.out, data: main, secret: !plan.publicOnly })
       if (plan.pub !== undefined) {
-        files.push({ path: plan.pub, data: `${JSON.stringify({ keys: publicSet }, null, 2)}\n`, secret: false })
+        files.push({ path: plan.pub, data: jsonText({ keys: publicSet }), secret: false })
       }
       if (files.length > 0) writeFilesAtomic(files, plan.force)
       if (plan.out === undefined) await write(main, false)
       else {
         const line: Record<string, unknown> = { [plan.publicOnly ? 'public' : 'private']: plan.out }
         if (plan.pub !== undefined) line.public = plan.pub
-        await write(`${JSON.stringify({ ...line, keys: written, format: 'jwks' })}\n`, false)
+        await write(jsonLine({ ...line, keys: written, format: 'jwks' }), false)
       }
     }
     return EXIT_OK

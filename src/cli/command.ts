@@ -110,6 +110,16 @@ export function commandHelp(def: CommandDef): string {
   return `${out.join('\n')}\n`
 }
 
+/** The positionals of a command whose one word is its action (`cert self-signed`, `jwt sign`). */
+export function actionPositional(action: string): CommandDef['positionals'] {
+  return { min: 1, max: 1, name: `the action: ${action}` }
+}
+
+/** Refuses any other action than the command's one (a usage error). */
+export function checkAction(command: string, positionals: readonly string[], action: string): void {
+  if (positionals[0] !== action) throw asUsage(new InvalidRequestError(`${command}: the action is ${action}`))
+}
+
 /** An integer option: digits only, within [min, max]. */
 export function intOption(values: Values, name: string, fallback: number, min: number, max: number): number {
   const v = values[name]

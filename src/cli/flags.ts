@@ -22,7 +22,13 @@ export interface Flag {
 
 export const FLAGS = {
   // --- what key to make -------------------------------------------------------------------------
-  bits: { type: 'string', short: 'b', value: 'N', meaning: 'key length in bits' },
+  bits: {
+    type: 'string',
+    short: 'b',
+    value: 'N',
+    meaning: 'key length in bits',
+    aliases: { 'key-size': ['jwk'] },
+  },
   curve: {
     type: 'string',
     short: 'c',
@@ -41,7 +47,6 @@ export const FLAGS = {
     meaning: 'the JWK key type of an Apinizer request: RSA, EC, OCT or OKP',
     aliases: { type: ['jwk'] },
   },
-  'key-size': { type: 'string', value: 'N', meaning: 'the key size of an Apinizer request, in bits' },
   alg: { type: 'string', value: 'ALG', meaning: 'the JOSE algorithm the key is for (the JWK / JWS "alg")' },
   name: { type: 'string', value: 'NAME', meaning: 'the name of what is made or used' },
   description: { type: 'string', value: 'TEXT', meaning: 'a description' },
@@ -70,11 +75,13 @@ export const FLAGS = {
   },
   pub: { type: 'string', short: 'p', value: 'FILE', meaning: 'also write the public key to FILE' },
   public: { type: 'boolean', meaning: 'output only the public key (on stdout, or to --out)' },
-  force: { type: 'boolean', meaning: 'replace files that exist (they are refused otherwise)' },
+  force: {
+    type: 'boolean',
+    meaning: 'replace what exists: files, or a stored key of the same name (they are refused otherwise)',
+  },
   comment: { type: 'string', value: 'TEXT', meaning: 'the OpenSSH comment' },
   kid: { type: 'string', value: 'KID', meaning: 'the key id ("kid")' },
   use: { type: 'string', value: 'USE', meaning: 'the JWK "use": sig or enc' },
-  der: { type: 'boolean', meaning: 'write DER instead of PEM' },
 
   // --- passphrases ------------------------------------------------------------------------------
   encrypt: { type: 'boolean', meaning: 'protect the private key output with a passphrase' },
@@ -93,7 +100,6 @@ export const FLAGS = {
   create: { type: 'boolean', meaning: 'create the store if it does not exist' },
   all: { type: 'boolean', meaning: 'every key, valid now or not' },
   list: { type: 'boolean', meaning: 'list the keys, one JSON line each' },
-  overwrite: { type: 'boolean', meaning: 'replace a stored key of the same name' },
   yes: { type: 'boolean', short: 'y', meaning: 'do it without asking' },
   key: {
     type: 'string',

@@ -4,12 +4,13 @@
  * --count (batch.ts).
  */
 import { UnsupportedAlgorithmError } from '../errors.js'
+import { shapeOfAlgorithm } from '../formats/encode.js'
 import { generateKey, type KeySpec, resolveSpec } from '../generate/index.js'
-import { CURVES, type Curve, keyLengthTable, normalizeCurve } from '../registry.js'
+import { CURVES, type Curve, keyLengthTable, normalizeCurve, parameterSetsOf } from '../registry.js'
 import { type Job, OUTPUT_OPTIONS, outputPlan, runBatch } from './batch.js'
-import { type CommandDef, intOption, type OptionDef, stringOption, type Values } from './command.js'
+import { type CommandDef, choiceOption, intOption, type OptionDef, stringOption, type Values } from './command.js'
 import { flags } from './flags.js'
-import { keyPairSource, shapeOfSpec } from './output.js'
+import { keyPairSource } from './output.js'
 import { PROTECT_OPTIONS, protectPlan } from './passphrase.js'
 import { asUsage } from './report.js'
 
@@ -74,6 +75,32 @@ export function curveOption(
   return curve
 }
 
+/**
+ * `ml-dsa` / `ml-kem`: a key pair of one of the algorithm's parameter sets (the registry's),
+ * chosen by --set.
+ */
+export function parameterSetCommand(k: {
+  algorithm: 'ML-DSA' | 'ML-KEM'
+  fips: string
+  defaultSet: string
+  /** What the private JWK and PKCS#8 hold. */
+  seed: string
+  example: string
+}): CommandDef {
+  const sets = parameterSetsOf(k.algorithm).map((s) => (s === k.defaultSet ? `${s} (default)` : s))
+  return keygenCommand({
+    name: k.algorithm.toLowerCase(),
+    summary: `Generate an ${k.algorithm} (${k.fips}) key pair.`,
+    description: `Parameter sets ${sets.join(', ')}. Needs a provider with ${k.algorithm}: OpenSSL 3.5 (Node.js 24 or later) or a recent Windows CNG. The private JWK and PKCS#8 hold the ${k.seed}.`,
+    options: flags({ set: `${sets.slice(0, -1).join(', ')} or ${sets.at(-1)}` }),
+    examples: [k.example],
+    spec: (v) => ({
+      algorithm: k.algorithm,
+      parameterSet: choiceOption(v, 'set', parameterSetsOf(k.algorithm)) ?? k.defaultSet,
+    }),
+  })
+}
+
 function isSlow(algorithm: string, length: number): boolean {
   return algorithm === 'DSA' || algorithm === 'DH' || (algorithm === 'RSA' && length >= 4096)
 }
@@ -95,7 +122,7 @@ export function keygenCommand(k: KeygenDef): CommandDef {
       } catch (err) {
         throw asUsage(err)
       }
-      const plan = outputPlan(values, shapeOfSpec(resolved.algorithm, resolved.curve))
+      const plan = outputPlan(values, shapeOfAlgorithm(resolved.algorithm, resolved.curve))
       await protectPlan(values, plan)
       const family = resolved.algorithm.replace(/_P\d+$/, '')
       const label = resolved.parameterSet

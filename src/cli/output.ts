@@ -1,11 +1,14 @@
 /**
- * Writing a key in the format the user asked for, through the library's one encoder
- * (src/formats/encode.ts): a generated key through KeyPair.export / PublicKey.export, a converted
- * key (KeyMaterial read from a file) through encodePrivate / encodePublic. So `rsa`, `convert` and
- * the JWA commands write byte-identical PEM, DER, JWK and OpenSSH, and every format's refusal is
- * the encoder's (checkEncoding, called here before any key is made). What is the CLI's own: JWK
- * sets (`jwks`), the JWK members `--use`, `--alg`, `--kid`, the JWE of `--format jwk --encrypt`,
- * symmetric secrets, and the flag names in its messages.
+ * The CLI's one output path. Keys in the format the user asked for, through the library's one
+ * encoder (src/formats/encode.ts): a generated key through KeyPair.export / PublicKey.export, a
+ * converted key (KeyMaterial read from a file) through encodePrivate / encodePublic. So `rsa`,
+ * `convert` and the JWA commands write byte-identical PEM, DER, JWK and OpenSSH, and every
+ * format's refusal is the encoder's (checkEncoding, called here before any key is made). What is
+ * the CLI's own: JWK sets (`jwks`), the JWK members `--use`, `--alg`, `--kid`, the JWE of
+ * `--format jwk --encrypt`, symmetric secrets, and the flag names in its messages. And how every
+ * command's output leaves: JSON documents and summary lines (jsonText, jsonLine), a private JWK
+ * as a file (privateJwkText), to stdout or a file (emit: the atomic writer of files.ts, 0600 for
+ * secrets).
  */
 import { InvalidRequestError, UnsupportedFormatError } from '../errors.js'
 import {
@@ -28,8 +31,8 @@ import { algMismatch } from '../formats/jwk-alg.js'
 import { isPrivate, type KeyMaterial } from '../formats/material.js'
 import { jwkThumbprint } from '../formats/thumbprint.js'
 import { type KeyPair, type PrivateExportOptions, type PublicExportOptions, PublicKey } from '../keypair.js'
-import { type Algorithm, type Curve, keyLengthTable, materialTypeOf } from '../registry.js'
 import { stringOption, type Values } from './command.js'
+import { writeFilesAtomic } from './files.js'
 import { withFix } from './report.js'
 
 export const FORMATS = ['pem', 'der', 'jwk', 'jwks', 'openssh'] as const
@@ -79,15 +82,6 @@ export function secretSource(jwk: Jwk): KeySource {
       throw new UnsupportedFormatError('a symmetric secret has no public key')
     },
   }
-}
-
-/** The shape of the key a CNG algorithm id and curve will make (the registry's), for the checks before it is made. */
-export function shapeOfSpec(algorithm: Algorithm, curve: Curve | undefined): KeyShape {
-  const kind = materialTypeOf(algorithm, curve)
-  const shape: KeyShape = { kind }
-  if (curve !== undefined) shape.curve = curve
-  if (kind === 'EC' && keyLengthTable[algorithm].kind === 'agree') shape.ecdh = true
-  return shape
 }
 
 export interface RenderOptions {
@@ -196,28 +190,58 @@ export function jwkOf(key: KeySource, publicOnly: boolean, meta?: RenderOptions[
   return decorate((publicOnly ? key.public(o) : key.private(o)) as Jwk, meta)
 }
 
-const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`
+/** A JSON document as the CLI writes it, on stdout or in a file: indented, with a final newline. */
+export function jsonText(v: unknown): string {
+  return `${JSON.stringify(v, null, 2)}\n`
+}
+
+/** A JSON line: the summary of what a command wrote, or one item of a list. */
+export function jsonLine(v: unknown): string {
+  return `${JSON.stringify(v)}\n`
+}
+
+/** A private JWK as file content: the PBES2 JWE under the passphrase, or else the JWK. */
+export function privateJwkText(jwk: Jwk, passphrase: string | undefined): string {
+  return passphrase !== undefined ? `${encryptJwk(jwk, passphrase)}\n` : jsonText(jwk)
+}
+
+/** Output to stdout (data: keys and JSON; everything else goes to stderr). */
+export function print(data: string | Uint8Array): void {
+  process.stdout.write(data)
+}
+
+/**
+ * Output to stdout, or with `out` to that file through the atomic writer (files.ts: 0600 when
+ * `secret`, an existing file replaced only with `force`).
+ */
+export function emit(
+  data: string | Uint8Array,
+  to: { out?: string | undefined; secret: boolean; force: boolean },
+): void {
+  if (to.out === undefined) print(data)
+  else writeFilesAtomic([{ path: to.out, data, secret: to.secret }], to.force)
+}
 
 /** The private key as file content. */
 export function renderPrivate(key: KeySource, o: RenderOptions): string | Uint8Array {
   if (!key.hasPrivate) throw new InvalidRequestError('the input holds only a public key; add --public')
-  if (o.format === 'jwk') {
-    const jwk = jwkOf(key, false, o.jwk)
-    return o.protection ? `${encryptJwk(jwk, o.protection.passphrase)}\n` : json(jwk)
-  }
-  if (o.format === 'jwks') {
-    if (o.protection) throw new InvalidRequestError('a passphrase protects one private key: not --format jwks')
-    return json({ keys: [jwkOf(key, false, o.jwk)] })
-  }
+  if (o.format === 'jwk') return privateJwkText(jwkOf(key, false, o.jwk), o.protection?.passphrase)
+  // a passphrase never reaches a JWK set: protectionOf (passphrase.ts) refuses --encrypt with jwks
+  if (o.format === 'jwks') return jsonText({ keys: [jwkOf(key, false, o.jwk)] })
   return key.private(encodingOf(o, 'private')) as string | Uint8Array
 }
 
 /** The public key as file content. */
 export function renderPublic(key: KeySource, o: RenderOptions): string | Uint8Array {
-  if (o.format === 'jwk') return json(jwkOf(key, true, o.jwk))
-  if (o.format === 'jwks') return json({ keys: [jwkOf(key, true, o.jwk)] })
+  if (o.format === 'jwk') return jsonText(jwkOf(key, true, o.jwk))
+  if (o.format === 'jwks') return jsonText({ keys: [jwkOf(key, true, o.jwk)] })
   const out = key.public(encodingOf(o, 'public')) as string | Uint8Array
   return o.format === 'openssh' ? `${out}\n` : out
+}
+
+/** The key as file content: its public half with `publicOnly`, else the private key. */
+export function renderKey(key: KeySource, o: RenderOptions, publicOnly: boolean): string | Uint8Array {
+  return publicOnly ? renderPublic(key, o) : renderPrivate(key, o)
 }
 
 /** The RFC 7638 SHA-256 thumbprint, for key pairs that have a JWK (a secret's would be a hash of the secret). */

@@ -40,6 +40,18 @@ const usage = (message: string): never => {
   throw asUsage(new InvalidRequestError(message))
 }
 
+/** The one refusal of --encrypt with --public (every command that writes private keys). */
+export function checkEncryptable(encrypt: boolean, publicOnly: boolean): void {
+  if (encrypt && publicOnly) usage('--encrypt protects a private key: drop it, or drop --public')
+}
+
+/** The first line of a --passphrase-file (- is stdin); an empty one is a usage error. */
+function passphraseFile(file: string): string {
+  const first = (file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8')).split(/\r?\n/)[0] ?? ''
+  if (first === '') usage(`the passphrase file ${file} is empty`)
+  return first
+}
+
 /** Whether a passphrase source is on the command line. */
 export function hasPassphraseSource(values: Values): boolean {
   return values['passphrase-file'] !== undefined || values['passphrase-env'] !== undefined
@@ -102,11 +114,7 @@ export async function readPassphrase(
   const file = stringOption(values, 'passphrase-file')
   const env = stringOption(values, 'passphrase-env')
   if (file !== undefined && env !== undefined) usage('give --passphrase-file or --passphrase-env, not both')
-  if (file !== undefined) {
-    const first = (file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8')).split(/\r?\n/)[0] ?? ''
-    if (first === '') usage(`the passphrase file ${file} is empty`)
-    return first
-  }
+  if (file !== undefined) return passphraseFile(file)
   if (env !== undefined) {
     const v = process.env[env]
     if (v === undefined || v === '') usage(`the environment variable ${env} is not set (or empty)`)
@@ -142,7 +150,7 @@ export async function protectionOf(
     if (kdf !== undefined || rounds !== undefined) usage('--kdf and --rounds go with --encrypt')
     return undefined
   }
-  if (publicOnly) usage('--encrypt protects a private key: drop it, or drop --public')
+  checkEncryptable(true, publicOnly)
   const f = render.format
   if (f === 'jwks') usage('--encrypt writes one private key: use --format jwk (a JWE), pem, der or openssh')
   if ((f === 'pem' || f === 'der') && render.type !== undefined && render.type !== 'pkcs8') {
@@ -176,8 +184,5 @@ export async function protectPlan(values: Values, plan: OutputPlan): Promise<voi
 /** The first line of --passphrase-file (a JwkStore's, the service's), or undefined. */
 export function passphraseOf(values: Values): string | undefined {
   const file = stringOption(values, 'passphrase-file')
-  if (file === undefined) return undefined
-  const first = readFileSync(file, 'utf8').split(/\r?\n/)[0] ?? ''
-  if (first === '') usage(`the passphrase file ${file} is empty`)
-  return first
+  return file === undefined ? undefined : passphraseFile(file)
 }

@@ -73,7 +73,7 @@ function defaultFix(code: string, command: string | undefined): string {
     case 'ERR_KEY_NOT_FOUND':
       return '`platform-keygen key list` shows the keys the store has'
     case 'ERR_KEY_EXISTS':
-      return 'pass --overwrite to replace it (the old key is lost), or choose another --name'
+      return 'pass --force to replace it (the old key is lost), or choose another --name'
     case 'ERR_STORE_UNAVAILABLE':
       return 'the message says what to install or set; `platform-keygen key list` retries'
     case 'ERR_BAD_PASSPHRASE':

@@ -5,46 +5,12 @@
  */
 
 import { type CommandDef, commandHelp, parseCommand } from './command.js'
-import { CERT_COMMAND } from './commands/cert.js'
-import { CONVERT_COMMAND } from './commands/convert.js'
-import { CSR_COMMAND } from './commands/csr.js'
-import { DH_COMMAND } from './commands/dh.js'
-import { DSA_COMMAND } from './commands/dsa.js'
-import { EC_COMMAND } from './commands/ec.js'
-import { INFO_COMMAND } from './commands/info.js'
+import { COMMANDS } from './commands/index.js'
 import { JWA_COMMAND } from './commands/jwa.js'
-import { JWK_COMMAND } from './commands/jwk.js'
-import { JWKS_COMMAND } from './commands/jwks.js'
-import { JWT_COMMAND } from './commands/jwt.js'
-import { KEY_COMMAND } from './commands/key.js'
-import { ML_DSA_COMMAND } from './commands/ml-dsa.js'
-import { ML_KEM_COMMAND } from './commands/ml-kem.js'
-import { OKP_COMMAND } from './commands/okp.js'
-import { RSA_COMMAND } from './commands/rsa.js'
-import { SERVE_COMMAND } from './commands/serve.js'
 import { asUsage, describeError, EXIT_OK, EXIT_USAGE, exitCodeFor } from './report.js'
 import { packageVersion } from './version.js'
 
-/** One command per file (src/cli/commands/), each with its flags from the glossary (flags.ts). */
-export const COMMANDS: readonly CommandDef[] = [
-  RSA_COMMAND,
-  DSA_COMMAND,
-  DH_COMMAND,
-  EC_COMMAND,
-  OKP_COMMAND,
-  ML_DSA_COMMAND,
-  ML_KEM_COMMAND,
-  JWK_COMMAND,
-  JWKS_COMMAND,
-  CONVERT_COMMAND,
-  INFO_COMMAND,
-  SERVE_COMMAND,
-  // keys kept by the platform (issue 15)
-  KEY_COMMAND,
-  JWT_COMMAND,
-  CERT_COMMAND,
-  CSR_COMMAND,
-]
+export { COMMANDS }
 
 /** Every command including the JWA one, for help and the example tests. */
 export const ALL_COMMANDS: readonly CommandDef[] = [JWA_COMMAND, ...COMMANDS]

@@ -10,10 +10,11 @@
  */
 import { type GenerateJwkRequest, generateJwk } from '../apinizer/generate-jwk.js'
 import { InvalidRequestError } from '../errors.js'
-import { encryptJwk } from '../formats/jwe-pbes2.js'
 import { type JwkStore, validity } from '../store/jwk-store.js'
 import { stringOption, type Values } from './command.js'
-import { checkTargets, writeFilesAtomic } from './files.js'
+import { checkTargets } from './files.js'
+import { emit, jsonLine, jsonText, print, privateJwkText } from './output.js'
+import { checkEncryptable } from './passphrase.js'
 import { asUsage, EXIT_OK } from './report.js'
 
 export const STORE_SUBCOMMANDS = ['get', 'remove', 'rotate'] as const
@@ -61,38 +62,29 @@ export async function runStoreSubcommand(
     usage(`--out and --public are for jwk get, not ${sub}`)
   if (sub === 'get') {
     if (values.public === true) {
-      if (values.encrypt === true) usage('--encrypt protects a private key: drop it, or drop --public')
+      checkEncryptable(values.encrypt === true, true)
       if (out !== undefined) checkTargets([out], force)
       const entry = (await store.list()).find((e) => e.name === name)
       if (!entry) await store.get(name) // the store's own "is not found!" error
       if (!entry?.publicJwk) usage(`${name} is an OCT secret: it has no public JWK`)
-      const data = `${JSON.stringify(entry?.publicJwk, null, 2)}\n`
-      if (out === undefined) {
-        process.stdout.write(data)
-        return EXIT_OK
-      }
-      writeFilesAtomic([{ path: out, data, secret: false }], force)
-      process.stdout.write(`${JSON.stringify({ public: out, store: storeFile, metadata: entry?.metadata })}\n`)
+      emit(jsonText(entry?.publicJwk), { out, secret: false, force })
+      if (out !== undefined) print(jsonLine({ public: out, store: storeFile, metadata: entry?.metadata }))
       return EXIT_OK
     }
     if (out !== undefined) checkTargets([out], force)
     const record = await store.get(name)
-    const result = { privateJwk: record.privateJwk, publicJwk: record.publicJwk, metadata: record.metadata }
     if (out === undefined) {
-      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+      print(jsonText({ privateJwk: record.privateJwk, publicJwk: record.publicJwk, metadata: record.metadata }))
       return EXIT_OK
     }
-    const data =
-      values.encrypt === true && passphrase !== undefined
-        ? `${encryptJwk(record.privateJwk, passphrase)}\n`
-        : `${JSON.stringify(record.privateJwk, null, 2)}\n`
-    writeFilesAtomic([{ path: out, data, secret: true }], force)
-    process.stdout.write(`${JSON.stringify({ private: out, store: storeFile, metadata: record.metadata })}\n`)
+    const protect = values.encrypt === true ? passphrase : undefined
+    emit(privateJwkText(record.privateJwk, protect), { out, secret: true, force })
+    print(jsonLine({ private: out, store: storeFile, metadata: record.metadata }))
     return EXIT_OK
   }
   if (sub === 'remove') {
     await store.remove(name)
-    process.stdout.write(`${JSON.stringify({ removed: name, store: storeFile })}\n`)
+    print(jsonLine({ removed: name, store: storeFile }))
     return EXIT_OK
   }
   const old = (await store.list()).find((e) => e.name === name)
@@ -101,9 +93,7 @@ export async function runStoreSubcommand(
   const next = await generateJwk(rotationRequest((old as { metadata: Record<string, unknown> }).metadata, now), { now })
   const retiredName = `${name}@${now.toISOString()}`
   await store.rotate(name, next, retiredName)
-  process.stdout.write(
-    `${JSON.stringify({ rotated: name, retired: retiredName, store: storeFile, metadata: next.metadata })}\n`,
-  )
+  print(jsonLine({ rotated: name, retired: retiredName, store: storeFile, metadata: next.metadata }))
   return EXIT_OK
 }
 
@@ -120,7 +110,7 @@ export async function listStore(store: JwkStore): Promise<number> {
     if (e.metadata.expiration !== undefined) line.expiration = e.metadata.expiration
     if (e.metadata.retiredAt !== undefined) line.retiredAt = e.metadata.retiredAt
     line.encrypted = e.encrypted
-    process.stdout.write(`${JSON.stringify(line)}\n`)
+    print(jsonLine(line))
   }
   return EXIT_OK
 }

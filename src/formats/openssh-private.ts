@@ -16,8 +16,8 @@
  *   ecdsa-sha2-nistpXXX  string curve, string Q (uncompressed point), mpint d
  *   ssh-ed25519          string A (32), string k‖A (64)
  */
-import { randomBytes } from 'node:crypto'
 import { UnsupportedFormatError } from '../errors.js'
+import { randomBytes } from '../random.js'
 import { b64, concat, secretBytes, wipe } from './bytes.js'
 import { type KeyMaterial, need } from './material.js'
 import { sshMpint, sshPublicKey, sshString } from './openssh.js'

@@ -13,8 +13,14 @@ import { b64url } from '../formats/bytes.js'
 import type { KeyInfo, KeyPair } from '../keypair.js'
 import type { SignOptions } from '../operations/index.js'
 import { describeKey } from '../operations/options.js'
+import { CURVES, type Curve, curvesOf, JOSE_ALGORITHMS, type JoseRow } from '../registry.js'
 import { joseNotSupported, loadJose } from './load.js'
 
+/**
+ * The JWS algorithms a platform key signs with: the registry's signature rows that the jose
+ * drop-in uses (JOSE_ALGORITHMS, use "sig", not jwkOnly). test/jose-sign-table.test.ts holds this
+ * type to them.
+ */
 export type JwsAlgorithm =
   | 'RS256'
   | 'RS384'
@@ -38,39 +44,41 @@ interface JwsRow {
   needs: string
 }
 
-const rsa = (hash: 'SHA-256' | 'SHA-384' | 'SHA-512', padding: 'pkcs1' | 'pss'): JwsRow => ({
-  fits: (k) => k.algorithm === 'RSA',
-  options: { hash, padding },
-  needs: 'an RSA key',
-})
-const ec = (algorithm: string, hash: 'SHA-256' | 'SHA-384' | 'SHA-512', curve?: string): JwsRow => ({
-  fits: (k) => k.algorithm === algorithm && (curve === undefined || k.curve === curve),
-  options: { hash },
-  needs: curve ? `an ECDSA ${curve} key` : `an ${algorithm} key`,
-})
-const mlDsa = (set: string): JwsRow => ({
-  fits: (k) => k.algorithm === 'ML-DSA' && k.parameterSet === set,
-  options: {},
-  needs: `an ML-DSA-${set} key`,
-})
-
-const JWS: Readonly<Record<JwsAlgorithm, JwsRow>> = {
-  RS256: rsa('SHA-256', 'pkcs1'),
-  RS384: rsa('SHA-384', 'pkcs1'),
-  RS512: rsa('SHA-512', 'pkcs1'),
-  PS256: rsa('SHA-256', 'pss'),
-  PS384: rsa('SHA-384', 'pss'),
-  PS512: rsa('SHA-512', 'pss'),
-  ES256: ec('ECDSA_P256', 'SHA-256'),
-  ES384: ec('ECDSA_P384', 'SHA-384'),
-  ES512: ec('ECDSA_P521', 'SHA-512'),
-  ES256K: ec('ECDSA', 'SHA-256', 'secp256k1'),
-  EdDSA: { fits: (k) => k.algorithm === 'EdDSA', options: {}, needs: 'an Ed25519 or Ed448 key' },
-  Ed25519: { fits: (k) => k.algorithm === 'EdDSA' && k.curve === 'Ed25519', options: {}, needs: 'an Ed25519 key' },
-  'ML-DSA-44': mlDsa('44'),
-  'ML-DSA-65': mlDsa('65'),
-  'ML-DSA-87': mlDsa('87'),
+/**
+ * A registry row as the builders use it: which keys fit (the algorithm, the curve where the row
+ * narrows the algorithm's curves, the parameter set), the hash and padding to sign with, and the
+ * key it needs in words.
+ */
+function jwsRow(r: JoseRow): JwsRow {
+  // a row that allows every curve of its algorithm (EdDSA, ES256 on ECDSA_P256) does not check the curve
+  const curves = curvesOf(r.algorithm).every((c) => r.keyCurves?.includes(c)) ? undefined : r.keyCurves
+  const options: SignOptions = {}
+  if (r.hash !== undefined) options.hash = r.hash
+  if (r.padding === 'pkcs1' || r.padding === 'pss') options.padding = r.padding
+  const needs =
+    r.parameterSet !== undefined
+      ? `${r.algorithm}-${r.parameterSet}`
+      : r.keyCurves !== undefined && CURVES[r.keyCurves[0] as Curve].material === 'OKP'
+        ? r.keyCurves.join(' or ')
+        : curves !== undefined
+          ? `${r.algorithm} ${curves.join(' or ')}`
+          : r.algorithm
+  return {
+    fits: (k) =>
+      k.algorithm === r.algorithm &&
+      (curves === undefined || (k.curve !== undefined && curves.includes(k.curve))) &&
+      (r.parameterSet === undefined || k.parameterSet === r.parameterSet),
+    options,
+    needs: `an ${needs} key`,
+  }
 }
+
+const JWS: Readonly<Record<string, JwsRow>> = Object.freeze(
+  Object.fromEntries(JOSE_ALGORITHMS.filter((r) => r.use === 'sig' && !r.jwkOnly).map((r) => [r.alg, jwsRow(r)])),
+)
+
+/** The algorithms SignJWT and CompactSign take, in the registry's order. */
+export const JWS_ALGORITHMS: readonly JwsAlgorithm[] = Object.freeze(Object.keys(JWS) as JwsAlgorithm[])
 
 /** The protected header, checked: an object with an `alg` this key signs with. */
 async function signingOptions(header: Record<string, unknown> | undefined, key: KeyPair): Promise<SignOptions> {
@@ -82,7 +90,7 @@ async function signingOptions(header: Record<string, unknown> | undefined, key: 
   if (header.b64 !== undefined || header.crit !== undefined) {
     throw await joseNotSupported('"b64" and "crit" are not supported with platform keys')
   }
-  const row = JWS[alg as JwsAlgorithm]
+  const row = JWS[alg] as JwsRow
   if (typeof key !== 'object' || key === null || typeof (key as Partial<KeyPair>).sign !== 'function') {
     throw new InvalidRequestError('sign() takes a platform-keygen KeyPair (from generateKey or importKey)')
   }

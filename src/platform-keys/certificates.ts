@@ -10,6 +10,7 @@ import type * as Asn1js from 'asn1js'
 import type * as Pkijs from 'pkijs'
 import { describeValue, InvalidRequestError, UnsupportedOperationError } from '../errors.js'
 import type { KeyPair } from '../keypair.js'
+import { JOSE_ALGORITHMS, type JoseRow, keySignature } from '../registry.js'
 import { checkOptions } from './names.js'
 
 // PKI.js and asn1js are loaded on first use (importing platform-keygen never loads them).
@@ -152,17 +153,13 @@ function ipBytes(ip: string): Uint8Array {
  * A PKI.js engine whose sign() is the key's handle, and a stand-in CryptoKey
  * naming the algorithm. Everything else (digests, the public key) is node's WebCrypto.
  */
-const HASH_BY_KEY: Record<string, 'SHA-256' | 'SHA-384' | 'SHA-512'> = {
-  ECDSA_P256: 'SHA-256',
-  ECDSA_P384: 'SHA-384',
-  ECDSA_P521: 'SHA-512',
-}
-
 function handleSigner(key: KeyPair): { engine: Pkijs.CryptoEngine; privateKey: webcrypto.CryptoKey; hash: string } {
-  // RSA: SHA-256 PKCS#1 v1.5; ECDSA: the curve's digest (RFC 5758)
-  const plan = { hash: HASH_BY_KEY[key.algorithm] ?? 'SHA-256', padding: key.algorithm === 'RSA' ? 'pkcs1' : undefined }
+  // the registry's certificate signature (checkSigningKey made sure there is one): RSA SHA-256
+  // PKCS#1 v1.5; ECDSA the curve's digest (RFC 5758)
+  const row = keySignature(key.algorithm) as JoseRow
+  const plan = { hash: row.hash as NonNullable<JoseRow['hash']>, padding: row.padding }
   const algorithm =
-    key.algorithm === 'RSA'
+    plan.padding === 'pkcs1'
       ? { name: 'RSASSA-PKCS1-v1_5', hash: { name: plan.hash } }
       : { name: 'ECDSA', namedCurve: key.curve, hash: { name: plan.hash } }
   const privateKey = {
@@ -179,7 +176,10 @@ function handleSigner(key: KeyPair): { engine: Pkijs.CryptoEngine; privateKey: w
           const bytes = ArrayBuffer.isView(data)
             ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
             : new Uint8Array(data)
-          const sig = await key.sign(bytes, { hash: plan.hash, ...(plan.padding ? { padding: 'pkcs1' as const } : {}) })
+          const sig = await key.sign(bytes, {
+            hash: plan.hash,
+            ...(plan.padding === 'pkcs1' ? { padding: 'pkcs1' as const } : {}),
+          })
           return sig.buffer.slice(sig.byteOffset, sig.byteOffset + sig.byteLength) as ArrayBuffer
         }
       }
@@ -205,15 +205,25 @@ function encode(der: ArrayBuffer, label: string): Encoded {
   return { der: bytes, pem: `-----BEGIN ${label}-----\n${lines.join('\n')}\n-----END ${label}-----\n` }
 }
 
+/** The algorithms whose keys sign certificates (the registry's), as 'RSA or ECDSA_P256/P384/P521'. */
+const SIGNERS: string = (() => {
+  const families = new Map<string, string[]>()
+  for (const r of JOSE_ALGORITHMS.filter((r) => r.keyDefault)) {
+    const [family, variant] = r.algorithm.split('_') as [string, string | undefined]
+    const ids = families.get(family)
+    if (ids && variant !== undefined) ids.push(variant)
+    else families.set(family, [r.algorithm])
+  }
+  return [...families.values()].map((ids) => ids.join('/')).join(' or ')
+})()
+
 function checkSigningKey(key: unknown): KeyPair {
   const k = key as KeyPair
   if (typeof k?.sign !== 'function' || typeof k.algorithm !== 'string') {
     throw new InvalidRequestError('certificates are signed by a KeyPair or a platform key')
   }
-  if (!['RSA', 'ECDSA_P256', 'ECDSA_P384', 'ECDSA_P521'].includes(k.algorithm)) {
-    throw new UnsupportedOperationError(
-      `a ${k.algorithm} key does not sign certificates here (RSA or ECDSA_P256/P384/P521)`,
-    )
+  if (keySignature(k.algorithm) === undefined) {
+    throw new UnsupportedOperationError(`a ${k.algorithm} key does not sign certificates here (${SIGNERS})`)
   }
   return k
 }

@@ -26,7 +26,7 @@ import { bitLength, wipe } from '../formats/bytes.js'
 import { capabilities, resolveSpec } from '../generate/index.js'
 import { KeyPair } from '../keypair.js'
 import { type NativeKey, type NativeSpec, native } from '../native.js'
-import { type Algorithm, type Curve, keyLengthTable } from '../registry.js'
+import { ALGORITHMS, type Algorithm, type Curve, keyLengthTable } from '../registry.js'
 import { checkName, checkOptions, isHandleName } from './names.js'
 import {
   deleteRecord,
@@ -93,16 +93,18 @@ async function nativeCall<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The algorithms the platform stores make: RSA and the registry's fixed-curve algorithms
+ * (ECDSA and ECDH on P-256, P-384, P-521), what a TPM 2.0 and Windows' key storage providers have.
+ */
+export const PLATFORM_KEY_ALGORITHMS: readonly Algorithm[] = Object.freeze(
+  ALGORITHMS.filter((a) => a === 'RSA' || keyLengthTable[a].curve !== undefined),
+)
+
 /** What a store makes: the key-length table narrowed by the store. */
 const STORE_TABLE: Record<KeyStoreName, { algorithms: readonly Algorithm[]; rsaLengths: readonly number[] }> = {
-  tpm: {
-    algorithms: ['RSA', 'ECDSA_P256', 'ECDSA_P384', 'ECDSA_P521', 'ECDH_P256', 'ECDH_P384', 'ECDH_P521'],
-    rsaLengths: [2048, 3072],
-  },
-  software: {
-    algorithms: ['RSA', 'ECDSA_P256', 'ECDSA_P384', 'ECDSA_P521', 'ECDH_P256', 'ECDH_P384', 'ECDH_P521'],
-    rsaLengths: [2048, 3072, 4096],
-  },
+  tpm: { algorithms: PLATFORM_KEY_ALGORITHMS, rsaLengths: [2048, 3072] },
+  software: { algorithms: PLATFORM_KEY_ALGORITHMS, rsaLengths: [2048, 3072, 4096] },
 }
 
 function checkStore(store: unknown): KeyStoreName {

@@ -7,13 +7,7 @@
 import { describeValue, InvalidRequestError } from '../errors.js'
 import { type JwsAlgorithm, SignJWT } from '../jose/sign.js'
 import type { KeyPair } from '../keypair.js'
-
-const BY_KEY: Record<string, JwsAlgorithm> = {
-  ECDSA_P256: 'ES256',
-  ECDSA_P384: 'ES384',
-  ECDSA_P521: 'ES512',
-  RSA: 'RS256',
-}
+import { keySignature } from '../registry.js'
 
 export interface SignJwtOptions {
   /** Expiry from now: seconds, or '30s' '15m' '1h' '7d' (jose's time spans). */
@@ -30,7 +24,8 @@ export async function signJwt(
   claims: Record<string, unknown>,
   options: SignJwtOptions = {},
 ): Promise<string> {
-  const alg = options.alg ?? BY_KEY[key.algorithm]
+  // without alg: the key's own signature in the registry (ES256/384/512 by curve, RS256 for RSA)
+  const alg = options.alg ?? (keySignature(key.algorithm)?.alg as JwsAlgorithm | undefined)
   if (!alg) throw new InvalidRequestError(`signJwt: give alg for ${describeValue(key.algorithm)} keys`)
   const jwt = new SignJWT(claims)
     .setProtectedHeader({ alg, typ: 'JWT', kid: options.kid ?? key.publicKey.thumbprint() })

@@ -3,17 +3,19 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
 import { InvalidRequestError, UnsupportedFormatError } from '../../errors.js'
 import { isPrivate, type KeyMaterial } from '../../formats/material.js'
 import { type CommandDef, choiceOption, type OptionDef, stringOption } from '../command.js'
-import { checkTargets, writeFilesAtomic } from '../files.js'
+import { checkTargets } from '../files.js'
 import { flags } from '../flags.js'
 import {
   checkRender,
+  emit,
   type Format,
   fingerprintOf,
+  jsonLine,
   materialSource,
+  print,
   type RenderOptions,
+  renderKey,
   renderOptionsOf,
-  renderPrivate,
-  renderPublic,
   TYPES,
   thumbprintOf,
 } from '../output.js'
@@ -155,16 +157,13 @@ export const CONVERT_COMMAND: CommandDef = {
     if (protection) render.protection = protection
     let data: string | Uint8Array
     try {
-      data = publicOnly ? renderPublic(source, render) : renderPrivate(source, render)
+      data = renderKey(source, render, publicOnly)
     } catch (err) {
       // a --to the key has no form of is a usage error (exit 2), as for the generating commands
       throw err instanceof UnsupportedFormatError ? asUsage(err) : err
     }
-    if (out === undefined) {
-      process.stdout.write(data)
-      return EXIT_OK
-    }
-    writeFilesAtomic([{ path: out, data, secret: !publicOnly }], force)
+    emit(data, { out, secret: !publicOnly, force })
+    if (out === undefined) return EXIT_OK
     const line: Record<string, unknown> = { [publicOnly ? 'public' : 'private']: out, kind: material.type }
     if (material.type === 'EC' || material.type === 'OKP') line.curve = material.curve
     if (material.type === 'ML-DSA' || material.type === 'ML-KEM') line.parameterSet = material.parameterSet
@@ -173,7 +172,7 @@ export const CONVERT_COMMAND: CommandDef = {
     if (tp) line.thumbprint = tp
     const fp = fingerprintOf(source)
     if (fp) line.fingerprint = fp
-    process.stdout.write(`${JSON.stringify(line)}\n`)
+    print(jsonLine(line))
     return EXIT_OK
   },
 }

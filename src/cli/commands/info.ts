@@ -2,6 +2,7 @@
 import { capabilities } from '../../generate/index.js'
 import { keyLengthTable } from '../../registry.js'
 import type { CommandDef } from '../command.js'
+import { jsonText, print } from '../output.js'
 import { EXIT_OK } from '../report.js'
 import { packageVersion } from '../version.js'
 
@@ -16,7 +17,7 @@ export const INFO_COMMAND: CommandDef = {
   examples: ['platform-keygen info'],
   async run() {
     const out = { version: packageVersion(), capabilities: capabilities(), keyLengthTable }
-    process.stdout.write(`${JSON.stringify(out, null, 2)}\n`)
+    print(jsonText(out))
     return EXIT_OK
   },
 }

@@ -4,6 +4,7 @@
  */
 import { InvalidRequestError, PlatformKeygenError, UnsupportedAlgorithmError } from '../../errors.js'
 import { b64url } from '../../formats/bytes.js'
+import { shapeOfAlgorithm } from '../../formats/encode.js'
 import { generateKey } from '../../generate/index.js'
 import { ECDH_ALGORITHMS, PAIR_ALGORITHMS, SECRET_ALGORITHMS } from '../../jose/algorithms.js'
 import { generateKeyPair } from '../../jose/generate-key-pair.js'
@@ -12,9 +13,10 @@ import { type Curve, joseAlgorithm, parameterSetsOf, specForCurve } from '../../
 import { type GeneratedKey, type Job, OUTPUT_OPTIONS, outputPlan, runBatch } from '../batch.js'
 import { type CommandDef, intOption, stringOption } from '../command.js'
 import { flags } from '../flags.js'
-import { keyPairSource, type OutputShape, secretSource, shapeOfSpec } from '../output.js'
+import { keyPairSource, type OutputShape, secretSource } from '../output.js'
 import { PROTECT_OPTIONS, protectPlan } from '../passphrase.js'
 import { asUsage, withFix } from '../report.js'
+import { COMMANDS } from './index.js'
 
 const usage = (message: string): never => {
   throw asUsage(new InvalidRequestError(message))
@@ -47,11 +49,11 @@ function describeAlg(alg: string, crv: string | undefined): OutputShape | undefi
   const row = joseAlgorithm(alg)
   if (!row || !(Object.hasOwn(PAIR_ALGORITHMS, alg) || ECDH_ALGORITHMS.includes(alg))) return undefined
   // a row with one curve makes its key on it; ECDH-ES leaves the curve to the caller
-  if (row.curve !== undefined || row.keyCurves === undefined) return shapeOfSpec(row.algorithm, row.curve)
+  if (row.curve !== undefined || row.keyCurves === undefined) return shapeOfAlgorithm(row.algorithm, row.curve)
   const curve = (crv ?? 'P-256') as Curve
   if (!row.keyCurves.includes(curve)) return undefined
   const spec = specForCurve(curve, 'agree')
-  return shapeOfSpec(spec.algorithm, spec.curve ?? curve)
+  return shapeOfAlgorithm(spec.algorithm, spec.curve ?? curve)
 }
 
 const { alg: _alg, ...JWA_OUTPUT_OPTIONS } = OUTPUT_OPTIONS
@@ -63,9 +65,6 @@ const JWA_NAMES: readonly string[] = [
   ...Object.keys(SECRET_ALGORITHMS),
   ...ML_KEM_NAMES,
 ]
-
-/** The commands of the dispatcher (src/cli/run.ts), for suggestions. */
-const COMMAND_NAMES = ['rsa', 'dsa', 'dh', 'ec', 'okp', 'ml-dsa', 'ml-kem', 'jwk', 'jwks', 'convert', 'info']
 
 /** Levenshtein distance, case-insensitive. */
 function distance(a: string, b: string): number {
@@ -88,7 +87,7 @@ function distance(a: string, b: string): number {
 
 /** The (up to three) commands or algorithms nearest to what was typed, as `a`, `b` or `c`. */
 function nearest(typed: string): string {
-  const ranked = [...COMMAND_NAMES, ...JWA_NAMES]
+  const ranked = [...COMMANDS.map((c) => c.name), ...JWA_NAMES]
     .map((name) => ({ name, d: distance(typed, name) }))
     .sort((a, b) => a.d - b.d || a.name.localeCompare(b.name))
   const best = ranked.slice(0, 3).map((r) => `\`${r.name}\``)

@@ -5,13 +5,13 @@
 import { readFileSync } from 'node:fs'
 import { generateJwk, parseGenerateJwkRequest } from '../../apinizer/generate-jwk.js'
 import { InvalidRequestError } from '../../errors.js'
-import { encryptJwk } from '../../formats/jwe-pbes2.js'
 import { JwkStore } from '../../store/jwk-store.js'
 import { alreadyExists } from '../../store/messages.js'
 import { type CommandDef, intOption, stringOption, type Values } from '../command.js'
 import { checkTargets, type OutputFile, writeFilesAtomic } from '../files.js'
 import { flags } from '../flags.js'
-import { hasPassphraseSource, readPassphrase } from '../passphrase.js'
+import { jsonLine, jsonText, print, privateJwkText } from '../output.js'
+import { checkEncryptable, hasPassphraseSource, readPassphrase } from '../passphrase.js'
 import { asUsage, EXIT_OK, withFix } from '../report.js'
 import { runStoreSubcommand, STORE_SUBCOMMANDS, type StoreSubcommand } from '../store-commands.js'
 
@@ -33,7 +33,7 @@ const FIELD_FLAGS = [
   'name',
   'description',
   'kty',
-  'key-size',
+  'bits',
   'curve',
   'use',
   'alg',
@@ -50,8 +50,8 @@ function requestFromFlags(values: Values): Record<string, unknown> {
   const s = (name: string): string | undefined => stringOption(values, name)
   const type = s('kty')?.toUpperCase()
   const params: Record<string, unknown> = {}
-  const keySize = s('key-size')
-  if (keySize !== undefined) params.keySize = intOption(values, 'key-size', 0, 0, 1 << 20)
+  const keySize = s('bits')
+  if (keySize !== undefined) params.keySize = intOption(values, 'bits', 0, 0, 1 << 20)
   const curve = s('curve')
   if (curve !== undefined) params.curveType = curveType(curve)
   const use = s('use')
@@ -96,13 +96,13 @@ export const JWK_COMMAND: CommandDef = {
   usage:
     'jwk --name NAME --kty RSA|EC|OCT|OKP [fields] [--store FILE]  |  jwk --request FILE.json  |  jwk get|remove|rotate NAME --store FILE',
   description:
-    'The fields of an Apinizer "generate JWK" request as flags, or --request with the request body itself. Prints {privateJwk, publicJwk, metadata}; with --store the key is added to the store and only the metadata is printed; --out/--pub write the JWKs to files (the private one 0600); --public leaves the private JWK out (it is still stored with --store). --type is the older spelling of --kty.',
+    'The fields of an Apinizer "generate JWK" request as flags, or --request with the request body itself. Prints {privateJwk, publicJwk, metadata}; with --store the key is added to the store and only the metadata is printed; --out/--pub write the JWKs to files (the private one 0600); --public leaves the private JWK out (it is still stored with --store). --type is the older spelling of --kty, --key-size of --bits.',
   options: flags({
     request: 'the request body as JSON (- for stdin)',
     name: 'the JWK name (required; unique in a store)',
     description: 'a description',
     kty: 'RSA, EC, OCT or OKP (required)',
-    'key-size': 'RSA 2048/3072/4096; OCT 128/192/256/384/512, or any multiple of 8 up to 8192 (HMAC)',
+    bits: 'the keySize: RSA 2048/3072/4096; OCT 128/192/256/384/512, or any multiple of 8 up to 8192 (HMAC)',
     curve: 'EC P256/P384/P521/SECP256K1; OKP ED25519/X25519 (P-256, Ed25519 ... too)',
     use: 'SIGNATURE (sig, default) or ENCRYPTION (enc)',
     alg: 'the algorithm, in Apinizer (RSA256, ECDH_ES_A128KW, ...) or JWA spelling',
@@ -125,12 +125,12 @@ export const JWK_COMMAND: CommandDef = {
   }),
   positionals: { min: 0, max: 2, name: 'get, remove or rotate and a NAME' },
   examples: [
-    'platform-keygen jwk --name signing --kty RSA --key-size 2048 --alg RSA256 --kid-type SHA256',
+    'platform-keygen jwk --name signing --kty RSA --bits 2048 --alg RSA256 --kid-type SHA256',
     'platform-keygen jwk --name web --kty EC --curve P256 --use sig --store jwks-store.json',
     'platform-keygen jwk rotate web --store jwks-store.json',
     'platform-keygen jwk get web --store jwks-store.json --public',
     'platform-keygen jwk --name enc --kty OKP --curve X25519 --use enc --store jwks-store.json',
-    'platform-keygen jwk --name hmac --kty OCT --key-size 256 --alg HS256 --out hmac.jwk',
+    'platform-keygen jwk --name hmac --kty OCT --bits 256 --alg HS256 --out hmac.jwk',
   ],
   async run(values, positionals) {
     if (positionals.length > 0) return storeSubcommand(values, positionals)
@@ -171,7 +171,7 @@ export const JWK_COMMAND: CommandDef = {
     }
     const encryptOut = values.encrypt === true || (source && storeFile === undefined)
     if (encryptOut && out === undefined) usage('--encrypt is for --out (the private JWK file)')
-    if (encryptOut && publicOnly) usage('--encrypt protects a private key: drop it, or drop --public')
+    checkEncryptable(encryptOut, publicOnly)
     const passphrase = await readPassphrase(values, { ask: encryptOut, confirm: true, what: out ?? 'the store' })
     const store =
       storeFile === undefined ? undefined : new JwkStore(storeFile, passphrase === undefined ? {} : { passphrase })
@@ -191,23 +191,21 @@ export const JWK_COMMAND: CommandDef = {
         throw withFix(new InvalidRequestError('an OCT key has no public JWK'), 'drop --public')
       }
       if (publicOnly && out === undefined) {
-        process.stdout.write(`${JSON.stringify(result.publicJwk, null, 2)}\n`)
+        print(jsonText(result.publicJwk))
         return EXIT_OK
       }
       const files: OutputFile[] = []
       if (out !== undefined && publicOnly) {
-        files.push({ path: out, data: `${JSON.stringify(result.publicJwk, null, 2)}\n`, secret: false })
+        files.push({ path: out, data: jsonText(result.publicJwk), secret: false })
       } else if (out !== undefined)
         files.push({
           path: out,
-          data: encryptOut
-            ? `${encryptJwk(result.privateJwk, passphrase)}\n`
-            : `${JSON.stringify(result.privateJwk, null, 2)}\n`,
+          data: privateJwkText(result.privateJwk, encryptOut ? passphrase : undefined),
           secret: true,
         })
       if (pub !== undefined) {
         if (!result.publicJwk) throw withFix(new InvalidRequestError('an OCT key has no public JWK'), 'drop --pub')
-        files.push({ path: pub, data: `${JSON.stringify(result.publicJwk, null, 2)}\n`, secret: false })
+        files.push({ path: pub, data: jsonText(result.publicJwk), secret: false })
       }
       if (files.length > 0) writeFilesAtomic(files, force)
       if (files.length > 0 || store !== undefined) {
@@ -218,9 +216,9 @@ export const JWK_COMMAND: CommandDef = {
         // As elsewhere in the CLI, no thumbprint of a secret (it is a hash of the secret).
         const { thumbprint, ...rest } = result.metadata
         const metadata = result.publicJwk ? result.metadata : rest
-        process.stdout.write(`${JSON.stringify({ ...line, metadata })}\n`)
+        print(jsonLine({ ...line, metadata }))
       } else {
-        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`)
+        print(jsonText(result))
       }
       return EXIT_OK
     } finally {
@@ -249,6 +247,10 @@ async function storeSubcommand(values: Values, positionals: string[]): Promise<n
   if (storeFile === undefined) usage(`jwk ${sub} needs --store FILE`)
   if (values.encrypt === true && (sub !== 'get' || values.out === undefined)) usage('--encrypt is for jwk get --out')
   const passphrase = await readPassphrase(values, { ask: false, confirm: false, what: storeFile as string })
+  // the JWE of `get --out --encrypt` is under the store's passphrase: without one it would be plain
+  if (values.encrypt === true && values.public !== true && passphrase === undefined) {
+    usage("--encrypt writes the JWE under the store's passphrase: give --passphrase-file FILE or --passphrase-env VAR")
+  }
   const store = new JwkStore(storeFile as string, passphrase === undefined ? {} : { passphrase })
   try {
     return await runStoreSubcommand(

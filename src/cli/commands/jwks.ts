@@ -4,8 +4,9 @@ import { InvalidRequestError, StoreNotFoundError } from '../../errors.js'
 import { JwkStore } from '../../store/jwk-store.js'
 import type { CommandDef } from '../command.js'
 import { stringOption } from '../command.js'
-import { checkTargets, writeFilesAtomic } from '../files.js'
+import { checkTargets } from '../files.js'
 import { flags } from '../flags.js'
+import { emit, jsonText } from '../output.js'
 import { passphraseOf } from '../passphrase.js'
 import { asUsage, EXIT_OK } from '../report.js'
 import { listStore } from '../store-commands.js'
@@ -54,9 +55,8 @@ export const JWKS_COMMAND: CommandDef = {
         throw new StoreNotFoundError(`the JWK store ${storeFile} does not exist`, storeFile as string)
       }
       if (values.list === true) return await listStore(store)
-      const set = `${JSON.stringify(await store.publicJwks({ includeExpired: values.all === true }), null, 2)}\n`
-      if (out === undefined) process.stdout.write(set)
-      else writeFilesAtomic([{ path: out, data: set, secret: false }], force)
+      const set = await store.publicJwks({ includeExpired: values.all === true })
+      emit(jsonText(set), { out, secret: false, force })
       return EXIT_OK
     } finally {
       store.close()

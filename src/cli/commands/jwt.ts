@@ -2,9 +2,10 @@
 import { InvalidRequestError } from '../../errors.js'
 import type { JwsAlgorithm } from '../../jose/sign.js'
 import { signJwt } from '../../platform-keys/jwt.js'
-import type { CommandDef } from '../command.js'
+import { actionPositional, type CommandDef, checkAction } from '../command.js'
 import { flags } from '../flags.js'
-import { openKeyRef } from '../key-ref.js'
+import { platformKeyExamples, withKeyRef } from '../key-ref.js'
+import { print } from '../output.js'
 import { asUsage, EXIT_OK } from '../report.js'
 
 export const JWT_COMMAND: CommandDef = {
@@ -20,14 +21,13 @@ export const JWT_COMMAND: CommandDef = {
     alg: "RSA keys: RS256 (default) … PS512; EC keys use their curve's ES*",
     kid: 'the header kid (default: the JWK thumbprint)',
   }),
-  positionals: { min: 1, max: 1, name: 'the action: sign' },
-  examples: [
-    'platform-keygen key create --name svc-jwt --alg ES256 > /dev/null',
+  positionals: actionPositional('sign'),
+  examples: platformKeyExamples(
+    'svc-jwt',
     'platform-keygen jwt sign --key tpm:svc-jwt --claims \'{"sub":"svc"}\' --exp 1h',
-    'platform-keygen key delete svc-jwt --yes',
-  ],
+  ),
   async run(values, positionals) {
-    if (positionals[0] !== 'sign') throw asUsage(new InvalidRequestError('jwt: the action is sign'))
+    checkAction('jwt', positionals, 'sign')
     let claims: unknown
     try {
       claims = JSON.parse(typeof values.claims === 'string' ? values.claims : '{}')
@@ -37,19 +37,14 @@ export const JWT_COMMAND: CommandDef = {
     if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
       throw asUsage(new InvalidRequestError('--claims must be a JSON object'))
     }
-    const key = await openKeyRef(values.key)
-    try {
-      const jwt = await signJwt(key, claims as Record<string, unknown>, {
-        ...(values.exp !== undefined
-          ? { expiresIn: /^\d+$/.test(values.exp as string) ? Number(values.exp) : (values.exp as string) }
-          : {}),
-        ...(values.alg !== undefined ? { alg: values.alg as JwsAlgorithm } : {}),
-        ...(values.kid !== undefined ? { kid: values.kid as string } : {}),
-      })
-      process.stdout.write(`${jwt}\n`)
-    } finally {
-      key.destroy()
+    const options = {
+      ...(values.exp !== undefined
+        ? { expiresIn: /^\d+$/.test(values.exp as string) ? Number(values.exp) : (values.exp as string) }
+        : {}),
+      ...(values.alg !== undefined ? { alg: values.alg as JwsAlgorithm } : {}),
+      ...(values.kid !== undefined ? { kid: values.kid as string } : {}),
     }
+    print(`${await withKeyRef(values.key, (key) => signJwt(key, claims as Record<string, unknown>, options))}\n`)
     return EXIT_OK
   },
 }

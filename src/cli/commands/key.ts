@@ -2,17 +2,19 @@
 import { createInterface } from 'node:readline/promises'
 import { InvalidRequestError } from '../../errors.js'
 import { createKey, deleteKey, listKeys, openKey, type PlatformKey } from '../../platform-keys/index.js'
-import { JOSE_ALGORITHMS } from '../../registry.js'
+import { keySignature } from '../../registry.js'
 import type { CommandDef, Values } from '../command.js'
 import { flags } from '../flags.js'
 import { algorithmOf, storeOf } from '../key-ref.js'
+import { jsonText, print } from '../output.js'
 import { asUsage, EXIT_OK, EXIT_RUNTIME, withFix } from '../report.js'
 
 const ACTIONS = ['create', 'list', 'show', 'delete', 'jwks'] as const
 const SHOW_FORMATS = ['all', 'jwk', 'pem', 'openssh', 'fingerprint'] as const
 
-function print(v: unknown): void {
-  process.stdout.write(typeof v === 'string' ? (v.endsWith('\n') ? v : `${v}\n`) : `${JSON.stringify(v, null, 2)}\n`)
+/** A string as a line, anything else as a JSON document. */
+function show(v: unknown): void {
+  print(typeof v === 'string' ? (v.endsWith('\n') ? v : `${v}\n`) : jsonText(v))
 }
 
 function summary(key: PlatformKey): Record<string, unknown> {
@@ -54,7 +56,7 @@ export const KEY_COMMAND: CommandDef = {
     name: 'the key name (or give it after the action)',
     alg: 'create: ES256 (default), ES384, ES512, RS256 / PS256 (RSA), ECDH-ES, ECDH-P384, or a CNG id',
     bits: 'create, RSA: 2048 (default) or 3072',
-    overwrite: 'create: replace a key of the same name',
+    force: 'create: replace a key of the same name (the old key is lost)',
     format: 'show: all (default, JSON), jwk, pem, openssh or fingerprint',
     yes: 'delete without asking (required when stdin is not a terminal)',
   }),
@@ -74,7 +76,7 @@ export const KEY_COMMAND: CommandDef = {
     const store = storeOf(values.store)
     if (action === 'list') {
       if (positionals.length > 1) throw asUsage(new InvalidRequestError('key list takes no NAME'))
-      print(await listKeys({ store }))
+      show(await listKeys({ store }))
       return EXIT_OK
     }
     if (action === 'jwks') {
@@ -89,7 +91,7 @@ export const KEY_COMMAND: CommandDef = {
           key.destroy()
         }
       }
-      print({ keys })
+      show({ keys })
       return EXIT_OK
     }
     const name = nameOf(values, positionals, action)
@@ -98,9 +100,9 @@ export const KEY_COMMAND: CommandDef = {
       if (bits !== undefined && !Number.isInteger(bits))
         throw asUsage(new InvalidRequestError('--bits must be a number'))
       const spec = algorithmOf((values.alg as string | undefined) ?? 'ES256', bits)
-      const key = await createKey({ name, store, ...spec, overwrite: values.overwrite === true })
+      const key = await createKey({ name, store, ...spec, overwrite: values.force === true })
       try {
-        print(summary(key))
+        show(summary(key))
       } finally {
         key.destroy()
       }
@@ -114,11 +116,11 @@ export const KEY_COMMAND: CommandDef = {
       const key = await openKey(name, { store })
       try {
         const pub = key.publicKey
-        if (format === 'jwk') print(summary(key).jwk)
-        else if (format === 'pem') print(pub.export({ format: 'pem' }))
-        else if (format === 'openssh') print(pub.export({ format: 'openssh', comment: name }))
-        else if (format === 'fingerprint') print(pub.thumbprint())
-        else print({ ...summary(key), pem: pub.export({ format: 'pem' }), openssh: opensshOf(key) })
+        if (format === 'jwk') show(summary(key).jwk)
+        else if (format === 'pem') show(pub.export({ format: 'pem' }))
+        else if (format === 'openssh') show(pub.export({ format: 'openssh', comment: name }))
+        else if (format === 'fingerprint') show(pub.thumbprint())
+        else show({ ...summary(key), pem: pub.export({ format: 'pem' }), openssh: opensshOf(key) })
       } finally {
         key.destroy()
       }
@@ -143,8 +145,8 @@ export const KEY_COMMAND: CommandDef = {
 /** The public JWK to publish: kid (the thumbprint), and alg + use for signing keys. */
 function publishedJwk(key: PlatformKey): Record<string, unknown> {
   const jwk: Record<string, unknown> = { ...key.publicKey.export({ format: 'jwk' }), kid: key.publicKey.thumbprint() }
-  // the first JWS algorithm the registry lists for the key (RS256 for RSA, ES256 for P-256, ...)
-  const alg = JOSE_ALGORITHMS.find((r) => r.use === 'sig' && r.algorithm === key.algorithm)?.alg
+  // the key's own signature in the registry (RS256 for RSA, ES256 for P-256, ...)
+  const alg = keySignature(key.algorithm)?.alg
   if (alg) Object.assign(jwk, { alg, use: 'sig' })
   else Object.assign(jwk, { use: 'enc' })
   return jwk

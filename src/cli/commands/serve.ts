@@ -17,6 +17,7 @@ import { checkName as checkServerName, checkRoles as checkServerRoles } from '..
 import { createServer, openServiceStore } from '../../server/server.js'
 import { type CommandDef, intOption, stringOption, type Values } from '../command.js'
 import { flags } from '../flags.js'
+import { jsonLine, print } from '../output.js'
 import { passphraseOf } from '../passphrase.js'
 import { asUsage, EXIT_OK } from '../report.js'
 
@@ -97,7 +98,7 @@ async function tokenCreate(values: Values): Promise<number> {
   try {
     // Only the token, on stdout (for `TOKEN=$(...)`): shown once, only its SHA-256 is kept.
     const { token } = await store.createToken(project, roles)
-    process.stdout.write(`${token}\n`)
+    print(`${token}\n`)
   } finally {
     await store.close()
   }
@@ -114,7 +115,7 @@ async function environmentAdd(values: Values): Promise<number> {
   const store = await openServiceStore(storeOf(values))
   try {
     const record = await store.addEnvironment(project, name)
-    process.stdout.write(`${JSON.stringify(record)}\n`)
+    print(jsonLine(record))
   } finally {
     await store.close()
   }
