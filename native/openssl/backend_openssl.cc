@@ -701,35 +701,31 @@ class OpenSslKey : public Key {
     uint8_t* d = priv ? w.Take(cb) : nullptr;
     if (xy == nullptr || (priv && d == nullptr))
       return Status::Fail("ERR_PROVIDER", "internal: ECC blob size mismatch");
-    if (ecPoint_.empty() && priv) {
-      // first export, a private one: the point and d in one EVP_PKEY_get_params
-      uint8_t point[1 + 2 * 66];
-      OSSL_PARAM params[] = {OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, 1 + 2 * cb),
-                             OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY, d, cb), OSSL_PARAM_construct_end()};
-      if (EVP_PKEY_get_params(pkey_.get(), params) == 1 && OSSL_PARAM_modified(&params[0]) &&
-          params[0].return_size == 1 + 2 * cb && point[0] == 0x04 && OSSL_PARAM_modified(&params[1]) &&
-          params[1].return_size <= cb) {
-        ecPoint_.assign(point + 1, point + 1 + 2 * cb);
-        std::memcpy(xy, ecPoint_.data(), 2 * cb);
-        if (HostIsLittleEndian()) std::reverse(d, d + cb);  // OSSL_PARAM integers are native-endian
-        return Finish(w, &b, out, "ECC");
-      }
-      ERR_clear_error();  // then one at a time, as below
-    }
+    bool haveD = false;
     if (ecPoint_.empty()) {  // first export: one affine conversion, kept for the next export
       uint8_t point[1 + 2 * 66];
-      size_t len = 0;
-      // (The tpm2 provider has only OSSL_PKEY_PARAM_PUB_KEY, the same encoding.)
-      if ((EVP_PKEY_get_octet_string_param(pkey_.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, 1 + 2 * cb, &len) !=
-               1 &&
-           EVP_PKEY_get_octet_string_param(pkey_.get(), OSSL_PKEY_PARAM_PUB_KEY, point, 1 + 2 * cb, &len) != 1) ||
-          len != 1 + 2 * cb || point[0] != 0x04) {
-        return Missing("the EC public point");
+      // a private export reads d in the same EVP_PKEY_get_params
+      OSSL_PARAM params[] = {
+          OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, 1 + 2 * cb),
+          priv ? OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY, d, cb) : OSSL_PARAM_construct_end(),
+          OSSL_PARAM_construct_end()};
+      bool got = EVP_PKEY_get_params(pkey_.get(), params) == 1 && OSSL_PARAM_modified(&params[0]);
+      size_t len = got ? params[0].return_size : 0;
+      haveD = got && priv && OSSL_PARAM_modified(&params[1]) && params[1].return_size <= cb;
+      if (!got) {
+        // one at a time (the tpm2 provider has only OSSL_PKEY_PARAM_PUB_KEY, the same encoding)
+        ERR_clear_error();
+        got = EVP_PKEY_get_octet_string_param(pkey_.get(), OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point, 1 + 2 * cb,
+                                              &len) == 1 ||
+              EVP_PKEY_get_octet_string_param(pkey_.get(), OSSL_PKEY_PARAM_PUB_KEY, point, 1 + 2 * cb, &len) == 1;
       }
+      if (!got || len != 1 + 2 * cb || point[0] != 0x04) return Missing("the EC public point");
       ecPoint_.assign(point + 1, point + 1 + 2 * cb);
     }
     std::memcpy(xy, ecPoint_.data(), 2 * cb);
-    if (priv) {
+    if (haveD) {
+      if (HostIsLittleEndian()) std::reverse(d, d + cb);  // OSSL_PARAM integers are native-endian
+    } else if (priv) {
       BnField fields[] = {{OSSL_PKEY_PARAM_PRIV_KEY, d, cb}};
       if (!ReadBnFields(pkey_.get(), fields, 1)) return Missing("the EC private scalar");
     }
