@@ -55,6 +55,7 @@ const CASES = [
     c: { keytype: 'EC', family: 'EC', group: 'prime256v1' },
     node: ['ec', { namedCurve: 'P-256' }],
     n: 4000,
+    cSeconds: 0.15,
   },
   {
     name: 'P-384',
@@ -62,6 +63,7 @@ const CASES = [
     c: { keytype: 'EC', family: 'EC', group: 'secp384r1' },
     node: ['ec', { namedCurve: 'P-384' }],
     n: 150,
+    cSeconds: 0.3,
   },
   {
     name: 'Ed25519',
@@ -69,6 +71,7 @@ const CASES = [
     c: { keytype: 'ED25519', family: 'OKP' },
     node: ['ed25519', {}],
     n: 2000,
+    cSeconds: 0.15,
   },
   {
     name: 'X25519',
@@ -76,6 +79,7 @@ const CASES = [
     c: { keytype: 'X25519', family: 'OKP' },
     node: ['x25519', {}],
     n: 2000,
+    cSeconds: 0.15,
   },
 ]
 
@@ -105,10 +109,9 @@ for (const c of CASES) {
   const id = binding.prepare(resolveSpec(c.spec).native)
   const [type, base] = c.node
   const jwkOpts = { ...base, privateKeyEncoding: { format: 'jwk' } }
-  const seconds = (c.n * 40) / 1e6 > 0.3 ? 0.3 : 0.15
   const steps = {
-    keygen: () => cLoop(c, 'none', c.name === 'P-384' ? 0.3 : seconds),
-    '+ read-out': () => cLoop(c, 'jwk', c.name === 'P-384' ? 0.3 : seconds),
+    keygen: () => cLoop(c, 'none', c.cSeconds),
+    '+ read-out': () => cLoop(c, 'jwk', c.cSeconds),
     'ours: handle': () => perKey(c.n, () => binding.generateSync(id).destroy()),
     'ours: sync JWK': () =>
       perKey(c.n, () => {

@@ -10,14 +10,7 @@ import { inspect } from 'node:util'
 import { InvalidRequestError, KeyDestroyedError, UnsupportedFormatError } from './errors.js'
 import { type BlobHint, parseBlob } from './formats/blob.js'
 import { wipe } from './formats/bytes.js'
-import {
-  checkEncoding,
-  type EncodeOptions,
-  encodePrivate,
-  encodePublic,
-  shapeOf,
-  shapeOfAlgorithm,
-} from './formats/encode.js'
+import { checkEncoding, type EncodeOptions, encodePrivate, encodePublic, shapeOfAlgorithm } from './formats/encode.js'
 import type { Pkcs8Protection } from './formats/encrypted-pkcs8.js'
 import { type FingerprintDigest, sshFingerprint } from './formats/fingerprint.js'
 import { type Jwk, materialToJwk } from './formats/jwk.js'
@@ -104,11 +97,6 @@ export class PublicKey implements KeyInfo {
   readonly provider: Provider
   readonly #blob: Uint8Array
   readonly #material: KeyMaterial
-
-  /** @internal What the encoder's checks need to know of the key (no key material). */
-  static shapeOf(key: PublicKey): ReturnType<typeof shapeOf> {
-    return shapeOf(key.#material)
-  }
 
   /** @internal */
   constructor(info: KeyInfo, blob: Uint8Array) {

@@ -20,6 +20,7 @@ import {
   type KeyShape,
   PRIVATE_TYPES,
   shapeOf,
+  shapeOfAlgorithm,
   supportsJwk,
   supportsOpenSsh,
 } from '../formats/encode.js'
@@ -30,7 +31,7 @@ import type { Jwk } from '../formats/jwk.js'
 import { algMismatch } from '../formats/jwk-alg.js'
 import { isPrivate, type KeyMaterial } from '../formats/material.js'
 import { jwkThumbprint } from '../formats/thumbprint.js'
-import { type KeyPair, type PrivateExportOptions, type PublicExportOptions, PublicKey } from '../keypair.js'
+import type { KeyPair, PrivateExportOptions, PublicExportOptions } from '../keypair.js'
 import { stringOption, type Values } from './command.js'
 import { writeFilesAtomic } from './files.js'
 import { withFix } from './report.js'
@@ -53,7 +54,7 @@ export interface KeySource {
 
 export function keyPairSource(pair: KeyPair): KeySource {
   return {
-    shape: PublicKey.shapeOf(pair.publicKey),
+    shape: shapeOfAlgorithm(pair.algorithm, pair.curve),
     hasPrivate: true,
     private: (o) => pair.export(o as PrivateExportOptions),
     public: (o) => pair.publicKey.export(o as PublicExportOptions),

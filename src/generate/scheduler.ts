@@ -29,7 +29,7 @@ interface Group {
   jobs: Waiting[]
 }
 
-// --- small keys: batches, at most one work item per core in flight ------------
+// --- small keys: batches, at most batchSlots() work items in flight ----------
 //
 // Requests of one turn are grouped by spec (equal specs share one native
 // call). At most `batchSlots()` batch work items are in flight; requests made
