@@ -229,10 +229,43 @@ async function runAsync(fn, inFlight, seconds, minKeys, perCall = 1) {
   return { keys, seconds: (now() - t0) / 1000 }
 }
 
+/** The machine's CPU time so far (Linux /proc/stat, in clock ticks): busy, idle, stolen by the host; undefined elsewhere. */
+function machineTicks() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number)
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = f
+    return { busy: user + nice + system + irq + softirq, idle: idle + iowait, steal }
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * One run, with where the CPU time went beside its figure: `cpu`, the seconds of CPU this process
+ * used; `idle` and `steal`, the share of the machine's CPU time that was idle and that the host
+ * took for others (a VM's steal: a run with much of it was measured on a loaded host).
+ */
 async function measure(op, cell, seconds, minKeys) {
-  if (op.kind === 'sync') return runSync(op.fn, seconds, minKeys)
-  if (op.kind === 'async') return runAsync(op.fn, cell.par, seconds, minKeys, op.perCall ?? 1)
-  return op.fn(seconds, minKeys)
+  const t0 = machineTicks()
+  const c0 = process.cpuUsage()
+  let r
+  if (op.kind === 'sync') r = runSync(op.fn, seconds, minKeys)
+  else if (op.kind === 'async') r = await runAsync(op.fn, cell.par, seconds, minKeys, op.perCall ?? 1)
+  else r = await op.fn(seconds, minKeys)
+  const c = process.cpuUsage(c0)
+  const t1 = machineTicks()
+  r.cpu = (c.user + c.system) / 1e6
+  if (t0 && t1) {
+    const busy = t1.busy - t0.busy
+    const idle = t1.idle - t0.idle
+    const steal = t1.steal - t0.steal
+    const all = busy + idle + steal
+    if (all > 0) {
+      r.idle = idle / all
+      r.steal = steal / all
+    }
+  }
+  return r
 }
 
 async function cellMain(cell) {
