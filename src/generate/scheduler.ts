@@ -39,13 +39,19 @@ interface Group {
 // flight, one threadpool round trip and one promise per batch, rather than
 // splitting into one work item per key as the batches come back in pieces.
 //
-// The slots: one per core and one more, never more than the threadpool has
+// The slots: one per core and two more, never more than the threadpool has
 // threads. A slot whose batch has come back stays empty while the JS thread
 // settles and exports that batch, and batches of one size come back together:
-// with one slot per core the cores then wait for the JS thread. The extra slot
-// keeps a batch ready for the core the JS thread leaves (measured on 2 cores,
-// 16 callers of X25519 → JWK: 11% more CPU time used in the same 1.5 s with
-// three slots than with two; P-384 ×16 13–23% faster).
+// with one slot per core the cores then wait for the JS thread, and with one
+// more they still do, for the time the JS thread takes over the first batch
+// back. Measured on 2 cores (bench/child.mjs cells in alternation, 5 rounds,
+// with the machine's idle share beside each run), 16 callers → JWK:
+//   - two slots to three: X25519 11% more CPU time used in the same 1.5 s,
+//     P-384 13–23% more keys/s;
+//   - three slots to four: the machine idle 14% → 7% of the time for Ed25519
+//     and X25519 (node:crypto's ×16: 5%), 10% more keys/s for both, P-384 4%
+//     and ML-DSA-65 17% more; P-256 unchanged. Five or six slots leave it as
+//     idle as four, with smaller batches.
 
 /** Batch work items sent to the threadpool and not yet completed. */
 let batchesInFlight = 0
@@ -57,9 +63,9 @@ let waiting = new Map<string, Group>()
 const held = new Map<string, Group>()
 let heldJobs = 0
 
-/** One batch per core and one more, never more than the threadpool's threads. */
+/** One batch per core and two more, never more than the threadpool's threads. */
 const batchSlots = (): number => {
-  batchLimit ??= Math.max(1, Math.min(threadpoolSize(), coreCount() + 1))
+  batchLimit ??= Math.max(1, Math.min(threadpoolSize(), coreCount() + 2))
   return batchLimit
 }
 
