@@ -6,13 +6,15 @@
 #   bash bench/issue17.sh                  # measure, then write BENCHMARKS.md
 #   bash bench/issue17.sh --report-only    # write BENCHMARKS.md again from the saved results
 #
-# The node binaries: $NODE24, $NODE26, $NODE20 (defaults below). Results go to bench/results/
+# The node binaries: $NODE24, $NODE26, $NODE20 (defaults below: `bash scripts/fetch-nodes.sh linux`
+# fetches 24 and 26 into .cache/nodes). Results go to bench/results/
 # (not committed): latest-node<major>-issue17.json and operations-node<major>.json.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-NODE24=${NODE24:-/work/nodes/24/bin/node}
-NODE26=${NODE26:-/work/nodes/26/bin/node}
+# default: the binaries scripts/fetch-nodes.sh puts in .cache/nodes (as .ci/run does)
+NODE24=${NODE24:-.cache/nodes/linux-x64-24/bin/node}
+NODE26=${NODE26:-.cache/nodes/linux-x64-26/bin/node}
 NODE20=${NODE20:-/usr/bin/node}
 R=bench/results
 
