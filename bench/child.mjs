@@ -303,7 +303,8 @@ async function info() {
     out.capabilities = caps.algorithms
     // node:crypto's DH gets the group platform-keygen uses (RFC 7919 ffdhe2048)
     const kp = await m.generateKey({ algorithm: 'DH', length: 2048 })
-    const { material } = m.parseBlob(kp.publicKey.export({ format: 'blob' }))
+    const { parseBlob } = await import(pathToFileURL(join(pkgRoot, 'dist/esm/formats/index.js')).href)
+    const { material } = parseBlob(kp.publicKey.export({ format: 'blob' }))
     out.dhPrime = Buffer.from(material.p).toString('hex')
     out.dhGenerator = Number(BigInt(`0x${Buffer.from(material.g).toString('hex')}`))
     kp.destroy()
