@@ -608,7 +608,22 @@ export function crossVersionTable(list) {
 
 // --- the whole report --------------------------------------------------------------
 
-function machineLines(meta) {
+/**
+ * The host's steal over a run's measured cells (bench/child.mjs records it per run on Linux): the
+ * median share and how many runs lost more than 5% of the machine's CPU time to the VM's host.
+ */
+function stealLine(cells) {
+  const steal = []
+  for (const c of cells ?? []) for (const r of c.runs ?? []) if (typeof r.steal === 'number') steal.push(r.steal)
+  if (steal.length === 0) return undefined
+  steal.sort((a, b) => a - b)
+  const median = steal[steal.length >> 1]
+  const over = steal.filter((x) => x > 0.05).length
+  const pct = (x) => `${(x * 100).toFixed(1)}%`
+  return `- **Host steal** (the share of the machine's CPU time the VM's host gave to others, per run, /proc/stat): median ${pct(median)}, highest ${pct(steal[steal.length - 1])}; ${over} of ${steal.length} runs above 5%${over > 0 ? ': those figures were measured on a loaded host' : ''}`
+}
+
+function machineLines(meta, cells) {
   const lines = [
     `- **Date**: ${meta.date}`,
     `- **Command**: \`${meta.command}\`${meta.quick ? ' (**--quick**: tiny budgets, figures are rough)' : ''}`,
@@ -620,6 +635,8 @@ function machineLines(meta) {
       `- **Warning**: the machine was not idle (load average ${load1.toFixed(2)} at the start on ${meta.cores} cores): expect lower, scattered figures`,
     )
   }
+  const steal = stealLine(cells)
+  if (steal) lines.push(steal)
   if (meta.package) lines.push(`- **platform-keygen**: ${meta.package}; libuv threadpool size ${meta.uvThreadpoolSize}`)
   for (const r of meta.runtimes ?? []) {
     lines.push(
@@ -642,7 +659,7 @@ function machineLines(meta) {
 export function renderReport(results) {
   const { meta } = results
   const out = []
-  out.push(machineLines(meta))
+  out.push(machineLines(meta, results.cells))
   out.push('')
   out.push(
     'Keys per second, median of the runs ±half their min–max spread. In parentheses: **ours ÷ that alternative** ' +
@@ -731,7 +748,7 @@ export function renderMulti(list) {
     out.push('')
     out.push(`### Node.js ${nodeOf(r)}`)
     out.push('')
-    out.push(machineLines(r.meta))
+    out.push(machineLines(r.meta, r.cells))
     for (const mode of ['gen', 'jwk', 'pem']) {
       const t = summaryTable(r, mode)
       if (t.split('\n').length <= 2) continue
