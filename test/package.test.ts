@@ -243,6 +243,13 @@ const TRAPS = [
   'node-gyp',
 ]
 
+/** The environment variables that say how to reach the npm registry, as this process has them. */
+function networkEnv(): NodeJS.ProcessEnv {
+  const keep =
+    /^(NODE_EXTRA_CA_CERTS|SSL_CERT_FILE|SSL_CERT_DIR|(HTTPS?|NO|ALL)_PROXY|npm_config_(registry|cafile|ca|proxy|https_proxy|noproxy|strict_ssl))$/i
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => keep.test(k)))
+}
+
 describe.skipIf(ARCH !== 'linux-x64')('installing the tarball with no compiler on PATH', () => {
   let project: string
   let env: NodeJS.ProcessEnv
@@ -271,6 +278,9 @@ describe.skipIf(ARCH !== 'linux-x64')('installing the tarball with no compiler o
       `${JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }, null, 2)}\n`,
     )
     env = {
+      // how this machine reaches the registry (a TLS proxy's CA, a proxy): kept, as a user's
+      // machine keeps them; only the compilers are taken away
+      ...networkEnv(),
       HOME: process.env.HOME,
       PATH: bin,
       CC: join(bin, 'cc'),
