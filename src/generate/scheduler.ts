@@ -35,7 +35,7 @@ interface Group {
 // call). At most `batchSlots()` batch work items are in flight; requests made
 // while every slot is busy are held here, still grouped by spec, and go out
 // together as the next batch when a slot frees. So 16 callers awaiting in a
-// loop (the server pattern) keep a few batches of five to eight keys in
+// loop (the server pattern) keep a few batches of four to eight keys in
 // flight, one threadpool round trip and one promise per batch, rather than
 // splitting into one work item per key as the batches come back in pieces.
 //
