@@ -49,6 +49,31 @@ export function nobleMlDsaWorks(set: DsaSet, pkcs8: Uint8Array, spki: Uint8Array
   expect(dsa.verify(sig, new TextEncoder().encode('another message'), pub)).toBe(false)
 }
 
+const DSA_SECRET = { '44': 2560, '65': 4032, '87': 4896 } as const
+
+/**
+ * The same check for an ML-DSA PKCS#8 in OpenSSL's "both" form (what node:crypto exports from a
+ * KeyObject on Node 22): …, OCTET STRING seed (32), OCTET STRING expanded key, at the end. The
+ * seed must derive that expanded key and the SPKI's public key, and sign.
+ */
+export function nobleMlDsaBothWorks(set: DsaSet, pkcs8: Uint8Array, spki: Uint8Array): void {
+  const der = Buffer.from(pkcs8)
+  const sk = DSA_SECRET[set]
+  const expanded = der.subarray(der.length - sk)
+  const seedEnd = der.length - sk - 4 // 04 82 LL LL before the expanded key
+  expect([...der.subarray(seedEnd, seedEnd + 2)]).toEqual([0x04, 0x82])
+  expect([...der.subarray(seedEnd - 34, seedEnd - 32)]).toEqual([0x04, 0x20])
+  const keys = DSA[set].keygen(der.subarray(seedEnd - 32, seedEnd))
+  expect(Buffer.from(keys.secretKey).equals(expanded)).toBe(true)
+  const seedOnly = Buffer.concat([
+    Buffer.from([0x30, 0x34, 0x02, 0x01, 0x00, 0x30, 0x0b, 0x06, 0x09]),
+    Buffer.from([0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x03, { '44': 0x11, '65': 0x12, '87': 0x13 }[set]]),
+    Buffer.from([0x04, 0x22, 0x80, 0x20]),
+    der.subarray(seedEnd - 32, seedEnd),
+  ])
+  nobleMlDsaWorks(set, seedOnly, spki)
+}
+
 /**
  * An ML-KEM key pair (PKCS#8 DER, SPKI DER) is one working key by FIPS 203 as noble implements
  * it: the seed (d‖z) derives our public key, a secret encapsulated to our public key decapsulates
