@@ -104,16 +104,14 @@ async function makeOp(cell, alg) {
       return {
         kind: 'async',
         perCall: BULK_PER_CALL,
-        fn: async () => {
-          const kps = await generateKeys({ ...spec }, BULK_PER_CALL)
-          let first
-          for (let i = 0; i < kps.length; i++) {
-            const out = exportOpts ? kps[i].export(exportOpts) : undefined
-            if (i === 0) first = out
-            kps[i].destroy()
-          }
-          return first
-        },
+        // → JWK / PEM: the keys come back exported (generateKeys' export options), no handle
+        // reaching JS; keygen only: handles, each destroyed.
+        fn: exportOpts
+          ? async () => (await generateKeys({ ...spec }, BULK_PER_CALL, exportOpts))[0]
+          : async () => {
+              const kps = await generateKeys({ ...spec }, BULK_PER_CALL)
+              for (const kp of kps) kp.destroy()
+            },
       }
     }
     case 'ours-jose': {

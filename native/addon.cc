@@ -2,6 +2,7 @@
 //
 //   generate(spec) -> Promise<NativeKey>   (libuv threadpool; inputs copied here)
 //   generateBatch(spec, n) -> Promise<Array<NativeKey | Error>>
+//   generateBlobs(spec, n, kinds) -> Promise<Buffer>   (n keys' blobs, no handles)
 //   generateSync(spec) -> NativeKey        (on the calling thread)
 //   prepare(spec) -> id                    (a validated spec kept natively; any
 //                                           `spec` above may be such an id)
@@ -695,6 +696,125 @@ Napi::Value GenerateBatch(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+// generateBlobs(spec, count, kinds) -> Promise<Buffer>: count keys of one
+// spec made, exported and released on one threadpool thread, for callers that
+// want encoded keys and no handles (generateKeys with export options). The
+// Buffer holds, per key and per kind in `kinds` (a string of 'p' private,
+// 's' seed, 'u' public), a 4-byte little-endian length and that blob. All or
+// nothing: the first failure rejects and every blob made is cleansed. Each key
+// is freed (its private material cleansed by the backend) before the next is
+// made; the blobs are cleansed as the worker is deleted, once copied to JS.
+class BlobsWorker : public Napi::AsyncWorker {
+ public:
+  BlobsWorker(Napi::Env env, pk::KeySpec spec, size_t count, std::vector<pk::BlobKind> kinds)
+      : Napi::AsyncWorker(env, "platform-keygen:generate"),
+        spec_(std::move(spec)),
+        count_(count),
+        kinds_(std::move(kinds)),
+        deferred_(env) {}
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    blobs_.reserve(count_ * kinds_.size());
+    for (size_t i = 0; i < count_; ++i) {
+      std::unique_ptr<pk::Key> key;
+      status_ = pk::Generate(spec_, &key);
+      if (status_.ok && spec_.validate) status_ = key->Validate();
+      for (pk::BlobKind k : kinds_) {
+        if (!status_.ok) break;
+        pk::SecureBytes out;
+        status_ = key->Export(k, &out);
+        if (status_.ok) {
+          total_ += 4 + out.size();
+          blobs_.push_back(std::move(out));
+        }
+      }
+      if (!status_.ok) {
+        blobs_.clear();  // each SecureBytes cleanses itself
+        return;
+      }
+    }
+  }
+
+  // As GenerateWorker: during env teardown nothing can be settled, and no
+  // exception may leave the completion callback.
+  void OnOK() override {
+    try {
+      Napi::Env env = Env();
+      Napi::HandleScope scope(env);
+      if (!status_.ok) {
+        deferred_.Reject(MakeError(env, status_).Value());
+        return;
+      }
+      Napi::Buffer<uint8_t> buf = Napi::Buffer<uint8_t>::New(env, total_);
+      uint8_t* p = buf.Data();
+      for (const pk::SecureBytes& b : blobs_) {
+        const size_t n = b.size();
+        for (int i = 0; i < 4; ++i) *p++ = static_cast<uint8_t>((n >> (8 * i)) & 0xff);
+        for (size_t i = 0; i < n; ++i) *p++ = b.data()[i];
+      }
+      blobs_.clear();
+      deferred_.Resolve(buf);
+    } catch (const Napi::Error&) {
+      // the env is going away
+    }
+  }
+
+  void OnError(const Napi::Error& e) override {
+    try {
+      deferred_.Reject(e.Value());
+    } catch (const Napi::Error&) {
+      // the env is going away
+    }
+  }
+
+ private:
+  pk::KeySpec spec_;
+  size_t count_;
+  std::vector<pk::BlobKind> kinds_;
+  std::vector<pk::SecureBytes> blobs_;
+  size_t total_ = 0;
+  pk::Status status_;
+  Napi::Promise::Deferred deferred_;
+};
+
+Napi::Value GenerateBlobs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  pk::KeySpec spec = SpecArg(env, info[0]);
+  double n = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0;
+  if (!(n >= 1 && n <= kMaxBatch && std::floor(n) == n)) {
+    throw CodedError(env, "ERR_INVALID_REQUEST", "a batch holds 1 to 4096 keys");
+  }
+  if (!spec.seed.empty()) throw CodedError(env, "ERR_INVALID_REQUEST", "seeded keys are generated one at a time");
+  std::string letters = info.Length() > 2 && info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : "";
+  std::vector<pk::BlobKind> kinds;
+  for (char c : letters) {
+    if (c == 'p') {
+      kinds.push_back(pk::BlobKind::kPrivate);
+    } else if (c == 's') {
+      kinds.push_back(pk::BlobKind::kSeed);
+    } else if (c == 'u') {
+      kinds.push_back(pk::BlobKind::kPublic);
+    } else {
+      kinds.clear();
+      break;
+    }
+  }
+  if (kinds.empty() || kinds.size() > 3) {
+    throw CodedError(env, "ERR_INVALID_REQUEST", "generateBlobs kinds: one to three of 'p', 's', 'u'");
+  }
+  for (pk::BlobKind k : kinds) {
+    if (k != pk::BlobKind::kPublic && !spec.extractable) {
+      throw CodedError(env, "ERR_NOT_EXTRACTABLE", "the keys are made with extractable: false");
+    }
+  }
+  BlobsWorker* worker = new BlobsWorker(env, std::move(spec), static_cast<size_t>(n), std::move(kinds));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
 // generateSync(spec) -> NativeKey: the same job on the calling thread, for
 // keys that take microseconds (no threadpool hop, no promise).
 Napi::Value GenerateSync(const Napi::CallbackInfo& info) {
@@ -1073,6 +1193,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   napi_add_env_cleanup_hook(env, CleanupHook, data->registry.get());
   exports.Set("generate", Napi::Function::New<Generate>(env, "generate"));
   exports.Set("generateBatch", Napi::Function::New<GenerateBatch>(env, "generateBatch"));
+  exports.Set("generateBlobs", Napi::Function::New<GenerateBlobs>(env, "generateBlobs"));
   exports.Set("generateSync", Napi::Function::New<GenerateSync>(env, "generateSync"));
   exports.Set("prepare", Napi::Function::New<Prepare>(env, "prepare"));
   exports.Set("importKey", Napi::Function::New<ImportKey>(env, "importKey"));

@@ -19,7 +19,7 @@ import type { PrivateType, PublicType } from './formats/pkcs.js'
 import { publicKeyDer as publicKeyDerOf } from './formats/pkcs.js'
 import { jwkThumbprint, jwkThumbprintUri, type ThumbprintDigest } from './formats/thumbprint.js'
 import { withX5c, type X5cInput } from './formats/x5c.js'
-import { call, type NativeKey, type Provider } from './native.js'
+import { type BlobKind, call, type NativeKey, type Provider } from './native.js'
 import * as ops from './operations/index.js'
 import type { Algorithm, Curve } from './registry.js'
 
@@ -78,6 +78,68 @@ function checkOptions(
   }
   if (o.type !== undefined && typeof o.type !== 'string') throw new InvalidRequestError('export type must be a string')
   return o
+}
+
+/**
+ * @internal A private export, checked: the blobs it needs from the native
+ * layer, in order, and how they become the export. KeyPair.export asks a
+ * handle for them; generateKeys(spec, count, options) has them made on the
+ * threadpool with the keys. Throws the typed errors of export() for options
+ * that cannot apply, before any private blob exists. encode() wipes the
+ * private blobs it reads, except for the blob format, which returns the blob.
+ */
+export interface PrivateExportPlan {
+  readonly kinds: readonly BlobKind[]
+  /** The export is kinds[0]'s blob itself (the caller's buffer, returned as it is). */
+  readonly raw: boolean
+  encode(blobs: readonly Buffer[]): Jwk | string | Buffer
+}
+
+/** @internal */
+export function planPrivateExport(info: KeyInfo, options: unknown): PrivateExportPlan {
+  const o = checkOptions(options, FORMATS_PRIVATE, ['format', 'type', 'passphrase', 'kdf', 'comment', 'rounds'])
+  if (o.format === 'blob') {
+    for (const k of ['passphrase', 'kdf', 'comment', 'rounds']) {
+      if (o[k] !== undefined) throw new InvalidRequestError(`"${k}" does not apply to blob`)
+    }
+    if (o.type !== undefined && o.type !== 'private' && o.type !== 'seed') {
+      throw new InvalidRequestError(`blob type must be 'private' or 'seed'`)
+    }
+    if (o.type === 'seed' && info.algorithm !== 'ML-DSA' && info.algorithm !== 'ML-KEM') {
+      throw new UnsupportedFormatError('only ML-DSA and ML-KEM keys have a seed blob')
+    }
+    return { kinds: [o.type === 'seed' ? 'seed' : 'private'], raw: true, encode: (blobs) => blobs[0] as Buffer }
+  }
+  const encoding = o as unknown as EncodeOptions
+  checkEncoding(shapeOfAlgorithm(info.algorithm, info.curve), 'private', encoding)
+  const hint = blobHint(info)
+  const withSeed = info.algorithm === 'ML-DSA' || info.algorithm === 'ML-KEM'
+  return {
+    kinds: withSeed ? ['private', 'seed', 'public'] : ['private'],
+    raw: false,
+    encode: (blobs) => {
+      const material = privateMaterial(blobs, hint)
+      try {
+        return encodePrivate(material, encoding)
+      } finally {
+        wipeMaterial(material)
+      }
+    },
+  }
+}
+
+/** The private key as components from its blobs (ML-DSA / ML-KEM: private, seed, public); the caller wipes them. */
+function privateMaterial(blobs: readonly Buffer[], hint: BlobHint): KeyMaterial {
+  const material = parseBlob(blobs[0] as Buffer, hint).material
+  if ((material.type === 'ML-DSA' || material.type === 'ML-KEM') && blobs.length === 3) {
+    const seed = parseBlob(blobs[1] as Buffer, {}).material
+    const pub = parseBlob(blobs[2] as Buffer, {}).material
+    if (seed.type === material.type && pub.type === material.type) {
+      material.seed = seed.seed as Uint8Array
+      material.pub = pub.pub as Uint8Array
+    }
+  }
+  return material
 }
 
 function metadata(info: KeyInfo): Record<string, unknown> {
@@ -228,28 +290,6 @@ export class KeyPair implements KeyInfo {
     return !this.#handle || this.#handle.destroyed
   }
 
-  /** The private key as components; the caller wipes them (wipeMaterial). */
-  #privateMaterial(): KeyMaterial {
-    const handle = this.#native()
-    const blob = call(() => handle.exportBlob('private'))
-    const material = parseBlob(blob, blobHint(this)).material
-    if (material.type === 'ML-DSA' || material.type === 'ML-KEM') {
-      const seed = parseBlob(
-        call(() => handle.exportBlob('seed')),
-        {},
-      ).material
-      const pub = parseBlob(
-        call(() => handle.exportBlob('public')),
-        {},
-      ).material
-      if (seed.type === material.type && pub.type === material.type) {
-        material.seed = seed.seed as Uint8Array
-        material.pub = pub.pub as Uint8Array
-      }
-    }
-    return material
-  }
-
   export(options: { format: 'jwk' }): Jwk
   export(options: { format: 'pem'; type?: PrivateType } & Pkcs8Protection): string
   export(options: { format: 'der'; type?: PrivateType } & Pkcs8Protection): Buffer
@@ -257,29 +297,10 @@ export class KeyPair implements KeyInfo {
   export(options: { format: 'blob'; type?: 'private' | 'seed' }): Buffer
   export(options: PrivateExportOptions): Jwk | string | Buffer
   export(options: PrivateExportOptions): Jwk | string | Buffer {
-    const o = checkOptions(options, FORMATS_PRIVATE, ['format', 'type', 'passphrase', 'kdf', 'comment', 'rounds'])
-    if (o.format === 'blob') {
-      for (const k of ['passphrase', 'kdf', 'comment', 'rounds']) {
-        if (o[k] !== undefined) throw new InvalidRequestError(`"${k}" does not apply to blob`)
-      }
-      if (o.type !== undefined && o.type !== 'private' && o.type !== 'seed') {
-        throw new InvalidRequestError(`blob type must be 'private' or 'seed'`)
-      }
-      const handle = this.#native()
-      if (o.type === 'seed' && this.algorithm !== 'ML-DSA' && this.algorithm !== 'ML-KEM') {
-        throw new UnsupportedFormatError('only ML-DSA and ML-KEM keys have a seed blob')
-      }
-      return call(() => handle.exportBlob(o.type === 'seed' ? 'seed' : 'private'))
-    }
-    const encoding = o as unknown as EncodeOptions
     // every refusal before the private key leaves the handle
-    checkEncoding(shapeOfAlgorithm(this.algorithm, this.curve), 'private', encoding)
-    const material = this.#privateMaterial()
-    try {
-      return encodePrivate(material, encoding)
-    } finally {
-      wipeMaterial(material)
-    }
+    const plan = planPrivateExport(this, options)
+    const handle = this.#native()
+    return plan.encode(plan.kinds.map((kind) => call(() => handle.exportBlob(kind))))
   }
 
   /** The private key as a node:crypto KeyObject. */

@@ -123,6 +123,8 @@ interface Binding {
   generate(spec: NativeSpecArg): Promise<NativeKey>
   /** `count` keys of one spec in one threadpool work item; each element is a key or the error it met. */
   generateBatch(spec: NativeSpecArg, count: number): Promise<(NativeKey | Error)[]>
+  /** count keys made, exported and released on one threadpool thread; per key and kind ('p' private, 's' seed, 'u' public): a u32le length and the blob. */
+  generateBlobs(spec: NativeSpecArg, count: number, kinds: string): Promise<Buffer>
   /** One key on the calling thread. */
   generateSync(spec: NativeSpecArg): NativeKey
   /**

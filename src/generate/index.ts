@@ -5,9 +5,12 @@
  * spec cache spec-cache.ts, and how requests reach the threadpool scheduler.ts.
  */
 
-import { describeValue, InvalidRequestError } from '../errors.js'
-import type { KeyPair } from '../keypair.js'
-import { generateHere, schedule, scheduleBulk } from './scheduler.js'
+import { describeValue, InvalidRequestError, NotExtractableError } from '../errors.js'
+import type { Pkcs8Protection } from '../formats/encrypted-pkcs8.js'
+import type { Jwk } from '../formats/jwk.js'
+import type { PrivateType } from '../formats/pkcs.js'
+import { type KeyPair, type PrivateExportOptions, planPrivateExport } from '../keypair.js'
+import { generateHere, schedule, scheduleBulk, scheduleBulkBlobs } from './scheduler.js'
 import type { KeySpec } from './spec.js'
 import { type SpecEntry, specEntry } from './spec-cache.js'
 
@@ -53,8 +56,39 @@ export const MAX_KEYS_PER_CALL = 65536
  * for all; RSA, DSA and DH keys go one work item each, at most (threadpool
  * size − 1) at a time, the rest queued in JS. All or nothing: if any key fails, the others are destroyed and
  * the call rejects with the first error (typed as generateKey's).
+ *
+ * With export options (those of KeyPair.export), it returns the keys
+ * exported instead: `{ format: 'jwk' }` gives private JWKs, 'pem' strings,
+ * 'der' and 'blob' Buffers. No handle reaches JS then: small keys are made,
+ * exported and released on the threadpool (their private material cleansed
+ * there), which is the fastest way to many encoded keys. The options are
+ * checked before any key is made; a spec with extractable: false is
+ * ERR_NOT_EXTRACTABLE.
  */
-export async function generateKeys(spec: KeySpec, count: number): Promise<KeyPair[]> {
+export function generateKeys(spec: KeySpec, count: number): Promise<KeyPair[]>
+export function generateKeys(spec: KeySpec, count: number, options: { format: 'jwk' }): Promise<Jwk[]>
+export function generateKeys(
+  spec: KeySpec,
+  count: number,
+  options:
+    | ({ format: 'pem'; type?: PrivateType } & Pkcs8Protection)
+    | { format: 'openssh'; comment?: string; passphrase?: string | Uint8Array; rounds?: number },
+): Promise<string[]>
+export function generateKeys(
+  spec: KeySpec,
+  count: number,
+  options: ({ format: 'der'; type?: PrivateType } & Pkcs8Protection) | { format: 'blob'; type?: 'private' | 'seed' },
+): Promise<Buffer[]>
+export function generateKeys(
+  spec: KeySpec,
+  count: number,
+  options: PrivateExportOptions,
+): Promise<(Jwk | string | Buffer)[]>
+export async function generateKeys(
+  spec: KeySpec,
+  count: number,
+  options?: PrivateExportOptions,
+): Promise<KeyPair[] | (Jwk | string | Buffer)[]> {
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_KEYS_PER_CALL) {
     throw new InvalidRequestError(
       `count must be an integer from 1 to ${MAX_KEYS_PER_CALL}, got ${describeValue(count)}`,
@@ -64,5 +98,21 @@ export async function generateKeys(spec: KeySpec, count: number): Promise<KeyPai
   if (p.resolved.native.seed && count > 1) {
     throw new InvalidRequestError('a seed makes exactly one key: generate seeded keys with count 1')
   }
-  return scheduleBulk(p, count)
+  if (options === undefined) return scheduleBulk(p, count)
+  const plan = planPrivateExport(p.info, options)
+  if (!p.resolved.extractable) throw new NotExtractableError('the keys are made with extractable: false')
+  if (!p.batched || p.resolved.native.seed) {
+    // slow keys (one work item each) and a seeded key: through handles, as KeyPair.export
+    const keys = await scheduleBulk(p, count)
+    try {
+      return keys.map((k) => k.export(options))
+    } finally {
+      for (const k of keys) k.destroy()
+    }
+  }
+  const out: (Jwk | string | Buffer)[] = []
+  await scheduleBulkBlobs(p, count, plan.kinds, (blobs) => {
+    out.push(plan.raw ? Buffer.from(blobs[0] as Buffer) : plan.encode(blobs))
+  })
+  return out
 }

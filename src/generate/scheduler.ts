@@ -8,7 +8,7 @@
 import { availableParallelism } from 'node:os'
 import { fromNative } from '../errors.js'
 import { KeyPair } from '../keypair.js'
-import { call, type NativeKey, type NativeSpec, native } from '../native.js'
+import { type BlobKind, call, type NativeKey, type NativeSpec, native } from '../native.js'
 import { nativeSpecArg, type SpecEntry } from './spec-cache.js'
 
 const MAX_CHUNK = 32
@@ -312,4 +312,61 @@ export async function scheduleBulk(p: SpecEntry, count: number): Promise<KeyPair
     throw fromNative(failure)
   }
   return handles.map((h) => new KeyPair(h, p.info, p.resolved.extractable))
+}
+
+const KIND_LETTER: Record<BlobKind, string> = { private: 'p', seed: 's', public: 'u' }
+
+/**
+ * `count` small keys of one resolved spec made, exported and released on the
+ * threadpool (one work item per core, at most BULK_CHUNK keys each), for
+ * generateKeys with export options: the JS thread gets each key's blobs
+ * (`kinds`, in order) and no handle. Calls `take` with each key's blobs, in
+ * order; every buffer is wiped before this returns or throws. All or nothing:
+ * the first error rejects (typed as generateKey's), after every work item has
+ * settled.
+ */
+export async function scheduleBulkBlobs(
+  p: SpecEntry,
+  count: number,
+  kinds: readonly BlobKind[],
+  take: (blobs: Buffer[]) => void,
+): Promise<void> {
+  const binding = native()
+  const arg = nativeSpecArg(p)
+  const letters = kinds.map((k) => KIND_LETTER[k]).join('')
+  const sends: Promise<Buffer>[] = []
+  try {
+    const size = chunkSize(count, BULK_CHUNK)
+    for (let i = 0; i < count; i += size) sends.push(binding.generateBlobs(arg, Math.min(size, count - i), letters))
+  } catch (err) {
+    sends.push(Promise.reject(err))
+  }
+  const settled = await Promise.allSettled(sends)
+  const buffers: Buffer[] = []
+  let failure: unknown
+  let failed = false
+  for (const s of settled) {
+    if (s.status === 'fulfilled') buffers.push(s.value)
+    else if (!failed) {
+      failure = s.reason
+      failed = true
+    }
+  }
+  try {
+    if (failed) throw fromNative(failure)
+    for (const buf of buffers) {
+      let at = 0
+      while (at < buf.length) {
+        const blobs: Buffer[] = []
+        for (let k = 0; k < kinds.length; k++) {
+          const n = buf.readUInt32LE(at)
+          blobs.push(buf.subarray(at + 4, at + 4 + n))
+          at += 4 + n
+        }
+        take(blobs)
+      }
+    }
+  } finally {
+    for (const buf of buffers) buf.fill(0)
+  }
 }

@@ -165,6 +165,21 @@ await step('non-extractable', async () => {
   return out
 })
 
+// generateKeys with export options: CNG keys made, exported and destroyed on the threadpool,
+// no handle left; checked on Linux (node:crypto and openssl read them).
+await step('bulk-export', async () => {
+  const jwks = await pk.generateKeys({ algorithm: 'ECDSA_P256' }, 6, { format: 'jwk' })
+  const pems = await pk.generateKeys({ algorithm: 'ECDH_P384' }, 3, { format: 'pem' })
+  let nonExtractable
+  try {
+    await pk.generateKeys({ algorithm: 'ECDSA_P256', extractable: false }, 2, { format: 'jwk' })
+    nonExtractable = { threw: false }
+  } catch (e) {
+    nonExtractable = { threw: true, ...errorOf(e) }
+  }
+  return { jwks, pems, nonExtractable }
+})
+
 // The shared provider handles under concurrent generation on the threadpool.
 await step('concurrent', async () => {
   const keys = await Promise.all(Array.from({ length: 8 }, () => pk.generateKey({ algorithm: 'ECDSA_P256' })))

@@ -38,6 +38,7 @@ import {
   publicKeyDer,
   writeBlob,
 } from '../../src/formats/index.js'
+import { opensslCheck } from '../helpers.js'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const runDir = join(root, '.cache', 'wine-run')
@@ -443,6 +444,27 @@ describe('handles and threads', () => {
 
   it('eight concurrent generations on the threadpool share the providers and give eight keys', () => {
     expect(result.steps.concurrent).toEqual({ ok: true, value: { count: 8, distinct: 8 } })
+  })
+
+  it('generateKeys with export options: CNG keys come back exported, each a working key', () => {
+    const step = result.steps['bulk-export'] as StepRecord
+    expect(step.ok).toBe(true)
+    const jwks = step.value.jwks as Record<string, string>[]
+    expect(jwks).toHaveLength(6)
+    expect(new Set(jwks.map((j) => j.d)).size).toBe(6)
+    const msg = Buffer.from('bulk under Wine')
+    for (const j of jwks) {
+      expect(j).toMatchObject({ kty: 'EC', crv: 'P-256' })
+      const priv = createPrivateKey({ key: j as never, format: 'jwk' })
+      expect(verify('sha256', msg, createPublicKey(priv), sign('sha256', msg, priv))).toBe(true)
+    }
+    const pems = step.value.pems as string[]
+    expect(pems).toHaveLength(3)
+    for (const pem of pems) {
+      expect(createPrivateKey(pem).asymmetricKeyDetails?.namedCurve).toBe('secp384r1')
+      expect(opensslCheck(pem, 'private')).toMatch(/valid/i)
+    }
+    expect(step.value.nonExtractable).toMatchObject({ threw: true, code: 'ERR_NOT_EXTRACTABLE' })
   })
 
   it('destroy() twice is harmless', () => {
