@@ -58,10 +58,38 @@ export function encode(v: DerValue): Uint8Array {
   return out
 }
 
+const SCRATCH_MAX = 16384
+let scratch: Uint8Array | undefined
+
+/**
+ * Encodes a value tree into a scratch buffer that is reused, hands `use` a
+ * view of the encoding, and wipes it before returning (or throwing): for a
+ * DER that only passes through (a PEM's base64), without a new off-heap
+ * buffer per key. `use` must not keep the view. Trees above 16 KiB get a
+ * buffer of their own, wiped the same way.
+ */
+export function withEncoded<T>(v: DerValue, use: (der: Uint8Array) => T): T {
+  const n = encodedSize(v)
+  let out: Uint8Array
+  if (n > SCRATCH_MAX) {
+    out = secretBytes(n)
+  } else {
+    if (!scratch || scratch.length < n) scratch = secretBytes(Math.min(SCRATCH_MAX, Math.max(n, 1024)))
+    out = scratch.subarray(0, n)
+  }
+  try {
+    write(v, out, 0)
+    return use(out)
+  } finally {
+    out.fill(0)
+  }
+}
+
 export const sequence = (...items: DerValue[]): DerNode => tlv(0x30, ...items)
 export const octetString = (b: DerValue): DerNode => tlv(0x04, b)
 const ZERO_UNUSED_BITS = Uint8Array.of(0)
-export const bitString = (b: DerValue): DerNode => tlv(0x03, ZERO_UNUSED_BITS, b)
+/** BIT STRING with no unused bits over the concatenation of `parts`. */
+export const bitString = (...parts: DerValue[]): DerNode => tlv(0x03, ZERO_UNUSED_BITS, ...parts)
 const NULL = Uint8Array.of(0x05, 0x00)
 export const nullValue = (): Uint8Array => NULL
 /** Context-specific constructed [n] EXPLICIT. */

@@ -18,13 +18,22 @@
 import { InvalidRequestError, UnsupportedFormatError } from '../errors.js'
 import { type Algorithm, CURVES, type Curve, curveName, keyLengthTable, materialTypeOf } from '../registry.js'
 import { wipe } from './bytes.js'
+import { withEncoded } from './der.js'
 import { checkPkcs8Protection, type Pkcs8Kdf, protectPkcs8 } from './encrypted-pkcs8.js'
 import { type Jwk, materialToJwk } from './jwk.js'
 import type { KeyMaterial } from './material.js'
 import { toOpenSsh } from './openssh.js'
 import { checkOpenSshProtection } from './openssh-encrypt.js'
 import { toOpenSshPrivate } from './openssh-private.js'
-import { type PrivateType, type PublicType, pemLabel, privateKeyDer, publicKeyDer, toPem } from './pkcs.js'
+import {
+  type PrivateType,
+  type PublicType,
+  pemLabel,
+  privateKeyDer,
+  privateKeyTree,
+  publicKeyDer,
+  toPem,
+} from './pkcs.js'
 
 export const ENCODINGS = ['jwk', 'pem', 'der', 'openssh'] as const
 export type Encoding = (typeof ENCODINGS)[number]
@@ -196,6 +205,11 @@ export function encodePrivate(m: KeyMaterial, o: EncodeOptions): Encoded {
       )
     default: {
       const type = (o.type ?? 'pkcs8') as PrivateType
+      if (o.format === 'pem' && o.passphrase === undefined) {
+        // the DER only passes through base64: encoded into the reused scratch buffer, wiped after
+        const label = pemLabel('private', type)
+        return withEncoded(privateKeyTree(m, type), (der) => toPem(der, label))
+      }
       const der = privateKeyDer(m, type)
       if (o.passphrase !== undefined) return protectPkcs8(der, o.format, o.passphrase, o.kdf)
       return derOut(der, o.format, pemLabel('private', type))

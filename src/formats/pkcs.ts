@@ -43,13 +43,12 @@ export const OIDS = {
 export type PrivateType = 'pkcs8' | 'pkcs1' | 'sec1'
 export type PublicType = 'spki' | 'pkcs1'
 
-function ecPoint(m: { curve: EcCurve; x: Uint8Array; y: Uint8Array }): Uint8Array {
+const UNCOMPRESSED = Uint8Array.of(0x04)
+
+/** The uncompressed point 04 ‖ X ‖ Y, as the parts of a BIT STRING (no copy of X and Y). */
+function ecPoint(m: { curve: EcCurve; x: Uint8Array; y: Uint8Array }): DerValue[] {
   const cb = EC_SIZES[m.curve]
-  const point = new Uint8Array(1 + 2 * cb)
-  point[0] = 0x04
-  point.set(need(padTo(m.x, cb), 'x'), 1)
-  point.set(need(padTo(m.y, cb), 'y'), 1 + cb)
-  return point
+  return [UNCOMPRESSED, need(padTo(m.x, cb), 'x'), need(padTo(m.y, cb), 'y')]
 }
 
 const CONSTANT_ALGORITHM_IDS = new Map<string, Uint8Array>()
@@ -106,7 +105,7 @@ function ecPrivateKey(m: Extract<KeyMaterial, { type: 'EC' }>, withParameters: b
   const d = need(padTo(need(m.d, 'private scalar'), EC_SIZES[m.curve]), 'private scalar')
   const parts: DerValue[] = [smallInteger(1), octetString(d)]
   if (withParameters) parts.push(explicit(0, oid(OIDS.curves[m.curve])))
-  parts.push(explicit(1, bitString(ecPoint(m))))
+  parts.push(explicit(1, bitString(...ecPoint(m))))
   return sequence(...parts)
 }
 
@@ -134,33 +133,39 @@ function pkcs8Inner(m: KeyMaterial): DerValue {
 }
 
 export function privateKeyDer(m: KeyMaterial, type: PrivateType = 'pkcs8'): Uint8Array {
+  return encode(privateKeyTree(m, type))
+}
+
+/** The private key's DER as a tree, for encode() or withEncoded(). */
+export function privateKeyTree(m: KeyMaterial, type: PrivateType = 'pkcs8'): DerValue {
   if (type === 'pkcs1') {
     if (m.type !== 'RSA') throw new UnsupportedFormatError(`PKCS#1 is for RSA keys, not ${m.type}`)
     noPss(m, 'PKCS#1')
-    return encode(rsaPrivateKey(m))
+    return rsaPrivateKey(m)
   }
   if (type === 'sec1') {
     if (m.type !== 'EC') throw new UnsupportedFormatError(`SEC1 is for EC keys on named curves, not ${m.type}`)
-    return encode(ecPrivateKey(m, true))
+    return ecPrivateKey(m, true)
   }
   if (type !== 'pkcs8') throw new UnsupportedFormatError(`unknown private key type '${String(type)}'`)
-  return encode(sequence(smallInteger(0), algorithmIdentifier(m), octetString(pkcs8Inner(m))))
+  return sequence(smallInteger(0), algorithmIdentifier(m), octetString(pkcs8Inner(m)))
 }
 
-function publicKeyBits(m: KeyMaterial): DerValue {
+/** The subjectPublicKey BIT STRING's contents, in parts. */
+function publicKeyBits(m: KeyMaterial): DerValue[] {
   switch (m.type) {
     case 'RSA':
-      return sequence(int(m.n), int(m.e))
+      return [sequence(int(m.n), int(m.e))]
     case 'EC':
       return ecPoint(m)
     case 'OKP':
-      return m.x
+      return [m.x]
     case 'DSA':
     case 'DH':
-      return int(m.y)
+      return [int(m.y)]
     case 'ML-DSA':
     case 'ML-KEM':
-      return need(m.pub, 'public key')
+      return [need(m.pub, 'public key')]
   }
 }
 
@@ -171,7 +176,7 @@ export function publicKeyDer(m: KeyMaterial, type: PublicType = 'spki'): Uint8Ar
     return encode(sequence(int(m.n), int(m.e)))
   }
   if (type !== 'spki') throw new UnsupportedFormatError(`unknown public key type '${String(type)}'`)
-  return encode(sequence(algorithmIdentifier(m), bitString(publicKeyBits(m))))
+  return encode(sequence(algorithmIdentifier(m), bitString(...publicKeyBits(m))))
 }
 
 export function pemLabel(kind: 'private' | 'public', type: PrivateType | PublicType): string {
