@@ -204,13 +204,30 @@ describe('the blobs path wipes what it was given, and is all or nothing', () => 
     b.generateBlobs = original
   })
 
-  it('every blob handed to the encoder is zero once scheduleBulkBlobs returns', async () => {
+  it('every blob handed to the encoder is zero once scheduleBulkBlobs returns; the results come back in order', async () => {
     const seen: Buffer[] = []
-    await scheduleBulkBlobs(specEntry({ algorithm: 'ECDSA', curve: 'P-256' }), 20, ['private'], (blobs) => {
+    const out = await scheduleBulkBlobs(specEntry({ algorithm: 'ECDSA', curve: 'P-256' }), 20, ['private'], (blobs) => {
       expect(blobs[0]?.some((x) => x !== 0)).toBe(true)
       seen.push(blobs[0] as Buffer)
+      return seen.length
     })
+    expect(out).toHaveLength(20)
+    expect(new Set(out).size).toBe(20)
     expect(seen).toHaveLength(20)
+    for (const s of seen) expect(s.every((x) => x === 0)).toBe(true)
+  })
+
+  it('an encoder that throws rejects the call, and every buffer is still wiped', async () => {
+    const seen: Buffer[] = []
+    let n = 0
+    await expect(
+      scheduleBulkBlobs(specEntry({ algorithm: 'EdDSA', curve: 'Ed25519' }), 300, ['private'], (blobs) => {
+        seen.push(blobs[0] as Buffer)
+        if (++n === 5) throw new Error('encoder failed')
+        return n
+      }),
+    ).rejects.toThrow('encoder failed')
+    expect(seen.length).toBeGreaterThanOrEqual(5)
     for (const s of seen) expect(s.every((x) => x === 0)).toBe(true)
   })
 

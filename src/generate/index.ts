@@ -110,9 +110,7 @@ export async function generateKeys(
       for (const k of keys) k.destroy()
     }
   }
-  const out: (Jwk | string | Buffer)[] = []
-  await scheduleBulkBlobs(p, count, plan.kinds, (blobs) => {
-    out.push(plan.raw ? Buffer.from(blobs[0] as Buffer) : plan.encode(blobs))
-  })
-  return out
+  return scheduleBulkBlobs(p, count, plan.kinds, (blobs) =>
+    plan.raw ? Buffer.from(blobs[0] as Buffer) : plan.encode(blobs),
+  )
 }

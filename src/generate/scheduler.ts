@@ -318,43 +318,29 @@ const KIND_LETTER: Record<BlobKind, string> = { private: 'p', seed: 's', public:
 
 /**
  * `count` small keys of one resolved spec made, exported and released on the
- * threadpool (one work item per core, at most BULK_CHUNK keys each), for
- * generateKeys with export options: the JS thread gets each key's blobs
- * (`kinds`, in order) and no handle. Calls `take` with each key's blobs, in
- * order; every buffer is wiped before this returns or throws. All or nothing:
- * the first error rejects (typed as generateKey's), after every work item has
- * settled.
+ * threadpool, for generateKeys with export options: the JS thread gets each
+ * key's blobs (`kinds`, in order) and no handle, and `encode` turns them into
+ * the export. Each work item's keys are encoded as soon as it completes, while
+ * the threadpool makes the others, and its buffer is wiped right after. All or
+ * nothing: once every work item has settled, the first failure (in item order)
+ * rejects, typed as generateKey's.
  */
-export async function scheduleBulkBlobs(
+export async function scheduleBulkBlobs<T>(
   p: SpecEntry,
   count: number,
   kinds: readonly BlobKind[],
-  take: (blobs: Buffer[]) => void,
-): Promise<void> {
+  encode: (blobs: Buffer[]) => T,
+): Promise<T[]> {
   const binding = native()
   const arg = nativeSpecArg(p)
   const letters = kinds.map((k) => KIND_LETTER[k]).join('')
-  const sends: Promise<Buffer>[] = []
-  try {
-    const size = chunkSize(count, BULK_CHUNK)
-    for (let i = 0; i < count; i += size) sends.push(binding.generateBlobs(arg, Math.min(size, count - i), letters))
-  } catch (err) {
-    sends.push(Promise.reject(err))
-  }
-  const settled = await Promise.allSettled(sends)
-  const buffers: Buffer[] = []
-  let failure: unknown
+  const parts: T[][] = []
+  const errors: unknown[] = []
   let failed = false
-  for (const s of settled) {
-    if (s.status === 'fulfilled') buffers.push(s.value)
-    else if (!failed) {
-      failure = s.reason
-      failed = true
-    }
-  }
-  try {
-    if (failed) throw fromNative(failure)
-    for (const buf of buffers) {
+  const take = (index: number, buf: Buffer): void => {
+    try {
+      if (failed) return
+      const out: T[] = []
       let at = 0
       while (at < buf.length) {
         const blobs: Buffer[] = []
@@ -363,10 +349,35 @@ export async function scheduleBulkBlobs(
           blobs.push(buf.subarray(at + 4, at + 4 + n))
           at += 4 + n
         }
-        take(blobs)
+        out.push(encode(blobs))
       }
+      parts[index] = out
+    } catch (err) {
+      failed = true
+      errors[index] = err
+    } finally {
+      buf.fill(0)
     }
-  } finally {
-    for (const buf of buffers) buf.fill(0)
   }
+  const sends: Promise<void>[] = []
+  try {
+    const size = chunkSize(count, BULK_CHUNK)
+    for (let i = 0, index = 0; i < count; i += size, index++) {
+      sends.push(
+        binding.generateBlobs(arg, Math.min(size, count - i), letters).then(
+          (buf) => take(index, buf),
+          (err) => {
+            failed = true
+            errors[index] = err
+          },
+        ),
+      )
+    }
+  } catch (err) {
+    failed = true
+    errors[sends.length] = err
+  }
+  await Promise.all(sends)
+  if (failed) throw fromNative(errors.find((e) => e !== undefined))
+  return parts.flat()
 }
