@@ -95,6 +95,8 @@ describe('generateKeys with export options', () => {
       expect(b.subarray(8).some((x) => x !== 0)).toBe(true)
     }
     expect(new Set(blobs.map((b) => b.toString('hex'))).size).toBe(5)
+    // each its own memory, not a slice of Node's shared pool: wiping one wipes nothing else
+    for (const b of blobs) expect(b.byteOffset === 0 && b.buffer.byteLength === b.length).toBe(true)
   })
 
   it('OpenSSH private keys for Ed25519', async () => {

@@ -94,6 +94,13 @@ export function fromBigInt(v: bigint, width?: number): Uint8Array {
   return padded
 }
 
+/** A copy of secret bytes in a Buffer of its own (never a slice of Node's shared pool), for the caller to keep and wipe. */
+export function ownedCopy(b: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafeSlow(b.length)
+  out.set(b)
+  return out
+}
+
 /** Best-effort wipe of a JS-side copy of secret bytes. */
 export function wipe(...buffers: (Uint8Array | undefined)[]): void {
   for (const b of buffers) b?.fill(0)

@@ -6,6 +6,7 @@
  */
 
 import { describeValue, InvalidRequestError, NotExtractableError } from '../errors.js'
+import { ownedCopy } from '../formats/bytes.js'
 import type { Pkcs8Protection } from '../formats/encrypted-pkcs8.js'
 import type { Jwk } from '../formats/jwk.js'
 import type { PrivateType } from '../formats/pkcs.js'
@@ -111,6 +112,6 @@ export async function generateKeys(
     }
   }
   return scheduleBulkBlobs(p, count, plan.kinds, (blobs) =>
-    plan.raw ? Buffer.from(blobs[0] as Buffer) : plan.encode(blobs),
+    plan.raw ? ownedCopy(blobs[0] as Buffer) : plan.encode(blobs),
   )
 }

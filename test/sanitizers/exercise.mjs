@@ -191,6 +191,11 @@ export async function everyAlgorithm(pk, { small = false, rounds = 1 } = {}) {
           await expectCode(() => locked.export(o), 'ERR_NOT_EXTRACTABLE', `${spec.algorithm} locked ${o.format}`)
         }
         locked.destroy()
+        // the bulk export path: keys made, exported and freed on the threadpool, no handle
+        const fast = !['RSA', 'DSA', 'DH'].includes(spec.algorithm) && spec.seed === undefined
+        const out = await pk.generateKeys(spec, fast ? 3 : 1, { format: NO_JWK.has(spec.algorithm) ? 'pem' : 'jwk' })
+        keys += out.length
+        exports += out.length
       }
     }
   }
@@ -270,13 +275,27 @@ export async function nativeErrorPaths(binding) {
   check(sync.exportBlob('private').length > 0, 'a prepared spec generates')
   sync.destroy()
   for (const k of await binding.generateBatch(id, 3)) k.destroy()
+  const blobs = await binding.generateBlobs(id, 3, 'pu')
+  check(blobs.readUInt32LE(0) > 0, 'generateBlobs')
+  blobs.fill(0)
+  for (const [n, kinds] of [
+    [0, 'p'],
+    [2, 'q'],
+    [2, ''],
+  ]) {
+    await expectCode(
+      () => binding.generateBlobs(id, n, kinds),
+      'ERR_INVALID_REQUEST',
+      `generateBlobs(${n}, '${kinds}')`,
+    )
+  }
   for (const n of [-1, 1.5, 2 ** 20 + 1, Number.NaN, '8']) {
     await expectCode(() => binding.randomBytes(n), 'ERR_INVALID_REQUEST', `randomBytes(${String(n)})`)
   }
   check(binding.randomBytes(0).length === 0, 'randomBytes(0)')
   check(binding.randomBytes(2 ** 20).length === 2 ** 20, 'randomBytes(1 MiB)')
   binding.capabilities()
-  return 2 * bad.length + 4 + 4 + 1 + 4 + 1 + 5
+  return 2 * bad.length + 4 + 4 + 1 + 4 + 1 + 5 + 4
 }
 
 /** Generates `count` keys and drops them; collects until the finalizers ran. Returns the live counts. */
