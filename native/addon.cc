@@ -169,12 +169,31 @@ struct OpJob {
   }
 };
 
-class OpWorker : public Napi::AsyncWorker {
+// A threadpool work item that settles one promise. During env teardown
+// (worker.terminate(), process.exit()) nothing can be settled, and no
+// exception may leave a completion callback: each OnOK catches, as OnError
+// here does.
+class PromiseWorker : public Napi::AsyncWorker {
  public:
-  OpWorker(Napi::Env env, OpJob job)
-      : Napi::AsyncWorker(env, "platform-keygen:operation"), job_(std::move(job)), deferred_(env) {}
+  PromiseWorker(Napi::Env env, const char* resource) : Napi::AsyncWorker(env, resource), deferred_(env) {}
 
   Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void OnError(const Napi::Error& e) override {
+    try {
+      deferred_.Reject(e.Value());
+    } catch (const Napi::Error&) {
+      // the env is going away
+    }
+  }
+
+ protected:
+  Napi::Promise::Deferred deferred_;
+};
+
+class OpWorker : public PromiseWorker {
+ public:
+  OpWorker(Napi::Env env, OpJob job) : PromiseWorker(env, "platform-keygen:operation"), job_(std::move(job)) {}
 
   void Execute() override { job_.Run(); }
 
@@ -197,17 +216,8 @@ class OpWorker : public Napi::AsyncWorker {
     job_.secret.Reset();
   }
 
-  void OnError(const Napi::Error& e) override {
-    try {
-      deferred_.Reject(e.Value());
-    } catch (const Napi::Error&) {
-      // the env is going away
-    }
-  }
-
  private:
   OpJob job_;
-  Napi::Promise::Deferred deferred_;
 };
 
 constexpr size_t kMaxOpInput = size_t{1} << 30;
@@ -614,12 +624,10 @@ struct Job {
 // Runs one job (generate) or several one after another (generateBatch: one
 // threadpool work item and one promise for many keys, which is what makes
 // small keys cheap to ask for).
-class GenerateWorker : public Napi::AsyncWorker {
+class GenerateWorker : public PromiseWorker {
  public:
   GenerateWorker(Napi::Env env, std::vector<Job> jobs, bool batch)
-      : Napi::AsyncWorker(env, "platform-keygen:generate"), jobs_(std::move(jobs)), batch_(batch), deferred_(env) {}
-
-  Napi::Promise Promise() { return deferred_.Promise(); }
+      : PromiseWorker(env, "platform-keygen:generate"), jobs_(std::move(jobs)), batch_(batch) {}
 
   void Execute() override {
     for (Job& job : jobs_) job.Run();
@@ -652,18 +660,9 @@ class GenerateWorker : public Napi::AsyncWorker {
     }
   }
 
-  void OnError(const Napi::Error& e) override {
-    try {
-      deferred_.Reject(e.Value());
-    } catch (const Napi::Error&) {
-      // the env is going away
-    }
-  }
-
  private:
   std::vector<Job> jobs_;
   bool batch_;
-  Napi::Promise::Deferred deferred_;
 };
 
 Napi::Value Generate(const Napi::CallbackInfo& info) {
@@ -678,17 +677,23 @@ Napi::Value Generate(const Napi::CallbackInfo& info) {
 
 constexpr uint32_t kMaxBatch = 4096;
 
-// generateBatch(spec, count) -> Promise<Array<NativeKey | Error>>: count keys
-// of one spec in one work item; each element settles on its own.
-Napi::Value GenerateBatch(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  pk::KeySpec spec = SpecArg(env, info[0]);
+// generateBatch's and generateBlobs' count (info[1]): 1 to kMaxBatch, and a spec without a seed.
+size_t BatchCount(Napi::Env env, const Napi::CallbackInfo& info, const pk::KeySpec& spec) {
   double n = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0;
   if (!(n >= 1 && n <= kMaxBatch && std::floor(n) == n)) {
     throw CodedError(env, "ERR_INVALID_REQUEST", "a batch holds 1 to 4096 keys");
   }
   if (!spec.seed.empty()) throw CodedError(env, "ERR_INVALID_REQUEST", "seeded keys are generated one at a time");
-  std::vector<Job> jobs(static_cast<size_t>(n));
+  return static_cast<size_t>(n);
+}
+
+// generateBatch(spec, count) -> Promise<Array<NativeKey | Error>>: count keys
+// of one spec in one work item; each element settles on its own.
+Napi::Value GenerateBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  pk::KeySpec spec = SpecArg(env, info[0]);
+  const size_t n = BatchCount(env, info, spec);
+  std::vector<Job> jobs(n);
   for (Job& job : jobs) job.spec = CopySpec(spec);
   GenerateWorker* worker = new GenerateWorker(env, std::move(jobs), true);
   Napi::Promise promise = worker->Promise();
@@ -704,16 +709,13 @@ Napi::Value GenerateBatch(const Napi::CallbackInfo& info) {
 // nothing: the first failure rejects and every blob made is cleansed. Each key
 // is freed (its private material cleansed by the backend) before the next is
 // made; the blobs are cleansed as the worker is deleted, once copied to JS.
-class BlobsWorker : public Napi::AsyncWorker {
+class BlobsWorker : public PromiseWorker {
  public:
   BlobsWorker(Napi::Env env, pk::KeySpec spec, size_t count, std::vector<pk::BlobKind> kinds)
-      : Napi::AsyncWorker(env, "platform-keygen:generate"),
+      : PromiseWorker(env, "platform-keygen:generate"),
         spec_(std::move(spec)),
         count_(count),
-        kinds_(std::move(kinds)),
-        deferred_(env) {}
-
-  Napi::Promise Promise() { return deferred_.Promise(); }
+        kinds_(std::move(kinds)) {}
 
   void Execute() override {
     blobs_.reserve(count_ * kinds_.size());
@@ -761,14 +763,6 @@ class BlobsWorker : public Napi::AsyncWorker {
     }
   }
 
-  void OnError(const Napi::Error& e) override {
-    try {
-      deferred_.Reject(e.Value());
-    } catch (const Napi::Error&) {
-      // the env is going away
-    }
-  }
-
  private:
   pk::KeySpec spec_;
   size_t count_;
@@ -776,17 +770,12 @@ class BlobsWorker : public Napi::AsyncWorker {
   std::vector<pk::SecureBytes> blobs_;
   size_t total_ = 0;
   pk::Status status_;
-  Napi::Promise::Deferred deferred_;
 };
 
 Napi::Value GenerateBlobs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   pk::KeySpec spec = SpecArg(env, info[0]);
-  double n = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0;
-  if (!(n >= 1 && n <= kMaxBatch && std::floor(n) == n)) {
-    throw CodedError(env, "ERR_INVALID_REQUEST", "a batch holds 1 to 4096 keys");
-  }
-  if (!spec.seed.empty()) throw CodedError(env, "ERR_INVALID_REQUEST", "seeded keys are generated one at a time");
+  const size_t n = BatchCount(env, info, spec);
   std::string letters = info.Length() > 2 && info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : "";
   std::vector<pk::BlobKind> kinds;
   for (char c : letters) {
@@ -809,7 +798,7 @@ Napi::Value GenerateBlobs(const Napi::CallbackInfo& info) {
       throw CodedError(env, "ERR_NOT_EXTRACTABLE", "the keys are made with extractable: false");
     }
   }
-  BlobsWorker* worker = new BlobsWorker(env, std::move(spec), static_cast<size_t>(n), std::move(kinds));
+  BlobsWorker* worker = new BlobsWorker(env, std::move(spec), n, std::move(kinds));
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;
@@ -990,14 +979,11 @@ Napi::Array StringArray(Napi::Env env, const std::vector<std::string>& items) {
   return arr;
 }
 
-class StoreWorker : public Napi::AsyncWorker {
+class StoreWorker : public PromiseWorker {
  public:
   enum class Kind { kCreate, kOpen, kDelete, kList, kProbe };
 
-  StoreWorker(Napi::Env env, Kind kind)
-      : Napi::AsyncWorker(env, "platform-keygen:store"), kind_(kind), deferred_(env) {}
-
-  Napi::Promise Promise() { return deferred_.Promise(); }
+  StoreWorker(Napi::Env env, Kind kind) : PromiseWorker(env, "platform-keygen:store"), kind_(kind) {}
 
   Kind kind_;
   pk::KeySpec spec_;  // create: what to make; open: what the record says (may be empty)
@@ -1046,14 +1032,6 @@ class StoreWorker : public Napi::AsyncWorker {
       // the env is going away: nothing can be settled; the job frees its key
     }
     persisted_.Reset();
-  }
-
-  void OnError(const Napi::Error& e) override {
-    try {
-      deferred_.Reject(e.Value());
-    } catch (const Napi::Error&) {
-      // the env is going away
-    }
   }
 
  private:
@@ -1112,7 +1090,6 @@ class StoreWorker : public Napi::AsyncWorker {
   Job job_;  // status, and the key (with its public blob) handed to JS as a NativeKey
   std::vector<pk::StoredKeyInfo> list_;
   pk::StoreCapability probe_;
-  Napi::Promise::Deferred deferred_;
 };
 
 Napi::Value Queue(StoreWorker* worker) {
