@@ -6,13 +6,15 @@
  * the buffers the private blobs crossed in are wiped.
  */
 import { createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, sign, verify } from 'node:crypto'
+import { ml_dsa44 } from '@noble/post-quantum/ml-dsa.js'
+import { ml_kem512 } from '@noble/post-quantum/ml-kem.js'
 import { importJWK, jwtVerify, SignJWT } from 'jose'
 import { afterEach, describe, expect, it } from 'vitest'
 import { scheduleBulkBlobs } from '../src/generate/scheduler.js'
 import { specEntry } from '../src/generate/spec-cache.js'
 import { generateKeySync, generateKeys, type Jwk } from '../src/index.js'
 import { native } from '../src/native.js'
-import { expectCode, hasPostQuantum, opensslCheck, readWycheproof } from './helpers.js'
+import { expectCode, hasPostQuantum, nodeCryptoHasPostQuantum, opensslCheck, readWycheproof } from './helpers.js'
 
 const PQ = hasPostQuantum()
 const live = (): number => native().liveHandles().process
@@ -119,18 +121,52 @@ describe('generateKeys with export options', () => {
     }
   })
 
-  it.runIf(PQ)('ML-DSA-44 and ML-KEM-512 JWKs and seeds: the seed, private and public parts all present', async () => {
-    const dsa = await generateKeys({ algorithm: 'ML-DSA', parameterSet: '44' }, 3, { format: 'jwk' })
-    for (const j of dsa) {
-      expect(j.kty).toBe('AKP')
-      expect(Buffer.from(j.priv as string, 'base64url')).toHaveLength(32)
-      expect(Buffer.from(j.pub as string, 'base64url')).toHaveLength(1312)
-    }
-    const seeds = await generateKeys({ algorithm: 'ML-KEM', parameterSet: '512' }, 3, { format: 'blob', type: 'seed' })
-    expect(new Set(seeds.map((s) => s.toString('hex'))).size).toBe(3)
-    const pems = await generateKeys({ algorithm: 'ML-KEM', parameterSet: '512' }, 2, { format: 'pem' })
-    for (const pem of pems) expect(createPrivateKey(pem).asymmetricKeyType).toBe('ml-kem-512')
-  })
+  it.runIf(PQ)(
+    'ML-DSA-44 and ML-KEM-512 JWKs: seed and public key agree by FIPS 204 / 203 (noble), and the keys work',
+    async () => {
+      const msg = Buffer.from('bulk ML-DSA')
+      for (const j of await generateKeys({ algorithm: 'ML-DSA', parameterSet: '44' }, 3, { format: 'jwk' })) {
+        expect(j.kty).toBe('AKP')
+        const seed = Buffer.from(j.priv as string, 'base64url')
+        const pub = Buffer.from(j.pub as string, 'base64url')
+        expect(seed).toHaveLength(32)
+        const keys = ml_dsa44.keygen(seed)
+        expect(Buffer.from(keys.publicKey).equals(pub)).toBe(true)
+        expect(ml_dsa44.verify(ml_dsa44.sign(msg, keys.secretKey), msg, pub)).toBe(true)
+      }
+      for (const j of await generateKeys({ algorithm: 'ML-KEM', parameterSet: '512' }, 3, { format: 'jwk' })) {
+        const seed = Buffer.from(j.priv as string, 'base64url')
+        const pub = Buffer.from(j.pub as string, 'base64url')
+        expect(seed).toHaveLength(64)
+        const keys = ml_kem512.keygen(seed)
+        expect(Buffer.from(keys.publicKey).equals(pub)).toBe(true)
+        const { cipherText, sharedSecret } = ml_kem512.encapsulate(pub)
+        expect(Buffer.from(ml_kem512.decapsulate(cipherText, keys.secretKey)).equals(Buffer.from(sharedSecret))).toBe(
+          true,
+        )
+      }
+      const seeds = await generateKeys({ algorithm: 'ML-KEM', parameterSet: '512' }, 3, {
+        format: 'blob',
+        type: 'seed',
+      })
+      expect(new Set(seeds.map((s) => s.toString('hex'))).size).toBe(3)
+    },
+  )
+
+  it.runIf(PQ)(
+    'ML-KEM-512 PKCS#8: the seed-only form (node:crypto reads it where it has ML-KEM: Node 24+)',
+    async () => {
+      const ders = await generateKeys({ algorithm: 'ML-KEM', parameterSet: '512' }, 2, { format: 'der' })
+      for (const der of ders) {
+        // SEQUENCE { 0, AlgorithmIdentifier { id-alg-ml-kem-512 }, OCTET STRING { [0] seed (64) } }
+        expect(der).toHaveLength(86)
+        expect(der.subarray(0, 22).toString('hex')).toBe('3054020100300b060960864801650304040104428040')
+        if (nodeCryptoHasPostQuantum()) {
+          expect(createPrivateKey({ key: der, format: 'der', type: 'pkcs8' }).asymmetricKeyType).toBe('ml-kem-512')
+        }
+      }
+    },
+  )
 
   it.runIf(PQ)('a seeded ML-KEM-512 key with count 1 exports as the Wycheproof vector’s key', async () => {
     const file = readWycheproof<{ testGroups: { tests: { seed: string; ek: string }[] }[] }>(
