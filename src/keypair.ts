@@ -300,7 +300,14 @@ export class KeyPair implements KeyInfo {
     // every refusal before the private key leaves the handle
     const plan = planPrivateExport(this, options)
     const handle = this.#native()
-    return plan.encode(plan.kinds.map((kind) => call(() => handle.exportBlob(kind))))
+    const blobs: Buffer[] = []
+    try {
+      for (const kind of plan.kinds) blobs.push(call(() => handle.exportBlob(kind)))
+    } catch (err) {
+      for (const b of blobs) b.fill(0) // an ML-* key's private blob when its seed blob fails
+      throw err
+    }
+    return plan.encode(blobs)
   }
 
   /** The private key as a node:crypto KeyObject. */

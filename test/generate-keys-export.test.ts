@@ -195,6 +195,35 @@ describe('generateKeys with export options', () => {
   })
 })
 
+describe('KeyPair.export through the shared plan', () => {
+  it.runIf(PQ)(
+    'an ML-KEM export whose seed blob fails wipes the private blob it already had, and throws the error',
+    () => {
+      const key = generateKeySync({ algorithm: 'ML-KEM', parameterSet: '512' })
+      const probe = native().generateSync({ algorithm: 'ECDSA_P256', length: 256, extractable: true })
+      const proto = Object.getPrototypeOf(probe) as { exportBlob(kind: string): Buffer }
+      probe.destroy()
+      const real = proto.exportBlob
+      const handed: Buffer[] = []
+      proto.exportBlob = function (this: unknown, kind: string): Buffer {
+        if (kind === 'seed') throw Object.assign(new Error('seed export failed'), { code: 'ERR_PROVIDER' })
+        const b = real.call(this, kind)
+        handed.push(b)
+        return b
+      }
+      try {
+        expect(() => key.export({ format: 'jwk' })).toThrow('seed export failed')
+      } finally {
+        proto.exportBlob = real
+        key.destroy()
+      }
+      expect(handed).toHaveLength(1)
+      expect(handed[0]?.length).toBeGreaterThan(8)
+      expect(handed[0]?.every((x) => x === 0)).toBe(true)
+    },
+  )
+})
+
 describe('generateKeys with export options refuses before any key is made', () => {
   const b = native() as unknown as Record<string, unknown>
   const original = b.generateBlobs
