@@ -464,7 +464,7 @@ describe('handles and threads', () => {
       expect(createPrivateKey(pem).asymmetricKeyDetails?.namedCurve).toBe('secp384r1')
       expect(opensslCheck(pem, 'private')).toMatch(/valid/i)
     }
-    expect(step.value.nonExtractable).toMatchObject({ threw: true, code: 'ERR_NOT_EXTRACTABLE' })
+    expect(result.errors['bulk-export:non-extractable']).toMatchObject({ threw: true, code: 'ERR_NOT_EXTRACTABLE' })
   })
 
   it('destroy() twice is harmless', () => {
